@@ -1,0 +1,55 @@
+"""All of the app's caching in one place: the engine as a resource, query results as data.
+
+Arguments named with a leading underscore (`_engine`) are kept out of cache keys; the store URL is passed
+alongside so two stores never share an entry.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from civicdesk import config, store
+from civicdesk.overview import default_week, overview
+
+QUERY_TTL_S = 600
+
+
+@st.cache_resource(show_spinner=False)
+def engine(url: str):
+    """The store's engine (created or upgraded on first use)."""
+    return store.connect(url)
+
+
+def current_engine():
+    """Engine for the configured store URL (`CIVICDESK_DB_URL` or data/civicdesk.db)."""
+    return engine(config.db_url())
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def data_span(_engine, url: str):
+    return store.data_span(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def last_week(_engine, url: str):
+    return default_week(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def dimension_values(_engine, url: str, column: str) -> list[str]:
+    return store.dimension_values(_engine, column)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def street_english(_engine, url: str) -> dict[str, str]:
+    streets = store.street_table(_engine)
+    return dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner="正在汇总 / Summarising…")
+def week_overview(_engine, url: str, week, streets: tuple[str, ...], categories: tuple[str, ...]):
+    return overview(_engine, week, streets=list(streets) or None, categories=list(categories) or None)
+
+
+def clear() -> None:
+    """Forget cached query results (after the store changed)."""
+    st.cache_data.clear()

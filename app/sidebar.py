@@ -1,0 +1,52 @@
+"""The sidebar every view shares: language, as-of week, street and category filters."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import streamlit as st
+
+from civicdesk import config
+from civicdesk.i18n import LANGS, category_label, street_label, t
+from civicdesk.periods import iso_week_name, week_label
+
+import cached
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the sidebar selected."""
+
+    lang: str
+    week: date | None
+    streets: tuple[str, ...]
+    categories: tuple[str, ...]
+
+
+def language() -> str:
+    """The language switch (Chinese by default)."""
+    return st.sidebar.radio(t("language"), list(LANGS), format_func=LANGS.get, horizontal=True, key="lang")
+
+
+def filters(engine, lang: str) -> Filters:
+    """Draw the week, street and category selectors; weeks come from the data, never the clock."""
+    url = config.db_url()
+    newest = cached.last_week(engine, url)
+    if newest is None:
+        return Filters(lang, None, (), ())
+    first = cached.data_span(engine, url)[0]
+    weeks = []
+    monday = newest
+    while monday >= first - timedelta(days=6):
+        weeks.append(monday)
+        monday -= timedelta(days=7)
+    week = st.sidebar.selectbox(t("as_of_week", lang), weeks, key="week",
+                                format_func=lambda m: f"{iso_week_name(m)} · {week_label(m, lang)}")
+    english = cached.street_english(engine, url)
+    streets = st.sidebar.multiselect(t("streets", lang), cached.dimension_values(engine, url, "street"),
+                                     key="streets", placeholder=t("all", lang),
+                                     format_func=lambda s: street_label(s, lang, english))
+    categories = st.sidebar.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
+                                        key="categories", placeholder=t("all", lang),
+                                        format_func=lambda c: category_label(c, lang))
+    return Filters(lang, week, tuple(streets), tuple(categories))

@@ -1,0 +1,29 @@
+"""civicdesk's Streamlit app: a router over the views; every view is a thin shell over the library."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from civicdesk.i18n import t  # noqa: E402
+from civicdesk.store import StoreError  # noqa: E402
+
+import cached  # noqa: E402
+import sidebar  # noqa: E402
+
+VIEWS = Path(__file__).parent / "views"
+
+st.set_page_config(page_title="civicdesk", page_icon="🏛️", layout="wide")
+lang = sidebar.language()
+st.sidebar.caption(t("app_title", lang))
+try:
+    cached.current_engine()
+except StoreError as exc:
+    st.error(f"{t('store_error', lang)}{exc}")
+    st.stop()
+
+pages = [st.Page(str(VIEWS / "overview.py"), title=t("overview", lang), icon="📊", url_path="overview", default=True)]
+st.navigation(pages).run()

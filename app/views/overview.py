@@ -1,0 +1,94 @@
+"""Overview: this week's KPIs with week-on-week change, the category breakdown, streets and the trend.
+
+controls (the shared sidebar) → `civicdesk.overview.overview` (via cached) → render.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from civicdesk import charts, config
+from civicdesk.i18n import category_label, kpi_label, street_label, t
+from civicdesk.kpi import TARGETS
+from civicdesk.overview import Overview
+from civicdesk.periods import week_label
+
+import cached
+import sidebar
+
+HEADLINE = ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate")
+
+
+def _pct(value: float) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
+
+
+def summary_sentence(ov: Overview, lang: str) -> str:
+    """The sentence a leader quotes: total received and the largest categories."""
+    top = ov.by_category.head(5)
+    unit = t("pieces", lang)
+    sep = "、" if lang == "zh" else ", "
+    parts = sep.join(f"{category_label(c, lang)}{' ' if lang == 'en' else ''}{n:,}{unit}"
+                     for c, n in zip(top["category"], top["received"]))
+    return t("summary_sentence", lang).format(week=week_label(ov.week_start, lang),
+                                              total=int(ov.this_week["received"]), parts=parts)
+
+
+def render_metrics(ov: Overview, lang: str) -> None:
+    cols = st.columns(1 + len(HEADLINE))
+    received = int(ov.this_week["received"])
+    change = ov.change("received")
+    cols[0].metric(t("received", lang), f"{received:,}",
+                   None if math.isnan(change) else f"{change:+.1%} {t('wow', lang)}", delta_color="off")
+    for col, kpi in zip(cols[1:], HEADLINE):
+        delta = ov.change(kpi)
+        col.metric(kpi_label(kpi, lang), _pct(ov.this_week[kpi]),
+                   None if math.isnan(delta) else f"{delta * 100:+.1f} pt",
+                   help=f"{t('target', lang)} {TARGETS[kpi]:.0%}")
+
+
+def street_table(ov: Overview, lang: str, english: dict[str, str]) -> pd.DataFrame:
+    """The street table as displayed, with translated headers."""
+    cols = ["street", "received", "change", *HEADLINE]
+    table = ov.by_street[cols].copy()
+    table["street"] = table["street"].map(lambda s: street_label(s, lang, english))
+    names = {"street": t("street", lang), "received": t("received", lang), "change": t("wow", lang),
+             **{k: kpi_label(k, lang) for k in HEADLINE}}
+    return table.rename(columns=names)
+
+
+def render(ov: Overview, lang: str, english: dict[str, str]) -> None:
+    st.markdown(f"**{summary_sentence(ov, lang)}**")
+    render_metrics(ov, lang)
+    left, right = st.columns([3, 2])
+    left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang), use_container_width=True)
+    right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), use_container_width=True)
+    st.subheader(t("trend", lang))
+    a, b = st.columns(2)
+    a.altair_chart(charts.weekly_volume_chart(ov.trend, lang), use_container_width=True)
+    b.altair_chart(charts.rates_trend_chart(ov.trend, lang), use_container_width=True)
+    st.subheader(t("by_street", lang))
+    table = street_table(ov, lang, english)
+    pct = {kpi_label(k, lang): st.column_config.ProgressColumn(kpi_label(k, lang), format="percent",
+                                                               min_value=0.0, max_value=1.0) for k in HEADLINE}
+    pct[t("wow", lang)] = st.column_config.NumberColumn(t("wow", lang), format="percent")
+    st.dataframe(table, hide_index=True, use_container_width=True, column_config=pct)
+    st.download_button(t("download_csv", lang), table.to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"overview-{ov.week_start}.csv", mime="text/csv")
+
+
+def page() -> None:
+    engine = cached.current_engine()
+    lang = st.session_state.get("lang", "zh")
+    params = sidebar.filters(engine, lang)
+    st.title(t("overview", lang))
+    if params.week is None:
+        st.info(t("empty_store", lang))
+        return
+    ov = cached.week_overview(engine, config.db_url(), params.week, params.streets, params.categories)
+    render(ov, lang, cached.street_english(engine, config.db_url()))
+
+
+page()

@@ -1,0 +1,71 @@
+"""Altair chart builders shared by the app, notebooks and the briefing's exports.
+
+Each builder takes a frame from the library (e.g. an `Overview` attribute) and a language and returns an
+`alt.Chart`; labels are Chinese by default.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from civicdesk.i18n import category_label, channel_label, kpi_label, street_label, t
+
+PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b23a48", "#7a5195", "#5f6b7a"]
+CJK_FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def _style(chart: alt.Chart) -> alt.Chart:
+    return (chart.configure_axis(labelFont=CJK_FONT, titleFont=CJK_FONT, labelFontSize=12, titleFontSize=13)
+            .configure_legend(labelFont=CJK_FONT, titleFont=CJK_FONT, orient="bottom")
+            .configure_title(font=CJK_FONT, fontSize=15, anchor="start")
+            .configure_view(strokeWidth=0))
+
+
+def weekly_volume_chart(trend: pd.DataFrame, lang: str = "zh", height: int = 260) -> alt.Chart:
+    """Bars of tickets received per week (trend: period, received)."""
+    data = trend[["period", "received"]].assign(week=trend["period"].dt.strftime("%Y-%m-%d"))
+    chart = alt.Chart(data, title=t("weekly_volume", lang), height=height).mark_bar(color=PALETTE[0]).encode(
+        x=alt.X("period:T", title=t("week", lang), axis=alt.Axis(format="%m/%d")),
+        y=alt.Y("received:Q", title=t("count", lang)),
+        tooltip=[alt.Tooltip("week:N", title=t("week", lang)),
+                 alt.Tooltip("received:Q", title=t("received", lang), format=",")],
+    )
+    return _style(chart)
+
+
+def rates_trend_chart(trend: pd.DataFrame, lang: str = "zh",
+                      kpis: Sequence[str] = ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"),
+                      height: int = 260) -> alt.Chart:
+    """Lines of the weekly rates (trend: period and the KPI columns), on a percentage axis."""
+    long = trend.melt(id_vars="period", value_vars=list(kpis), var_name="kpi", value_name="value").dropna()
+    long["kpi"] = long["kpi"].map(lambda k: kpi_label(k, lang))
+    low = max(0.0, float(long["value"].min()) - 0.02) if len(long) else 0.0
+    chart = alt.Chart(long, title=t("weekly_rates", lang), height=height).mark_line(point=True).encode(
+        x=alt.X("period:T", title=t("week", lang), axis=alt.Axis(format="%m/%d")),
+        y=alt.Y("value:Q", title=t("rate", lang), axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[low, 1.0])),
+        color=alt.Color("kpi:N", title=t("kpi", lang), scale=alt.Scale(range=PALETTE)),
+        tooltip=[alt.Tooltip("kpi:N", title=t("kpi", lang)), alt.Tooltip("period:T", title=t("week", lang)),
+                 alt.Tooltip("value:Q", title=t("rate", lang), format=".1%")],
+    )
+    return _style(chart)
+
+
+def breakdown_bar_chart(frame: pd.DataFrame, key: str, lang: str = "zh", english: dict[str, str] | None = None,
+                        value: str = "received", height: int | None = None) -> alt.Chart:
+    """Horizontal bars of `value` by `key` ("category", "street" or "channel"), largest on top, labelled."""
+    labeller = {"category": lambda v: category_label(v, lang), "channel": lambda v: channel_label(v, lang),
+                "street": lambda v: street_label(v, lang, english)}[key]
+    data = frame[[key, value]].assign(label=frame[key].map(labeller),
+                                      share=frame[value] / max(float(frame[value].sum()), 1.0))
+    base = alt.Chart(data, title=t(f"by_{key}", lang), height=height or max(120, 24 * len(data))).encode(
+        y=alt.Y("label:N", sort="-x", title=None),
+        x=alt.X(f"{value}:Q", title=t("count", lang)),
+        tooltip=[alt.Tooltip("label:N", title=t(key, lang)), alt.Tooltip(f"{value}:Q", title=t(value, lang), format=","),
+                 alt.Tooltip("share:Q", title=t("share", lang), format=".1%")],
+    )
+    bars = base.mark_bar(color=PALETTE[0])
+    text = base.mark_text(align="left", dx=3, fontSize=11).encode(text=alt.Text(f"{value}:Q", format=","))
+    return _style(alt.layer(bars, text))

@@ -1,0 +1,76 @@
+"""The shared vocabulary: codes stored in the database and their Chinese and English labels.
+
+Every module (store, synth, ingest, kpi, app, briefing) uses these codes; labels are for display only.
+Level-1 categories and street names are stored as the Chinese names a centre uses (they are data, not
+codes); `CATEGORY_EN` and the streets table give their English names.
+"""
+from __future__ import annotations
+
+CHANNELS: dict[str, tuple[str, str]] = {
+    "hotline": ("12345热线", "12345 hotline"),
+    "grid": ("网格员上报", "Grid patrol report"),
+    "app": ("小程序/APP", "App / mini-program"),
+    "visit": ("来访", "Walk-in visit"),
+    "other": ("其他", "Other"),
+}
+
+URGENCIES: dict[str, tuple[str, str]] = {
+    "general": ("一般", "General"),
+    "urgent": ("紧急", "Urgent"),
+    "very_urgent": ("特急", "Very urgent"),
+}
+
+CALLBACK_RESULTS: dict[str, tuple[str, str]] = {
+    "satisfied": ("满意", "Satisfied"),
+    "basically_satisfied": ("基本满意", "Basically satisfied"),
+    "unsatisfied": ("不满意", "Unsatisfied"),
+    "not_reached": ("未接通", "Not reached"),
+}
+
+STATUSES: dict[str, tuple[str, str]] = {
+    "received": ("已受理", "Received"),
+    "signed": ("已签收", "Signed"),
+    "closed": ("已办结", "Closed"),
+}
+
+STAFF_ROLES: dict[str, tuple[str, str]] = {
+    "grid_worker": ("网格员", "Grid worker"),
+    "mediator": ("调解员", "Mediator"),
+    "acceptor": ("受理员", "Hotline acceptor"),
+    "dispatcher": ("派单员", "Dispatcher"),
+}
+
+MEDIATOR_TIERS: dict[str, tuple[str, str]] = {
+    "grid": ("网格/楼栋调解", "Building / grid"),
+    "community": ("社区和事佬", "Community 和事佬"),
+    "street": ("街道调解中心", "Street mediation centre"),
+    "district": ("区级会商", "District consultation"),
+}
+
+# Level-1 categories of the Zhangqiu-style centre; the first five are the centre's own lines of work,
+# the rest are ordinary hotline appeals.
+CATEGORY_EN: dict[str, str] = {
+    "便民惠企服务": "Services to residents and firms",
+    "安全隐患排查": "Safety hazard checks",
+    "社情民意收集": "Public opinion collection",
+    "矛盾纠纷化解": "Dispute mediation",
+    "重点巡查事项": "Key patrol items",
+    "环境保护": "Environment",
+    "城乡建设与道路": "Construction and roads",
+    "供暖": "Heating",
+    "物业管理": "Property management",
+    "水电气": "Water, power and gas",
+    "社会保障": "Social security",
+    "市场监管": "Market regulation",
+    "其他诉求": "Other appeals",
+}
+
+
+def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "zh") -> str:
+    """Display label of a code in `lang` ("zh" or "en"); unknown codes are shown as they are."""
+    if code is None:
+        return ""
+    pair = table.get(code)
+    if pair is None:
+        return str(code)
+    return pair[0] if lang == "zh" else pair[1]

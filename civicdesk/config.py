@@ -1,0 +1,20 @@
+"""Paths and settings. Reading this module has no side effects: nothing is created on import."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("CIVICDESK_DATA_DIR", PROJECT_ROOT / "data"))
+RAW_DIR = DATA_DIR / "raw"
+DEFAULT_DB_PATH = DATA_DIR / "civicdesk.db"
+REALDATA_DIR = PROJECT_ROOT.parent / "shared" / "realdata"
+
+#: Seconds a SQLite connection waits for a lock held by another process before giving up.
+SQLITE_BUSY_TIMEOUT_S = 60.0
+
+
+def db_url() -> str:
+    """The store's SQLAlchemy URL: `CIVICDESK_DB_URL` if set, else the default SQLite file under data/."""
+    url = os.environ.get("CIVICDESK_DB_URL", "").strip()
+    return url or f"sqlite:///{DEFAULT_DB_PATH}"

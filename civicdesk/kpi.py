@@ -1,0 +1,114 @@
+"""Key performance indicators of a centre, computed on the daily rollup (never by scanning tickets).
+
+Definitions (each written once, here; the README repeats them):
+
+- 响应率 response_rate = tickets signed within the signing limit / tickets received.
+  Signing limits (`civicdesk.calendar.SIGN_LIMITS`): 一般 24 h, 紧急 2 h, 特急 30 min.
+- 办结率 closure_rate = tickets closed / tickets received.
+- 按时办结率 on_time_rate = tickets closed by their deadline / tickets closed.
+  Deadlines (`civicdesk.calendar.CLOSE_LIMITS`): 一般 5 working days (Shandong rule), 紧急 24 h, 特急 2 h;
+  disputes under mediation 30 days.
+- 满意率 satisfaction_rate = (满意 + 基本满意) / callbacks reached (满意 + 基本满意 + 不满意);
+  callbacks not reached are left out, not counted as unsatisfied.
+- 重复来电率 repeat_rate = tickets whose caller contacted the centre in the previous 30 days / tickets received.
+- 退单率 return_rate = tickets returned (退单) at least once / tickets received.
+- 重办率 reopen_rate = tickets reopened (重办) at least once / tickets closed.
+- 平均办结时长 mean_hours_to_close = hours from creation to closure, averaged over closed tickets.
+
+Tickets are counted in the period they were created in (a cohort view): a week's 办结率 is the share of
+that week's tickets closed by the time of the data snapshot.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from civicdesk.store.queries import rollup_frame
+
+#: KPI column -> (Chinese label, English label), in display order.
+KPI_LABELS: dict[str, tuple[str, str]] = {
+    "response_rate": ("响应率", "Response rate"),
+    "closure_rate": ("办结率", "Closure rate"),
+    "on_time_rate": ("按时办结率", "On-time closure rate"),
+    "satisfaction_rate": ("满意率", "Satisfaction rate"),
+    "repeat_rate": ("重复来电率", "Repeat-contact rate"),
+    "return_rate": ("退单率", "Return rate"),
+    "reopen_rate": ("重办率", "Reopen rate"),
+    "mean_hours_to_close": ("平均办结时长(小时)", "Mean hours to close"),
+}
+#: Rates where a higher value is better (the others are better lower).
+HIGHER_IS_BETTER = {"response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"}
+#: Targets a centre is judged against (used to flag streets below target).
+TARGETS = {"response_rate": 0.95, "closure_rate": 0.95, "on_time_rate": 0.90, "satisfaction_rate": 0.90}
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    num = num.astype("float64")
+    den = den.astype("float64")
+    return num.div(den.where(den > 0, np.nan))
+
+
+def add_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """Add the KPI columns to a frame of summed rollup counts (any grouping); rates are in [0, 1].
+
+    A rate whose denominator is zero is NaN (shown as "—"), never 0 or 100%.
+    """
+    out = counts.copy()
+    reached = out["cb_satisfied"] + out["cb_basically_satisfied"] + out["cb_unsatisfied"]
+    out["callbacks_reached"] = reached
+    out["response_rate"] = _ratio(out["signed_on_time"], out["received"])
+    out["closure_rate"] = _ratio(out["closed"], out["received"])
+    out["on_time_rate"] = _ratio(out["closed_on_time"], out["closed"])
+    out["satisfaction_rate"] = _ratio(out["cb_satisfied"] + out["cb_basically_satisfied"], reached)
+    out["repeat_rate"] = _ratio(out["repeat_contacts"], out["received"])
+    out["return_rate"] = _ratio(out["returned"], out["received"])
+    out["reopen_rate"] = _ratio(out["reopened"], out["closed"])
+    out["mean_hours_to_close"] = _ratio(out["hours_to_close_sum"], out["closed"])
+    return out
+
+
+def period_start(days: pd.Series, freq: str) -> pd.Series:
+    """Start of the period each day falls in: "D" the day, "W" its ISO week's Monday, "M" the month, "Q"."""
+    days = pd.to_datetime(days)
+    if freq == "D":
+        return days.dt.normalize()
+    if freq == "W":
+        return (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.normalize()
+    if freq in ("M", "Q"):
+        return days.dt.to_period(freq).dt.start_time
+    raise ValueError(f"freq must be one of D, W, M, Q, not {freq!r}")
+
+
+def kpi_table(engine: Engine, freq: str = "W", by: Sequence[str] = (), start=None, end=None,
+              **filters) -> pd.DataFrame:
+    """KPIs per period × `by`, from the rollup.
+
+    Args:
+        engine: the store.
+        freq: "D", "W" (ISO weeks, Monday first), "M" or "Q".
+        by: any of "street", "category", "channel".
+        start, end: inclusive day range.
+        **filters: `streets=`, `categories=`, `channels=` lists.
+
+    Returns:
+        DataFrame[period, *by, the summed counts, the KPI columns of `KPI_LABELS`].
+    """
+    by = list(by)
+    daily = rollup_frame(engine, by, start, end, **filters)
+    daily["period"] = period_start(daily["day"], freq)
+    summed = daily.drop(columns="day").groupby(["period", *by], sort=True).sum().reset_index()
+    return add_rates(summed)
+
+
+def totals(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Re-sum a KPI table's counts over `by` and recompute its rates (rates never get averaged)."""
+    counts = [c for c in frame.columns if c not in KPI_LABELS and c not in ("period", "callbacks_reached",
+                                                                            "street", "category", "channel")]
+    if by:
+        summed = frame.groupby(list(by), sort=False)[counts].sum().reset_index()
+    else:
+        summed = frame[counts].sum().to_frame().T
+    return add_rates(summed)

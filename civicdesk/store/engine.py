@@ -1,0 +1,126 @@
+"""Open the store: build the engine, tune SQLite, create or upgrade the schema, explain failures."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from civicdesk import config
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used; the message is one sentence meant for the user."""
+
+
+def _alembic_config(connection: sa.Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest schema revision this version of civicdesk knows."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def _known_revisions() -> set[str]:
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={int(config.SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def create_engine(url: str | None = None) -> Engine:
+    """Build an engine for `url` (default: `config.db_url()`) without touching the schema.
+
+    Raises:
+        StoreError: the URL is malformed or names a driver that is not installed.
+    """
+    url = url or config.db_url()
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"CIVICDESK_DB_URL '{url}' is not a database URL; expected e.g. "
+                         "sqlite:///data/civicdesk.db or postgresql+psycopg://user@host/db.") from None
+    kwargs: dict = {"future": True}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": config.SQLITE_BUSY_TIMEOUT_S}
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ModuleNotFoundError, ArgumentError) as exc:
+        raise StoreError(f"The database URL '{parsed.render_as_string(hide_password=True)}' needs a "
+                         f"driver that is not installed ({exc}).") from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the store is at, or None for an empty database."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Create or upgrade the schema in place to `revision`, keeping the data.
+
+    Raises:
+        StoreError: the store was written by a newer civicdesk.
+    """
+    found = current_revision(engine)
+    if found is not None and found not in _known_revisions():
+        raise StoreError(f"This store was written by a newer version of civicdesk (schema revision "
+                         f"{found}, this version knows up to {head_revision()}); upgrade civicdesk.")
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def connect(url: str | None = None, upgrade: bool = True) -> Engine:
+    """Open the store at `url` (default `CIVICDESK_DB_URL` or data/civicdesk.db), creating or upgrading it.
+
+    Args:
+        url: SQLAlchemy URL, e.g. "sqlite:///data/civicdesk.db" or "postgresql+psycopg://postgres@127.0.0.1/test".
+        upgrade: bring the schema to this version's head (and rebuild the rollup if a migration asks to).
+
+    Returns:
+        A SQLAlchemy Engine.
+
+    Raises:
+        StoreError: with one sentence, when the URL is wrong, the server unreachable or the store too new.
+    """
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        if upgrade:
+            migrate(engine)
+            from civicdesk.store.rollup import rebuild_if_flagged
+
+            rebuild_if_flagged(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreError(f"Cannot open the store at {where}: {reason}.") from None
+    return engine

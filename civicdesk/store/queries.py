@@ -1,0 +1,125 @@
+"""Read queries on the store. Dashboards read the daily rollup, never the tickets table."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_SUMS, daily_rollup, store_info, streets
+
+GROUPINGS = ("street", "category", "channel")
+TOTAL_ID = "total"
+
+
+def _check_by(by: Sequence[str]) -> list[str]:
+    by = [by] if isinstance(by, str) else list(by)
+    wrong = [b for b in by if b not in GROUPINGS]
+    if wrong:
+        raise ValueError(f"cannot group by {wrong}; choose from {GROUPINGS}")
+    return by
+
+
+def _filters(start, end, streets_=None, categories=None, channels=None) -> list:
+    cond = []
+    if start is not None:
+        cond.append(daily_rollup.c.day >= pd.Timestamp(start).date())
+    if end is not None:
+        cond.append(daily_rollup.c.day <= pd.Timestamp(end).date())
+    for col, values in (("street", streets_), ("category", categories), ("channel", channels)):
+        if values:
+            cond.append(daily_rollup.c[col].in_(list(values)))
+    return cond
+
+
+def rollup_frame(engine: Engine, by: Sequence[str] = (), start=None, end=None, measures: Sequence[str] | None = None,
+                 streets: Sequence[str] | None = None, categories: Sequence[str] | None = None,
+                 channels: Sequence[str] | None = None) -> pd.DataFrame:
+    """Daily rollup summed to day × `by`, filtered; columns `day`, *by, *measures.
+
+    Args:
+        engine: the store.
+        by: any of "street", "category", "channel" (empty: district totals per day).
+        start, end: inclusive day range (anything `pd.Timestamp` reads), or None for all.
+        measures: rollup columns to sum (default: all counts and sums).
+        streets, categories, channels: keep only these values.
+    """
+    by = _check_by(by)
+    measures = list(measures or (*ROLLUP_COUNTS, *ROLLUP_SUMS))
+    unknown = set(measures) - set(ROLLUP_COUNTS) - set(ROLLUP_SUMS)
+    if unknown:
+        raise ValueError(f"unknown measures {sorted(unknown)}; choose from {ROLLUP_COUNTS + ROLLUP_SUMS}")
+    keys = [daily_rollup.c.day, *[daily_rollup.c[b] for b in by]]
+    query = (sa.select(*keys, *[sa.func.sum(daily_rollup.c[m]).label(m) for m in measures])
+             .where(*_filters(start, end, streets, categories, channels))
+             .group_by(*keys).order_by(*keys))
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(query).all(), columns=["day", *by, *measures])
+    df["day"] = pd.to_datetime(df["day"])
+    for m in measures:
+        df[m] = pd.to_numeric(df[m]).fillna(0)
+        if m in ROLLUP_COUNTS:
+            df[m] = df[m].astype("int64")
+    return df
+
+
+def daily_counts(engine: Engine, by: Sequence[str] = ("street", "category"), start=None, end=None,
+                 measure: str = "received", **filters) -> pd.DataFrame:
+    """Long-format daily series `unique_id, ds, y` from the rollup, with zero days filled in.
+
+    Args:
+        engine: the store.
+        by: grouping; `unique_id` joins the values with "/" (e.g. "明水街道/供暖"); empty gives "total".
+        start, end: inclusive day range; default the store's first and last day.
+        measure: any rollup count, e.g. "received", "closed", "cb_unsatisfied".
+        **filters: `streets=`, `categories=`, `channels=` lists.
+
+    Returns:
+        DataFrame[unique_id, ds, y] sorted by unique_id and ds; every series covers every day.
+    """
+    by = _check_by(by)
+    df = rollup_frame(engine, by, start, end, [measure], **filters)
+    if df.empty:
+        return pd.DataFrame({"unique_id": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[ns]"),
+                             "y": pd.Series(dtype="int64")})
+    df["unique_id"] = df[by].astype(str).agg("/".join, axis=1) if by else TOTAL_ID
+    first = pd.Timestamp(start) if start is not None else df["day"].min()
+    last = pd.Timestamp(end) if end is not None else df["day"].max()
+    days = pd.date_range(first.normalize(), last.normalize(), freq="D")
+    wide = df.pivot_table(index="day", columns="unique_id", values=measure, aggfunc="sum")
+    wide = wide.reindex(days, fill_value=0).fillna(0)
+    out = wide.rename_axis(index="ds", columns="unique_id").stack().rename("y").reset_index()
+    out["y"] = out["y"].astype("int64")
+    return out[["unique_id", "ds", "y"]].sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def data_span(engine: Engine) -> tuple[date, date] | None:
+    """First and last day in the rollup, or None for an empty store."""
+    with engine.connect() as conn:
+        lo, hi = conn.execute(sa.select(sa.func.min(daily_rollup.c.day), sa.func.max(daily_rollup.c.day))).one()
+    if lo is None:
+        return None
+    return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+
+
+def dimension_values(engine: Engine, column: str) -> list[str]:
+    """Distinct streets, categories or channels present in the rollup, by volume (largest first)."""
+    col = daily_rollup.c[_check_by([column])[0]]
+    query = sa.select(col).group_by(col).order_by(sa.func.sum(daily_rollup.c.received).desc())
+    with engine.connect() as conn:
+        return [v for v in conn.execute(query).scalars() if v != ""]
+
+
+def street_table(engine: Engine) -> pd.DataFrame:
+    """The streets reference table."""
+    with engine.connect() as conn:
+        return pd.DataFrame(conn.execute(sa.select(streets).order_by(streets.c.street_id)).mappings().all(),
+                            columns=list(streets.c.keys()))
+
+
+def info(engine: Engine) -> dict[str, str]:
+    """The store_info key/value pairs (demo seed, scale, …)."""
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.select(store_info.c.key, store_info.c.value)).all())

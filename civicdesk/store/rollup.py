@@ -1,0 +1,129 @@
+"""The daily rollup: day × street × category × channel counts, rebuilt from `tickets` for a date window.
+
+Every write to `tickets` goes through `civicdesk.store.write` and then `refresh_rollup` in the same
+transaction, so the rollup is always in step. Repeat contacts look back 30 days, so a write touching
+days [a, b] refreshes [a, b + 30].
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from civicdesk import calendar
+from civicdesk.store.bulk import bulk_insert
+from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
+
+REPEAT_WINDOW_DAYS = 30
+REFRESH_CHUNK_DAYS = 92
+_COLUMNS = ("created_at", "street", "category", "channel", "urgency", "caller_key", "signed_at",
+            "first_response_at", "closed_at", "deadline_at", "returned_count", "reopened_count",
+            "escalated", "callback_result")
+CALLBACK_COLUMNS = {"satisfied": "cb_satisfied", "basically_satisfied": "cb_basically_satisfied",
+                    "unsatisfied": "cb_unsatisfied", "not_reached": "cb_not_reached"}
+
+
+def _read_tickets(conn: sa.Connection, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    query = (sa.select(*[tickets.c[c] for c in _COLUMNS])
+             .where(tickets.c.created_at >= lo.to_pydatetime(), tickets.c.created_at < hi.to_pydatetime()))
+    df = pd.DataFrame(conn.execute(query).all(), columns=list(_COLUMNS))
+    for col in ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at"):
+        df[col] = pd.to_datetime(df[col])
+    return df
+
+
+def repeat_flags(created_at: pd.Series, caller_key: pd.Series, window_days: int = REPEAT_WINDOW_DAYS) -> np.ndarray:
+    """True where the same caller_key made a contact in the previous `window_days` days."""
+    frame = pd.DataFrame({"t": pd.to_datetime(created_at).to_numpy(), "k": caller_key.to_numpy()})
+    frame = frame[frame["k"].notna()].sort_values(["k", "t"], kind="stable")
+    gap = frame["t"] - frame.groupby("k")["t"].shift()
+    out = np.zeros(len(created_at), dtype=bool)
+    flagged = frame.index[(gap <= pd.Timedelta(days=window_days)).to_numpy()]
+    out[flagged] = True
+    return out
+
+
+def aggregate(df: pd.DataFrame) -> pd.DataFrame:
+    """Ticket rows (columns as in `_COLUMNS`, plus `repeat`) to rollup rows."""
+    created = df["created_at"]
+    deadline = df["deadline_at"].fillna(pd.Series(calendar.close_deadline(created, df["urgency"]),
+                                                  index=df.index))
+    sign_limit = pd.Series(calendar.sign_deadline(created, df["urgency"]), index=df.index)
+    callback = df["callback_result"]
+    hours = lambda end: ((end - created).dt.total_seconds() / 3600.0).fillna(0.0)  # noqa: E731
+    parts = pd.DataFrame({
+        "day": created.dt.normalize(),
+        "street": df["street"].fillna(""),
+        "category": df["category"].fillna(""),
+        "channel": df["channel"].fillna("other"),
+        "received": 1,
+        "signed": df["signed_at"].notna(),
+        "signed_on_time": df["signed_at"].notna() & (df["signed_at"] <= sign_limit),
+        "responded": df["first_response_at"].notna(),
+        "closed": df["closed_at"].notna(),
+        "closed_on_time": df["closed_at"].notna() & (df["closed_at"] <= deadline),
+        "returned": df["returned_count"].fillna(0) > 0,
+        "reopened": df["reopened_count"].fillna(0) > 0,
+        "escalated": df["escalated"].fillna(False).astype(bool),
+        "repeat_contacts": df["repeat"],
+        **{col: callback == code for code, col in CALLBACK_COLUMNS.items()},
+        "hours_to_sign_sum": hours(df["signed_at"]),
+        "hours_to_close_sum": hours(df["closed_at"]),
+    })
+    out = parts.groupby(list(ROLLUP_KEYS), sort=True).sum().reset_index()
+    out[list(ROLLUP_COUNTS)] = out[list(ROLLUP_COUNTS)].astype("int64")
+    return out
+
+
+def refresh_rollup(conn: sa.Connection, start: date, end: date) -> int:
+    """Rebuild the rollup rows for days start..end (inclusive) from `tickets`; returns rows written."""
+    written = 0
+    day = pd.Timestamp(start)
+    last = pd.Timestamp(end)
+    while day <= last:
+        hi = min(day + pd.Timedelta(days=REFRESH_CHUNK_DAYS), last + pd.Timedelta(days=1))
+        df = _read_tickets(conn, day - pd.Timedelta(days=REPEAT_WINDOW_DAYS), hi)
+        df["repeat"] = repeat_flags(df["created_at"], df["caller_key"])
+        df = df[df["created_at"] >= day]
+        conn.execute(daily_rollup.delete().where(daily_rollup.c.day >= day.date(),
+                                                 daily_rollup.c.day < hi.date()))
+        if len(df):
+            written += bulk_insert(conn, daily_rollup, aggregate(df))
+        day = hi
+    return written
+
+
+def ticket_day_range(conn: sa.Connection) -> tuple[date, date] | None:
+    """First and last day with tickets, or None when there are none."""
+    lo, hi = conn.execute(sa.select(sa.func.min(tickets.c.created_at), sa.func.max(tickets.c.created_at))).one()
+    if lo is None:
+        return None
+    return pd.Timestamp(lo).date(), pd.Timestamp(hi).date()
+
+
+def rebuild_rollup(conn: sa.Connection) -> int:
+    """Drop and rebuild the whole rollup from `tickets`."""
+    conn.execute(daily_rollup.delete())
+    span = ticket_day_range(conn)
+    return refresh_rollup(conn, *span) if span else 0
+
+
+def rebuild_if_flagged(engine: Engine) -> bool:
+    """Rebuild the rollup when a migration set the `rollup_rebuild` flag; True if it did."""
+    with engine.begin() as conn:
+        flag = conn.execute(sa.select(store_info.c.value).where(store_info.c.key == "rollup_rebuild")).scalar()
+        if flag != "1":
+            return False
+        rebuild_rollup(conn)
+        conn.execute(store_info.delete().where(store_info.c.key == "rollup_rebuild"))
+    return True
+
+
+def touched_window(days: pd.Series) -> tuple[date, date]:
+    """Rollup window a write of tickets created on `days` affects (repeat contacts reach 30 days on)."""
+    lo = pd.Timestamp(days.min()).date()
+    hi = pd.Timestamp(days.max()).date() + timedelta(days=REPEAT_WINDOW_DAYS)
+    return lo, hi

@@ -1,0 +1,101 @@
+"""The store's tables at the current schema revision (SQLAlchemy 2 Core).
+
+The migrations in `migrations/versions/` build exactly these tables; queries import them from here.
+Street and category are stored by name in `tickets` (not as foreign keys) because real exports carry
+names the reference tables may not know yet; the import issue maps and validates them.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint)
+
+metadata = MetaData()
+
+store_info = Table(
+    "store_info", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+streets = Table(
+    "streets", metadata,
+    Column("street_id", Integer, primary_key=True, autoincrement=False),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("name_en", String(128)),
+    Column("kind", String(16)),
+    Column("households", Integer),
+)
+
+grids = Table(
+    "grids", metadata,
+    Column("grid_id", String(64), primary_key=True),
+    Column("street_id", Integer, ForeignKey("streets.street_id"), nullable=False),
+    Column("name", String(128)),
+    Column("community", String(128)),
+    Column("households", Integer),
+)
+
+staff = Table(
+    "staff", metadata,
+    Column("staff_id", String(64), primary_key=True),
+    Column("name", String(64)),
+    Column("role", String(32), nullable=False),
+    Column("street_id", Integer, ForeignKey("streets.street_id")),
+    Column("grid_id", String(64), ForeignKey("grids.grid_id")),
+    Column("tier", String(32)),
+    Column("active_from", Date),
+    Column("active_to", Date),
+)
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(64)),
+    Column("source", String(64), nullable=False),
+    Column("source_id", String(128), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("street", String(64)),
+    Column("grid_id", String(64)),
+    Column("category", String(64)),
+    Column("subcategory", String(64)),
+    Column("urgency", String(16), nullable=False),
+    Column("caller_key", String(64)),
+    Column("signed_at", DateTime),
+    Column("first_response_at", DateTime),
+    Column("closed_at", DateTime),
+    Column("deadline_at", DateTime),
+    Column("status", String(16), nullable=False),
+    Column("returned_count", Integer, nullable=False, default=0),
+    Column("reopened_count", Integer, nullable=False, default=0),
+    Column("escalated", Boolean, nullable=False, default=False),
+    Column("callback_result", String(32)),
+    Column("description", Text),
+    Column("department", String(128)),
+    UniqueConstraint("source", "source_id", name="uq_tickets_source"),
+    Index("ix_tickets_created_at", "created_at"),
+    Index("ix_tickets_caller_key", "caller_key"),
+)
+
+#: Count columns of the daily rollup, in order; `kpi` and `daily_counts` accept any of them as a measure.
+ROLLUP_COUNTS = (
+    "received", "signed", "signed_on_time", "responded", "closed", "closed_on_time", "returned",
+    "reopened", "escalated", "repeat_contacts", "cb_satisfied", "cb_basically_satisfied",
+    "cb_unsatisfied", "cb_not_reached",
+)
+ROLLUP_SUMS = ("hours_to_sign_sum", "hours_to_close_sum")
+ROLLUP_KEYS = ("day", "street", "category", "channel")
+
+daily_rollup = Table(
+    "daily_rollup", metadata,
+    Column("day", Date, primary_key=True),
+    Column("street", String(64), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    *[Column(name, Integer, nullable=False, default=0) for name in ROLLUP_COUNTS],
+    *[Column(name, Float, nullable=False, default=0.0) for name in ROLLUP_SUMS],
+)
+
+TICKET_COLUMNS = tuple(c.name for c in tickets.columns if c.name != "id")
+TICKET_TIME_COLUMNS = ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at")
