@@ -76,7 +76,7 @@ def period_start(days: pd.Series, freq: str) -> pd.Series:
     if freq == "D":
         return days.dt.normalize()
     if freq == "W":
-        return (days - pd.to_timedelta(days.dt.weekday, unit="D")).dt.normalize()
+        return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.normalize()
     if freq in ("M", "Q"):
         return days.dt.to_period(freq).dt.start_time
     raise ValueError(f"freq must be one of D, W, M, Q, not {freq!r}")

@@ -192,7 +192,7 @@ def build_places(rng: np.random.Generator) -> Places:
 #: Planted understaffing: (street code, first day short, last day short, grid workers missing).
 UNDERSTAFFED: list[tuple[str, str, str, int]] = [
     ("shengjing", "2022-06-01", "2022-10-31", 22),
-    ("mingshui", "2023-11-01", "2024-01-31", 20),
+    ("bucun", "2023-03-01", "2023-05-31", 12),
 ]
 
 
