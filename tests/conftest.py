@@ -71,3 +71,26 @@ def make_tickets(rows: list[dict], source: str = "test") -> pd.DataFrame:
     for col in ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at"):
         df[col] = pd.to_datetime(df[col])
     return df
+
+
+SMALL_DEMO = dict(seed=0, start="2023-01-01", end="2023-06-30", scale=0.1)
+
+
+@pytest.fixture(scope="session")
+def small_district():
+    """A small demo district (half a year at a tenth of Zhangqiu's volume), generated once per run."""
+    from civicdesk.synth import generate_district
+
+    return generate_district(**SMALL_DEMO)
+
+
+@pytest.fixture(scope="session")
+def demo_store_url(small_district, tmp_path_factory):
+    """A SQLite store holding the small demo district, built once per run; tests must not write to it."""
+    from civicdesk import store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    engine = store.connect(url)
+    store.load_district(engine, small_district)
+    engine.dispose()
+    return url
