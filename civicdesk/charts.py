@@ -60,7 +60,7 @@ def breakdown_bar_chart(frame: pd.DataFrame, key: str, lang: str = "zh", english
                 "street": lambda v: street_label(v, lang, english)}[key]
     data = frame[[key, value]].assign(label=frame[key].map(labeller),
                                       share=frame[value] / max(float(frame[value].sum()), 1.0))
-    base = alt.Chart(data, title=t(f"by_{key}", lang), height=height or max(120, 24 * len(data))).encode(
+    base = alt.Chart(data, title=t(f"by_{key}", lang), height=height or alt.Step(26)).encode(
         y=alt.Y("label:N", sort="-x", title=None),
         x=alt.X(f"{value}:Q", title=t("count", lang)),
         tooltip=[alt.Tooltip("label:N", title=t(key, lang)), alt.Tooltip(f"{value}:Q", title=t(value, lang), format=","),

@@ -63,18 +63,18 @@ def render(ov: Overview, lang: str, english: dict[str, str]) -> None:
     st.markdown(f"**{summary_sentence(ov, lang)}**")
     render_metrics(ov, lang)
     left, right = st.columns([3, 2])
-    left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang), use_container_width=True)
-    right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), use_container_width=True)
+    left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang), width="stretch")
+    right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), width="stretch")
     st.subheader(t("trend", lang))
     a, b = st.columns(2)
-    a.altair_chart(charts.weekly_volume_chart(ov.trend, lang), use_container_width=True)
-    b.altair_chart(charts.rates_trend_chart(ov.trend, lang), use_container_width=True)
+    a.altair_chart(charts.weekly_volume_chart(ov.trend, lang), width="stretch")
+    b.altair_chart(charts.rates_trend_chart(ov.trend, lang), width="stretch")
     st.subheader(t("by_street", lang))
     table = street_table(ov, lang, english)
     pct = {kpi_label(k, lang): st.column_config.ProgressColumn(kpi_label(k, lang), format="percent",
                                                                min_value=0.0, max_value=1.0) for k in HEADLINE}
     pct[t("wow", lang)] = st.column_config.NumberColumn(t("wow", lang), format="percent")
-    st.dataframe(table, hide_index=True, use_container_width=True, column_config=pct)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=pct)
     st.download_button(t("download_csv", lang), table.to_csv(index=False).encode("utf-8-sig"),
                        file_name=f"overview-{ov.week_start}.csv", mime="text/csv")
 
