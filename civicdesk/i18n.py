@@ -33,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "weekly_rates": ("三率走势", "Rates by week"),
     "empty_store": ("数据库中还没有工单。请运行 `civicdesk demo` 生成演示数据，或导入工单文件。",
                     "The store holds no tickets yet. Run `civicdesk demo` to build the demo district, or import a file."),
+    "build_demo": ("生成演示数据（约两分钟）", "Build the demo district (about two minutes)"),
     "store_error": ("无法打开数据库：", "Cannot open the store: "),
     "download_csv": ("下载表格（CSV）", "Download table (CSV)"),
     "below_target": ("低于目标", "Below target"),

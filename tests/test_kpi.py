@@ -37,8 +37,8 @@ WEEK = [
 
 
 @pytest.fixture
-def engine(sqlite_url):
-    engine = store.connect(sqlite_url)
+def engine(store_url):
+    engine = store.connect(store_url)
     with engine.begin() as conn:
         store.write_tickets(conn, make_tickets(WEEK))
     return engine

@@ -79,6 +79,18 @@ def render(ov: Overview, lang: str, english: dict[str, str]) -> None:
                        file_name=f"overview-{ov.week_start}.csv", mime="text/csv")
 
 
+def build_demo_with_progress(engine, lang: str) -> None:
+    """Generate and load the demo district, showing a progress bar, then reload the page."""
+    from civicdesk import store
+    from civicdesk.synth import generate_district
+
+    bar = st.progress(0.0, text=t("build_demo", lang))
+    district = generate_district(progress=lambda f, m: bar.progress(min(0.5 * f, 0.5), text=m))
+    store.load_district(engine, district, progress=lambda f, m: bar.progress(min(0.5 + 0.5 * f, 1.0), text=m))
+    cached.clear()
+    st.rerun()
+
+
 def page() -> None:
     engine = cached.current_engine()
     lang = st.session_state.get("lang", "zh")
@@ -86,6 +98,8 @@ def page() -> None:
     st.title(t("overview", lang))
     if params.week is None:
         st.info(t("empty_store", lang))
+        if st.button(t("build_demo", lang), type="primary"):
+            build_demo_with_progress(engine, lang)
         return
     ov = cached.week_overview(engine, config.db_url(), params.week, params.streets, params.categories)
     render(ov, lang, cached.street_english(engine, config.db_url()))

@@ -18,13 +18,14 @@ import numpy as np
 import pandas as pd
 
 from civicdesk import calendar as cal
-from civicdesk.synth.catalog import (CATEGORIES, CHANNELS, DIRECT_CLOSE, DISPUTES, SERVICE_WD, SUBCATEGORIES,
+from civicdesk.synth.catalog import (CATEGORIES, CHANNELS, DIRECT_CLOSE, DISPUTES, SERVICE_WD,
                                      URGENCY_CODES)
 
 NS_H = 3_600 * 10**9
 NS_D = 24 * NS_H
-OVERTIME = 0.35  # capacity can stretch by up to 35 % under a large backlog
+OVERTIME = 0.30  # capacity can stretch by up to 30 % under a large backlog
 RETURN_P_DEPT, RETURN_P_STREET = 0.055, 0.025
+P_COMPLEX = 0.025  # complex cases needing an extension (延期) of about 8 working days
 ESCALATE_DISPUTE = {"土地承包纠纷": 0.20, "宅基地纠纷": 0.18, "劳资纠纷": 0.12}
 ESCALATE_DISPUTE_DEFAULT = 0.08
 ESCALATE_OTHER = {"城乡建设与道路": 0.004, "物业管理": 0.005, "环境保护": 0.003}
@@ -96,13 +97,14 @@ def run_queue(arrivals: np.ndarray, cap_nom: np.ndarray, workday: np.ndarray) ->
     b = np.zeros(s)
     for j in range(d):
         backlog[:, j] = b
-        stretch = 1 + OVERTIME * np.minimum(1.0, b / (2 * cap_nom[:, j]))
+        stretch = 1 + OVERTIME * np.minimum(1.0, b / np.maximum(2 * cap_nom[:, j], 1e-9))
         eff[:, j] = cap_nom[:, j] * stretch
         if workday[j]:
             b = np.maximum(0.0, b + arrivals[:, j] - eff[:, j])
         else:
             b = b + arrivals[:, j]
-    return Load(arrivals, cap_nom, backlog, backlog / eff, (backlog + arrivals) / cap_nom)
+    eff, nom = np.maximum(eff, 1e-9), np.maximum(cap_nom, 1e-9)
+    return Load(arrivals, cap_nom, backlog, backlog / eff, (backlog + arrivals) / nom)
 
 
 def _lognormal(rng: np.random.Generator, median: np.ndarray | float, sigma: float, n: int) -> np.ndarray:
@@ -123,13 +125,15 @@ def _awd(ns: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 def simulate(rng: np.random.Generator, created: np.ndarray, street: np.ndarray, day: np.ndarray,
              category: np.ndarray, channel: np.ndarray, urgency: np.ndarray, subcat_name: np.ndarray,
-             dept_is_street: np.ndarray, load: Load, direct: np.ndarray) -> Timeline:
+             dept_is_street: np.ndarray, load: Load, direct: np.ndarray,
+             force_return: np.ndarray | None = None) -> Timeline:
     """Timing of every ticket from its street's load on its creation day.
 
     Args:
         created: creation time (int64 ns); street, day, category, channel, urgency: indices.
         subcat_name: subcategory names (object array); dept_is_street: handled by the street itself.
         load: the street × day queue state; direct: closed at intake (直办).
+        force_return: tickets passed back and forth between units (returned at least once).
     """
     n = len(created)
     is_disp = category == CATEGORIES.index(DISPUTES)
@@ -137,14 +141,17 @@ def simulate(rng: np.random.Generator, created: np.ndarray, street: np.ndarray, 
     wait = load.wait_wd[street, day]
     mult = 1 + 0.8 * np.clip(load.load[street, day] - 1.0, 0, 4)
     # signing (clock time; general tickets are picked up in the daytime, duty staff on rest days)
-    med = np.select([channel == CHANNELS.index("visit"), channel == CHANNELS.index("grid")], [0.3, 0.5], 2.2)
-    sign_h = np.where(gen, _lognormal(rng, med, 1.0, n) * mult,
+    med = np.select([channel == CHANNELS.index("visit"), channel == CHANNELS.index("grid")], [0.4, 1.5], 4.0)
+    sign_h = np.where(gen, _lognormal(rng, med, 1.3, n) * mult,
                       np.where(urg, _lognormal(rng, 0.35, 0.8, n), _lognormal(rng, 0.1, 0.7, n)) * (1 + 0.2 * (mult - 1)))
     start = np.where(gen, _daytime_start(created), created)
     signed = np.where(direct, created, start + (sign_h * NS_H).astype(np.int64))
     # returns (退单) and escalation (会商)
     p_ret = np.where(dept_is_street, RETURN_P_STREET, RETURN_P_DEPT) * (1 + 0.3 * (mult - 1))
-    returned = np.where(~direct & (rng.random(n) < p_ret), 1 + (rng.random(n) < 0.12), 0).astype(np.int64)
+    hit = rng.random(n) < p_ret
+    if force_return is not None:
+        hit |= force_return
+    returned = np.where(~direct & hit, 1 + (rng.random(n) < 0.12), 0).astype(np.int64)
     ret_wd = returned * rng.uniform(0.3, 2.0, n)
     p_esc = np.zeros(n)
     sub = pd.Series(subcat_name)
@@ -156,7 +163,8 @@ def simulate(rng: np.random.Generator, created: np.ndarray, street: np.ndarray, 
     svc_med = np.array([SERVICE_WD[c] for c in CATEGORIES])[category]
     service = _lognormal(rng, svc_med, 0.75, n)
     esc_wd = np.where(escalated & ~is_disp, _lognormal(rng, 6.0, 0.5, n), 0.0)
-    general_wd = wait + service + ret_wd + esc_wd
+    complex_wd = np.where(~direct & (rng.random(n) < P_COMPLEX), _lognormal(rng, 8.0, 0.6, n), 0.0)
+    general_wd = wait + service + ret_wd + esc_wd + complex_wd
     closed = _awd(signed, np.where(gen & ~is_disp & ~direct, general_wd, 0.0))
     urgent_h = np.where(urg, _lognormal(rng, 6.0, 0.7, n), _lognormal(rng, 0.75, 0.45, n)) * (1 + 0.25 * wait)
     closed = np.where(~gen & ~is_disp, signed + (urgent_h * NS_H).astype(np.int64), closed)

@@ -123,7 +123,6 @@ def build_places(rng: np.random.Generator) -> Places:
     grid_rows: list[dict] = []
     grid_street, grid_urban, grid_places = [], [], []
     roads, villages_by_street = [], []
-    xq_taken: set[str] = set()
     for s, (code, name, kind, n_grids, urban_share, _) in enumerate(STREET_SPECS):
         n_urban = int(round(n_grids * urban_share))
         roads.append(_unique_names(rng, int(rng.integers(6, 10)),
@@ -131,6 +130,7 @@ def build_places(rng: np.random.Generator) -> Places:
         # urban grids: communities of 3-6 grids, each grid 1-3 小区
         k = 0
         comm_taken: set[str] = set()
+        xq_taken: set[str] = set()
         while k < n_urban:
             size = min(int(rng.integers(3, 7)), n_urban - k)
             comm = _unique_names(rng, 1, lambda: str(rng.choice(_COMMUNITY_ROOTS)) + "社区", comm_taken)[0]
@@ -191,7 +191,7 @@ def build_places(rng: np.random.Generator) -> Places:
 
 #: Planted understaffing: (street code, first day short, last day short, grid workers missing).
 UNDERSTAFFED: list[tuple[str, str, str, int]] = [
-    ("shengjing", "2022-06-01", "2022-10-31", 22),
+    ("shengjing", "2022-06-01", "2022-10-31", 28),
     ("bucun", "2023-03-01", "2023-05-31", 12),
 ]
 
@@ -230,8 +230,10 @@ def build_staff(rng: np.random.Generator, places: Places, start: date, end: date
         base = {"role": "grid_worker", "street_id": sid, "grid_id": gid, "tier": None}
         if g in leave_day:
             d0, d1 = leave_day[g]
-            rows.append({**base, "name": next(names), "active_from": start, "active_to": d0 - timedelta(days=1)})
-            rows.append({**base, "name": next(names), "active_from": d1 + timedelta(days=1), "active_to": None})
+            if d0 > start:
+                rows.append({**base, "name": next(names), "active_from": start, "active_to": d0 - timedelta(days=1)})
+            if d1 < end:
+                rows.append({**base, "name": next(names), "active_from": d1 + timedelta(days=1), "active_to": None})
         elif g in turnover and span > 60:
             cut = start + timedelta(days=int(rng.integers(30, span - 30)))
             rows.append({**base, "name": next(names), "active_from": start, "active_to": cut})
@@ -256,6 +258,7 @@ def build_staff(rng: np.random.Generator, places: Places, start: date, end: date
                          "tier": None, "active_from": start, "active_to": None})
     staff = pd.DataFrame(rows)
     staff.insert(0, "staff_id", [f"S{i + 1:05d}" for i in range(len(staff))])
+    staff = staff[["staff_id", "name", "role", "street_id", "grid_id", "tier", "active_from", "active_to"]]
     staff["street_id"] = staff["street_id"].astype("Int64")
     for c in ("grid_id", "tier"):
         staff[c] = staff[c].astype(object).where(staff[c].notna(), None)

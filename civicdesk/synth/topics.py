@@ -34,7 +34,7 @@ class TopicSpec:
 
 
 TOPICS: list[TopicSpec] = [
-    TopicSpec("小区暖气不热集中投诉", "暖气不热", "mingshui", "供暖", "暖气不热", "2023-12-04", "2023-12-17", 9.0,
+    TopicSpec("小区暖气不热集中投诉", "暖气不热", "mingshui", "供暖", "暖气不热", "2023-12-04", "2023-12-17", 12.0,
               "xq", (0.8, 0.0, 0.2, 0.0, 0.0),
               ("{site}{bld}号楼暖气不热，室温只有{t}度，多次联系供热公司未解决",
                "{site}整个小区暖气不热，家里老人孩子受冻，要求尽快处理",
@@ -189,4 +189,5 @@ def draw_extras(rng: np.random.Generator, places: Places, days: pd.DatetimeIndex
     arrays = {k: (np.concatenate(v) if v else np.zeros(0, dtype=np.int64)) for k, v in cols.items() if k != "site"}
     topics = pd.DataFrame(rows, columns=["name", "keyword", "street", "category", "subcategory", "place", "start",
                                          "end", "daily_rate", "extra_tickets"])
+    topics["place"] = topics["place"].astype(object).where(topics["place"].notna(), None)
     return Extras(site=cols["site"], **arrays), topics, persistent

@@ -119,7 +119,7 @@ def _heating_curve(days: pd.DatetimeIndex) -> np.ndarray:
 def day_factors(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
     """Weekly × after-holiday factors (H, D) and holiday factors (H, D) per channel."""
     kinds = cal.day_kinds(days)
-    dow = days.dayofweek.to_numpy()
+    dow = days.day_of_week.to_numpy()
     sf = np.abs(cal.days_to_spring_festival(days)) <= 8
     work = (kinds == "workday") | (kinds == "makeup")
     prev_hol = np.concatenate([[False], kinds[:-1] == "holiday"])
@@ -156,8 +156,8 @@ def shock_factors(days: pd.DatetimeIndex, n_streets: int) -> np.ndarray:
 def unit_rates(days: pd.DatetimeIndex, shares: np.ndarray) -> np.ndarray:
     """Rates with base = 1 for every category, shape (S, C, H, D)."""
     days = pd.DatetimeIndex(days)
-    doy = days.dayofyear.to_numpy()
-    trend = np.exp(np.log1p(TREND_PER_YEAR) * np.asarray((days - _TREND_ORIGIN).days) / 365.25)
+    doy = days.day_of_year.to_numpy()
+    tr = trend(days)
     weekly, hol = day_factors(days)
     mix = np.array([CHANNEL_MIX[c] for c in CATEGORIES])  # (C, H)
     annual = np.ones((len(CATEGORIES), len(days)))
@@ -169,7 +169,7 @@ def unit_rates(days: pd.DatetimeIndex, shares: np.ndarray) -> np.ndarray:
             annual[c] = 1 + amp * np.cos(2 * np.pi * (doy - peak) / 365.25)
     sens = np.array([_HOLIDAY_SENS.get(c, 1.0) for c in CATEGORIES])
     holc = hol[None, :, :] ** sens[:, None, None]  # (C, H, D)
-    cd = (mix[:, :, None] * weekly[None] * holc) * (annual * trend[None])[:, None, :]  # (C, H, D)
+    cd = (mix[:, :, None] * weekly[None] * holc) * (annual * tr[None])[:, None, :]  # (C, H, D)
     shocks = shock_factors(days, shares.shape[0])  # (S, C, D)
     return shares[:, :, :, None] * cd[None] * shocks[:, :, None, :]
 
@@ -205,3 +205,9 @@ def arrival_times(rng: np.random.Generator, day_ns: np.ndarray, channel: np.ndar
         sec = (hour * 3600 + rng.integers(0, 3600, size=k)).astype(np.int64)
         out[m] = day_ns[m] + sec * 10**9
     return out
+
+
+def trend(days: pd.DatetimeIndex) -> np.ndarray:
+    """The mild upward trend (≈8 % a year), 1.0 on 2022-01-01."""
+    days = pd.DatetimeIndex(days)
+    return np.exp(np.log1p(TREND_PER_YEAR) * np.asarray((days - _TREND_ORIGIN).days, dtype=float) / 365.25)
