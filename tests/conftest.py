@@ -35,7 +35,6 @@ def pg_url():
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     yield url
-    sa.orm.close_all_sessions() if hasattr(sa, "orm") else None
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
