@@ -1,4 +1,4 @@
-"""The `civicdesk` command: build the demo district, inspect the store, print KPIs."""
+"""The `civicdesk` command: build the demo district, import and export tickets, inspect the store, print KPIs."""
 from __future__ import annotations
 
 import time
@@ -105,6 +105,79 @@ def kpi(week: Optional[str] = typer.Argument(None, help="ISO week such as 2023-W
     cols = ["street", "received", "response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"]
     typer.echo(f"{ov.week_start} → {ov.week_end}: {int(ov.this_week['received']):,} tickets")
     typer.echo(ov.by_street[cols].to_string(index=False, float_format=lambda v: f"{v:.1%}"))
+
+
+def _print_report(rep) -> None:
+    from civicdesk.ingest.history import reason_label
+    from civicdesk.ingest.normalize import WARNINGS
+
+    typer.echo(f"{rep.file_name} ({rep.format}{', ' + rep.encoding if rep.encoding else ''}; profile "
+               f"{rep.profile}; source {rep.source}; batch {rep.batch_id}; {rep.seconds:.1f} s)")
+    for key in ("rows_read", "inserted", "updated", "unchanged", "quarantined"):
+        typer.echo(f"  {key:<12}{getattr(rep, key):>12,}")
+    for code, n in sorted(rep.reasons.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  quarantined: {reason_label(code, 'en')}: {n:,}")
+    for code, n in sorted(rep.warnings.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  warning: {WARNINGS.get(code, (code, code))[1]}: {n:,}")
+
+
+@app.command("import")
+def import_(path: str = typer.Argument(..., help="CSV, XLSX or Open311 JSON export to import."),
+            profile: Optional[str] = typer.Option(None, help="Mapping profile (default: matched from the headers)."),
+            source: Optional[str] = typer.Option(None, help="Source system name (default: the profile's)."),
+            dry_run: bool = typer.Option(False, "--dry-run", help="Show the mapping and first rows; write nothing."),
+            db: Optional[str] = DB_OPTION):
+    """Import an export file; every row is stored or quarantined with its reasons."""
+    from civicdesk import ingest
+
+    try:
+        if dry_run:
+            pv = ingest.preview(path, profile=profile, source=source, rows=10)
+            typer.echo(f"{pv.table.format} file, profile {pv.profile.name} ({pv.profile.label_en}); mapping:")
+            for name, header in pv.mapping.items():
+                typer.echo(f"  {name:<18} ← {header}")
+            typer.echo(pv.mapped.drop(columns=["_sheet", "_row", "batch_id"], errors="ignore").head(10).to_string())
+            return
+        engine = _open(db)
+        bar = _Bar("导入 importing")
+        try:
+            rep = ingest.import_file(engine, path, profile=profile, source=source, progress=bar)
+        finally:
+            bar.close()
+    except (ingest.NotATableError, ingest.ProfileError, FileNotFoundError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    _print_report(rep)
+
+
+@app.command()
+def export(path: str = typer.Argument(..., help="Output file: .csv or .xlsx."),
+           source: Optional[str] = typer.Option(None, help="Only this source's tickets."),
+           db: Optional[str] = DB_OPTION):
+    """Export the store's tickets in civicdesk's own format (re-importable with the `civicdesk` profile)."""
+    from civicdesk.ingest import export_tickets
+
+    engine = _open(db)
+    bar = _Bar("导出 exporting")
+    try:
+        written = export_tickets(engine, path, source=source, progress=bar)
+    except ValueError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        bar.close()
+    typer.echo(f"Wrote {written:,} tickets to {path}.")
+
+
+@app.command()
+def profiles():
+    """List the import mapping profiles (shipped and the centre's own)."""
+    from civicdesk import config
+    from civicdesk.ingest import load_profiles
+
+    for prof in load_profiles().values():
+        typer.echo(f"{prof.name:<12} {prof.label_en} / {prof.label}  [{prof.path}]")
+    typer.echo(f"Add your own TOML profiles to {config.profiles_dir()}.")
 
 
 if __name__ == "__main__":

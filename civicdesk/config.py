@@ -18,3 +18,19 @@ def db_url() -> str:
     """The store's SQLAlchemy URL: `CIVICDESK_DB_URL` if set, else the default SQLite file under data/."""
     url = os.environ.get("CIVICDESK_DB_URL", "").strip()
     return url or f"sqlite:///{DEFAULT_DB_PATH}"
+
+#: The centre's time zone: timestamps with an offset are converted to it, naive ones are taken as in it.
+TIMEZONE = os.environ.get("CIVICDESK_TZ", "Asia/Shanghai")
+
+
+def profiles_dir() -> Path:
+    """Folder of the user's own import mapping profiles (TOML): `CIVICDESK_PROFILES_DIR` or data/profiles."""
+    return Path(os.environ.get("CIVICDESK_PROFILES_DIR", DATA_DIR / "profiles"))
+
+
+def secret_path() -> Path:
+    """The per-installation key for hashing callers: `CIVICDESK_SECRET_FILE` or data/caller.key.
+
+    It lives outside the database so a copy of the store alone cannot reverse caller keys.
+    """
+    return Path(os.environ.get("CIVICDESK_SECRET_FILE", DATA_DIR / "caller.key"))

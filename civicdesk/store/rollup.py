@@ -122,6 +122,24 @@ def rebuild_if_flagged(engine: Engine) -> bool:
     return True
 
 
+def refresh_days(conn: sa.Connection, days) -> int:
+    """Refresh the rollup for the given ticket days and the repeat window after each, and nothing else.
+
+    Days closer together than the repeat window are refreshed as one run; returns rollup rows written.
+    """
+    unique = sorted({pd.Timestamp(d).date() for d in days if not pd.isna(d)})
+    written = 0
+    run_start = run_end = None
+    for day in unique + [None]:
+        if day is not None and run_end is not None and day <= run_end + timedelta(days=REPEAT_WINDOW_DAYS):
+            run_end = day
+            continue
+        if run_start is not None:
+            written += refresh_rollup(conn, run_start, run_end + timedelta(days=REPEAT_WINDOW_DAYS))
+        run_start = run_end = day
+    return written
+
+
 def touched_window(days: pd.Series) -> tuple[date, date]:
     """Rollup window a write of tickets created on `days` affects (repeat contacts reach 30 days on)."""
     lo = pd.Timestamp(days.min()).date()

@@ -6,8 +6,8 @@ names the reference tables may not know yet; the import issue maps and validates
 """
 from __future__ import annotations
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text, UniqueConstraint)
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint, false)
 
 metadata = MetaData()
 
@@ -73,6 +73,9 @@ tickets = Table(
     Column("callback_result", String(32)),
     Column("description", Text),
     Column("department", String(128)),
+    Column("category_raw", Text),
+    Column("id_derived", Boolean, nullable=False, default=False, server_default=false()),
+    Column("batch_id", Integer),
     UniqueConstraint("source", "source_id", name="uq_tickets_source"),
     Index("ix_tickets_created_at", "created_at"),
     Index("ix_tickets_caller_key", "caller_key"),
@@ -95,6 +98,37 @@ daily_rollup = Table(
     Column("channel", String(16), primary_key=True),
     *[Column(name, Integer, nullable=False, default=0) for name in ROLLUP_COUNTS],
     *[Column(name, Float, nullable=False, default=0.0) for name in ROLLUP_SUMS],
+)
+
+import_batches = Table(
+    "import_batches", metadata,
+    Column("batch_id", Integer, primary_key=True, autoincrement=True),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("format", String(16), nullable=False),
+    Column("encoding", String(16)),
+    Column("profile", String(64), nullable=False),
+    Column("source", String(64)),
+    Column("mapping", Text, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    *[Column(name, Integer, nullable=False) for name in ("rows_read", "inserted", "updated", "unchanged",
+                                                          "quarantined")],
+    Column("reasons", Text, nullable=False),
+    Column("warnings", Text, nullable=False),
+    Index("ix_import_batches_sha256", "sha256"),
+)
+
+quarantine = Table(
+    "quarantine", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("batch_id", Integer, ForeignKey("import_batches.batch_id"), nullable=False),
+    Column("sheet", String(128)),
+    Column("row_number", Integer, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("raw", Text, nullable=False),
+    Index("ix_quarantine_batch", "batch_id"),
 )
 
 TICKET_COLUMNS = tuple(c.name for c in tickets.columns if c.name != "id")

@@ -60,6 +60,19 @@ def _existing_created_at(conn: sa.Connection, frame: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(pd.Series(found, dtype="object"))
 
 
+def upsert_rows(conn: sa.Connection, frame: pd.DataFrame) -> int:
+    """Insert or update `frame`'s tickets on (source, source_id) without touching the rollup.
+
+    Callers refresh the rollup themselves (see `write_tickets` and `civicdesk.ingest`).
+    """
+    stmt = _upsert_statement(conn, list(frame.columns))
+    for start in range(0, len(frame), CHUNK_ROWS):
+        chunk = frame.iloc[start:start + CHUNK_ROWS]
+        values = [_python_column(chunk[c], tickets.c[c].type) for c in chunk.columns]
+        conn.execute(stmt, [dict(zip(chunk.columns, row)) for row in zip(*values)])
+    return len(frame)
+
+
 def write_tickets(conn: sa.Connection, df: pd.DataFrame) -> WriteResult:
     """Insert or update tickets (matched on source + source_id) and refresh the rollup they touch.
 
@@ -74,11 +87,7 @@ def write_tickets(conn: sa.Connection, df: pd.DataFrame) -> WriteResult:
         return WriteResult(0, 0)
     frame = _check_ticket_frame(df)
     previous_days = _existing_created_at(conn, frame)
-    stmt = _upsert_statement(conn, list(frame.columns))
-    for start in range(0, len(frame), CHUNK_ROWS):
-        chunk = frame.iloc[start:start + CHUNK_ROWS]
-        values = [_python_column(chunk[c], tickets.c[c].type) for c in chunk.columns]
-        conn.execute(stmt, [dict(zip(chunk.columns, row)) for row in zip(*values)])
+    upsert_rows(conn, frame)
     # Rows that were updated may have moved day; refresh the union of old and new days.
     days = pd.concat([pd.to_datetime(frame["created_at"]), previous_days])
     lo, hi = touched_window(days)

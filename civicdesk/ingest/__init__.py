@@ -1,0 +1,17 @@
+"""Importers: CSV (UTF-8/GBK), Excel and Open311 JSON exports into the store, with mapping profiles,
+validation and a quarantine; and `export_tickets`, civicdesk's own export format.
+
+Entry points: `import_file`, `preview`, `export_tickets`, `load_profiles`, `batches`, `quarantined_rows`,
+`quality_summary`.
+"""
+from civicdesk.ingest.export import export_tickets
+from civicdesk.ingest.history import batches, quality_summary, quarantined_rows
+from civicdesk.ingest.importer import ImportReport, Preview, import_file, preview, resolve_mapping
+from civicdesk.ingest.profiles import FIELDS, Profile, ProfileError, load_profiles
+from civicdesk.ingest.readers import NotATableError, open_table
+
+__all__ = [
+    "export_tickets", "batches", "quality_summary", "quarantined_rows", "ImportReport", "Preview",
+    "import_file", "preview", "resolve_mapping", "FIELDS", "Profile", "ProfileError", "load_profiles",
+    "NotATableError", "open_table",
+]

@@ -1,0 +1,78 @@
+"""Keep callers' identities out of the store: keyed hashes for phone numbers and names, masked free text.
+
+`caller_key` is HMAC-SHA256 of the normalised phone number (or, without one, the name) under a
+per-installation secret created on first use in `config.secret_path()`, outside the database. The same
+caller always gets the same key on this installation, so repeat contacts can be counted, but a copy of the
+database alone does not reveal who called. Phone numbers inside free text are masked (138****5678).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+import pandas as pd
+
+from civicdesk import config
+
+KEY_HEX_CHARS = 32
+_MOBILE = r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)"
+_LANDLINE = r"(?<!\d)(0\d{2,3})[- ]?\d{7,8}(?!\d)"
+_COUNTRY_PREFIX = r"^(?:\+|00)?86(?=1[3-9]\d{9}$)"
+
+
+def installation_secret(path: Path | None = None) -> bytes:
+    """The installation's caller-hashing secret, created (readable by the owner only) on first use."""
+    path = Path(path or config.secret_path())
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+    text = path.read_text().strip()
+    if len(text) < 32:
+        raise ValueError(f"The caller-hashing secret in {path} is damaged (too short); restore it from backup.")
+    return text.encode()
+
+
+def normalise_phone(values: pd.Series) -> pd.Series:
+    """Digits only, without a +86/0086 country prefix; None where no digits remain."""
+    digits = values.astype("string").str.replace(r"\D", "", regex=True)
+    digits = digits.str.replace(_COUNTRY_PREFIX, "", regex=True)
+    return digits.where(digits.str.len() > 0).astype(object).where(lambda s: s.notna(), None)
+
+
+def hash_values(values: pd.Series, secret: bytes, kind: str) -> pd.Series:
+    """HMAC-SHA256 (hex, truncated) of each non-missing value, prefixed with `kind` before hashing."""
+    present = values.dropna()
+    unique = pd.unique(present.to_numpy())
+    keys = {v: hmac.new(secret, f"{kind}:{v}".encode(), hashlib.sha256).hexdigest()[:KEY_HEX_CHARS]
+            for v in unique}
+    out = pd.Series(None, index=values.index, dtype=object)
+    out[present.index] = present.map(keys).to_numpy()
+    return out
+
+
+def caller_keys(phones: pd.Series | None, names: pd.Series | None, secret: bytes) -> pd.Series | None:
+    """One key per row: from the phone number where there is one, else from the name; None if neither."""
+    if phones is None and names is None:
+        return None
+    index = (phones if phones is not None else names).index
+    out = pd.Series(None, index=index, dtype=object)
+    if names is not None:
+        names = names.astype("string").str.strip().replace("", pd.NA).astype(object).where(names.notna(), None)
+        out = hash_values(names, secret, "name")
+    if phones is not None:
+        by_phone = hash_values(normalise_phone(phones), secret, "tel")
+        out = by_phone.where(by_phone.notna(), out)
+    return out
+
+
+def mask_phones(text: pd.Series) -> pd.Series:
+    """Free text with mobile numbers shown as 138****5678 and landline numbers as 0531-********."""
+    s = text.astype("string")
+    s = s.str.replace(_MOBILE, r"\1****\2", regex=True)
+    s = s.str.replace(_LANDLINE, r"\1-********", regex=True)
+    return s.astype(object).where(text.notna(), None)
