@@ -50,6 +50,35 @@ def week_overview(_engine, url: str, week, streets: tuple[str, ...], categories:
     return overview(_engine, week, streets=list(streets) or None, categories=list(categories) or None)
 
 
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def profiles() -> dict[str, tuple[str, str]]:
+    """Import mapping profiles: name → (Chinese label, English label)."""
+    from civicdesk.ingest import load_profiles
+
+    return {name: (p.label, p.label_en) for name, p in load_profiles().items()}
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def import_batches(_engine, url: str):
+    from civicdesk.ingest import batches
+
+    return batches(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner="正在检查数据质量 / Checking data quality…")
+def quality_summary(_engine, url: str):
+    from civicdesk.ingest import quality_summary as summary
+
+    return summary(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def quarantine_excel(_engine, url: str, batch_id: int, lang: str) -> bytes:
+    from civicdesk.ingest.history import quarantine_excel as build
+
+    return build(_engine, batch_id, lang)
+
+
 def clear() -> None:
     """Forget cached query results (after the store changed)."""
     st.cache_data.clear()

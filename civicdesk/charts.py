@@ -69,3 +69,38 @@ def breakdown_bar_chart(frame: pd.DataFrame, key: str, lang: str = "zh", english
     bars = base.mark_bar(color=PALETTE[0])
     text = base.mark_text(align="left", dx=3, fontSize=11).encode(text=alt.Text(f"{value}:Q", format=","))
     return _style(alt.layer(bars, text))
+
+
+def counts_bar_chart(counts: dict[str, int], title: str, label, lang: str = "zh") -> alt.Chart:
+    """Horizontal bars of a {code: count} dict (e.g. an import's quarantine reasons), largest on top."""
+    data = pd.DataFrame({"code": list(counts), "n": list(counts.values())})
+    data["label"] = data["code"].map(label)
+    base = alt.Chart(data, title=title, height=alt.Step(26)).encode(
+        y=alt.Y("label:N", sort="-x", title=None), x=alt.X("n:Q", title=t("count", lang)),
+        tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("n:Q", title=t("count", lang), format=",")])
+    text = base.mark_text(align="left", dx=3, fontSize=11).encode(text=alt.Text("n:Q", format=","))
+    return _style(alt.layer(base.mark_bar(color=PALETTE[3]), text))
+
+
+def monthly_rows_chart(summary: pd.DataFrame, lang: str = "zh", height: int = 260) -> alt.Chart:
+    """Stacked bars of tickets per month by source (summary: source, month, rows)."""
+    chart = alt.Chart(summary, title=t("quality_rows_chart", lang), height=height).mark_bar().encode(
+        x=alt.X("month:O", title=t("month", lang)), y=alt.Y("rows:Q", title=t("count", lang)),
+        color=alt.Color("source:N", title=t("source", lang), scale=alt.Scale(range=PALETTE)),
+        tooltip=[alt.Tooltip("month:O", title=t("month", lang)), alt.Tooltip("source:N", title=t("source", lang)),
+                 alt.Tooltip("rows:Q", title=t("rows", lang), format=",")])
+    return _style(chart)
+
+
+def monthly_issues_chart(summary: pd.DataFrame, issues: Sequence[str], lang: str = "zh",
+                         height: int = 260) -> alt.Chart:
+    """Lines of data problems per month (summary: month and one count column per issue), all sources."""
+    total = summary.groupby("month", as_index=False)[list(issues)].sum()
+    long = total.melt(id_vars="month", value_vars=list(issues), var_name="issue", value_name="n")
+    long["issue"] = long["issue"].map(lambda k: t(k, lang))
+    chart = alt.Chart(long, title=t("quality_issue_chart", lang), height=height).mark_line(point=True).encode(
+        x=alt.X("month:O", title=t("month", lang)), y=alt.Y("n:Q", title=t("count", lang)),
+        color=alt.Color("issue:N", title=t("issue", lang), scale=alt.Scale(range=PALETTE)),
+        tooltip=[alt.Tooltip("month:O", title=t("month", lang)), alt.Tooltip("issue:N", title=t("issue", lang)),
+                 alt.Tooltip("n:Q", title=t("count", lang), format=",")])
+    return _style(chart)

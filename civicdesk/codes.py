@@ -66,6 +66,11 @@ CATEGORY_EN: dict[str, str] = {
 }
 
 
+#: Where an imported category that no profile maps is stored (its raw value is kept in `category_raw`).
+UNMAPPED_CATEGORY = "其他/未映射"
+UNMAPPED_CATEGORY_EN = "Other / unmapped"
+
+
 def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "zh") -> str:
     """Display label of a code in `lang` ("zh" or "en"); unknown codes are shown as they are."""
     if code is None:

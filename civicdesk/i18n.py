@@ -42,7 +42,75 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "In the week {week}, the centre received {total:,} tickets: {parts}."),
     "pieces": ("件", ""),
     "unspecified": ("未注明", "Unspecified"),
+    "data": ("数据导入", "Data"),
+    "import_tab": ("导入文件", "Import a file"),
+    "batches_tab": ("导入记录", "Past imports"),
+    "quality_tab": ("数据质量", "Data quality"),
+    "upload": ("上传工单导出文件（CSV、Excel 或 Open311 JSON）", "Upload an export (CSV, Excel or Open311 JSON)"),
+    "server_path": ("或填写服务器上的文件路径（适合大文件）", "Or the path of a file on the server (for large files)"),
+    "profile": ("映射方案", "Mapping profile"),
+    "auto_profile": ("自动识别", "Detect from the headers"),
+    "source": ("数据来源名称", "Source name"),
+    "detected": ("识别结果", "Detected"),
+    "mapping": ("字段映射（可修改）", "Column mapping (editable)"),
+    "field": ("工单字段", "Ticket field"),
+    "column": ("文件中的列", "Column in the file"),
+    "not_imported": ("（不导入）", "(not imported)"),
+    "raw_preview": ("文件前几行（原样）", "First rows as in the file"),
+    "mapped_preview": ("导入后的样子", "As they will be stored"),
+    "sample_quarantined": ("前几行中将被隔离的行", "Rows among the first that would be quarantined"),
+    "start_import": ("开始导入", "Import"),
+    "import_done": ("导入完成：读取 {rows_read:,} 行，新增 {inserted:,}，更新 {updated:,}，未变 {unchanged:,}，隔离 {quarantined:,}。",
+                    "Imported: {rows_read:,} rows read, {inserted:,} inserted, {updated:,} updated, {unchanged:,} unchanged, {quarantined:,} quarantined."),
+    "rows_read": ("读取行数", "Rows read"),
+    "inserted": ("新增", "Inserted"),
+    "updated": ("更新", "Updated"),
+    "unchanged": ("未变", "Unchanged"),
+    "quarantined": ("隔离", "Quarantined"),
+    "reasons": ("隔离原因", "Quarantine reasons"),
+    "warnings": ("提示", "Warnings"),
+    "download_quarantine": ("下载隔离行（Excel）", "Download quarantined rows (Excel)"),
+    "no_batches": ("还没有导入记录。", "No imports yet."),
+    "batch": ("导入批次", "Import batch"),
+    "file_name": ("文件名", "File"),
+    "finished_at": ("完成时间", "Finished"),
+    "rows": ("行数", "Rows"),
+    "month": ("月份", "Month"),
+    "missing_street": ("缺镇街", "No street"),
+    "missing_category": ("缺类别", "No category"),
+    "missing_caller": ("缺来电人", "No caller"),
+    "closed_before_created": ("办结早于受理", "Closed before created"),
+    "open_past_deadline": ("超期未办结", "Open past deadline"),
+    "quality_rows_chart": ("每月工单数（按来源）", "Tickets per month by source"),
+    "quality_issue_chart": ("每月数据问题", "Data problems per month"),
+    "issue": ("问题", "Problem"),
+    "import_error": ("无法导入：", "Cannot import: "),
+    "file_missing": ("找不到文件：", "No such file: "),
+    "cli_hint": ("也可在命令行导入：`civicdesk import 文件路径`", "From the shell: `civicdesk import PATH`"),
 }
+
+#: Labels of the ticket fields an import maps (see `civicdesk.ingest.profiles.FIELDS`).
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "source_id": ("工单编号", "Ticket id"), "created_at": ("受理时间", "Created"), "channel": ("渠道", "Channel"),
+    "category": ("一级分类", "Category"), "subcategory": ("二级分类", "Subcategory"),
+    "street": ("镇街", "Street"), "grid_id": ("网格", "Grid"), "department": ("承办单位", "Department"),
+    "urgency": ("紧急程度", "Urgency"), "signed_at": ("签收时间", "Signed"),
+    "first_response_at": ("首次响应时间", "First response"), "closed_at": ("办结时间", "Closed"),
+    "deadline_at": ("办理时限", "Deadline"), "status": ("状态", "Status"),
+    "callback_result": ("回访结果", "Callback result"), "caller_phone": ("来电号码（加密）", "Caller phone (hashed)"),
+    "caller_name": ("来电人（加密）", "Caller name (hashed)"), "title": ("标题", "Title"),
+    "description": ("诉求内容", "Description"), "returned_count": ("退单次数", "Times returned"),
+    "reopened_count": ("重办次数", "Times reopened"), "escalated": ("是否督办", "Escalated"),
+    "source": ("来源", "Source"), "ticket_id": ("平台工单号", "Platform ticket no."),
+    "caller_key": ("来电人密钥", "Caller key"), "category_raw": ("原始分类", "Category as written"),
+    "id_derived": ("编号系生成", "Id derived"),
+}
+
+
+def field_label(name: str, lang: str = "zh") -> str:
+    """Label of an import field such as "created_at" (受理时间)."""
+    pair = FIELD_LABELS.get(name)
+    return name if pair is None else (pair[0] if lang == "zh" else pair[1])
 
 
 def t(key: str, lang: str = "zh") -> str:
@@ -63,6 +131,8 @@ def category_label(name: str, lang: str = "zh") -> str:
     """A level-1 category as shown: the stored Chinese name, or its English name."""
     if not name:
         return t("unspecified", lang)
+    if name == codes.UNMAPPED_CATEGORY:
+        return name if lang == "zh" else codes.UNMAPPED_CATEGORY_EN
     return name if lang == "zh" else codes.CATEGORY_EN.get(name, name)
 
 

@@ -92,3 +92,15 @@ def quality_summary(engine: Engine, as_of=None) -> pd.DataFrame:
     frame["open_past_deadline"] = frame["open_past_deadline"].fillna(0)
     frame[list(QUALITY_COLUMNS)] = frame[list(QUALITY_COLUMNS)].astype(np.int64)
     return frame
+
+
+def quarantine_excel(engine: Engine, batch_id: int, lang: str = "zh") -> bytes:
+    """A batch's quarantined rows as an .xlsx file (bytes), for download and correction."""
+    import io
+
+    frame = quarantined_rows(engine, batch_id, lang)
+    names = {"sheet": "工作表" if lang == "zh" else "Sheet", "row_number": "行号" if lang == "zh" else "Row",
+             "reasons": "隔离原因" if lang == "zh" else "Reasons"}
+    buffer = io.BytesIO()
+    frame.rename(columns=names).to_excel(buffer, index=False, sheet_name="隔离行" if lang == "zh" else "quarantine")
+    return buffer.getvalue()

@@ -20,7 +20,7 @@ from civicdesk.ingest.dates import parse_datetimes
 from civicdesk.ingest.profiles import TIME_FIELDS, Profile
 from civicdesk.store.schema import tickets
 
-UNMAPPED_CATEGORY = "其他/未映射"
+UNMAPPED_CATEGORY = codes.UNMAPPED_CATEGORY
 META_COLUMNS = ("_sheet", "_row")
 #: Reason codes (a suffix ":field" names the column) with their Chinese and English labels.
 REASONS = {

@@ -1,0 +1,183 @@
+"""Data: import an export (upload or server path) with a mapping preview, past imports, data quality.
+
+controls → `civicdesk.ingest.preview` / `import_file` → render. The view holds no parsing or SQL.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from civicdesk import charts, config, ingest
+from civicdesk.i18n import field_label, t
+from civicdesk.ingest.history import QUALITY_COLUMNS, reason_label
+from civicdesk.ingest.normalize import WARNINGS
+
+import cached
+
+REPORT_KEYS = ("rows_read", "inserted", "updated", "unchanged", "quarantined")
+ISSUES = QUALITY_COLUMNS[1:]
+
+
+def save_upload(upload) -> Path:
+    """Keep an uploaded file under data/raw/uploads (raw inputs are never edited), named by its hash."""
+    data = upload.getvalue()
+    folder = config.RAW_DIR / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{hashlib.sha256(data).hexdigest()[:12]}-{Path(upload.name).name}"
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+def choose_file(lang: str) -> Path | None:
+    upload = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "json"], key="upload")
+    typed = st.text_input(t("server_path", lang), key="server_path", placeholder="data/raw/工单导出.xlsx")
+    st.caption(t("cli_hint", lang))
+    if upload is not None:
+        return save_upload(upload)
+    if typed.strip():
+        path = Path(typed.strip()).expanduser()
+        if not path.is_file():
+            st.error(f"{t('file_missing', lang)}{path}")
+            return None
+        return path
+    return None
+
+
+def mapping_editor(pv: ingest.Preview, lang: str) -> dict[str, str | None]:
+    """An editable field → column table; returns the overrides of the profile's mapping."""
+    none = t("not_imported", lang)
+    fields = [f for f in ingest.FIELDS if f in pv.profile.columns or f in pv.mapping]
+    fields += [f for f in ("source_id", "created_at", "category", "street", "closed_at") if f not in fields]
+    table = pd.DataFrame({"field": fields, "label": [field_label(f, lang) for f in fields],
+                          "column": [pv.mapping.get(f, none) for f in fields]})
+    edited = st.data_editor(
+        table, hide_index=True, width="stretch", key=f"mapping-{pv.table.path.name}-{pv.profile.name}",
+        disabled=["field", "label"],
+        column_config={"field": None, "label": st.column_config.TextColumn(t("field", lang)),
+                       "column": st.column_config.SelectboxColumn(t("column", lang),
+                                                                  options=[none, *pv.table.headers])})
+    return {f: (None if c == none else c) for f, c in zip(edited["field"], edited["column"])
+            if pv.mapping.get(f) != (None if c == none else c)}
+
+
+def render_preview(pv: ingest.Preview, lang: str) -> None:
+    shown = pv.mapped.drop(columns=["_sheet", "_row", "batch_id"], errors="ignore")
+    st.markdown(f"**{t('raw_preview', lang)}**")
+    st.dataframe(pv.sample.drop(columns=["_sheet", "_row"]).head(10), hide_index=True, width="stretch")
+    st.markdown(f"**{t('mapped_preview', lang)}**")
+    st.dataframe(shown.rename(columns=lambda c: field_label(c, lang)).head(10), hide_index=True, width="stretch")
+    if len(pv.quarantined):
+        st.markdown(f"**{t('sample_quarantined', lang)}**")
+        q = pv.quarantined.assign(reasons=pv.quarantined["reasons"].map(
+            lambda s: "；".join(reason_label(c, lang) for c in s.split(";"))))
+        st.dataframe(q[["row_number", "reasons"]], hide_index=True, width="stretch")
+
+
+def render_report(engine, rep: ingest.ImportReport, lang: str) -> None:
+    st.success(t("import_done", lang).format(**{k: getattr(rep, k) for k in REPORT_KEYS}))
+    for col, key in zip(st.columns(len(REPORT_KEYS)), REPORT_KEYS):
+        col.metric(t(key, lang), f"{getattr(rep, key):,}")
+    left, right = st.columns(2)
+    if rep.reasons:
+        left.altair_chart(charts.counts_bar_chart(rep.reasons, t("reasons", lang), lambda c: reason_label(c, lang),
+                                                  lang), width="stretch")
+    if rep.warnings:
+        label = lambda c: WARNINGS.get(c, (c, c))[0 if lang == "zh" else 1]  # noqa: E731
+        right.altair_chart(charts.counts_bar_chart(rep.warnings, t("warnings", lang), label, lang), width="stretch")
+    if rep.quarantined:
+        st.download_button(t("download_quarantine", lang), cached.quarantine_excel(engine, config.db_url(),
+                                                                                   rep.batch_id, lang),
+                           file_name=f"quarantine-batch{rep.batch_id}.xlsx", key="dl-report",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def run_import(engine, path: Path, profile, source, overrides, lang: str) -> None:
+    bar = st.progress(0.0, text=t("start_import", lang))
+    rep = ingest.import_file(engine, path, profile=profile, source=source or None, mapping=overrides,
+                             progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+    cached.clear()
+    st.session_state["import_report"] = rep
+
+
+def import_tab(engine, lang: str) -> None:
+    path = choose_file(lang)
+    profiles = cached.profiles()
+    names = [None, *profiles]
+    profile = st.selectbox(t("profile", lang), names, key="profile",
+                           format_func=lambda n: t("auto_profile", lang) if n is None else
+                           f"{profiles[n][0 if lang == 'zh' else 1]} ({n})")
+    if path is None:
+        return
+    try:
+        pv = ingest.preview(path, profile=profile)
+        st.info(f"{t('detected', lang)}：{pv.table.format.upper()}"
+                f"{' · ' + pv.table.encoding if pv.table.encoding else ''} · {pv.profile.display_label(lang)}")
+        overrides = mapping_editor(pv, lang)
+        if overrides:
+            pv = ingest.preview(path, profile=pv.profile.name, mapping=overrides)
+        source = st.text_input(t("source", lang), value=pv.profile.source, key="source")
+        render_preview(pv, lang)
+        if st.button(t("start_import", lang), type="primary", key="start_import"):
+            run_import(engine, path, pv.profile.name, source, overrides, lang)
+    except (ingest.NotATableError, ingest.ProfileError) as exc:
+        st.error(f"{t('import_error', lang)}{exc}")
+        return
+    rep = st.session_state.get("import_report")
+    if rep is not None and rep.file_name == path.name:
+        render_report(engine, rep, lang)
+
+
+def batches_tab(engine, lang: str) -> None:
+    past = cached.import_batches(engine, config.db_url())
+    if past.empty:
+        st.info(t("no_batches", lang))
+        return
+    table = past[["batch_id", "file_name", "sha256", "finished_at", "profile", "source", *REPORT_KEYS]].copy()
+    table["sha256"] = table["sha256"].str[:16]
+    names = {"batch_id": t("batch", lang), "file_name": t("file_name", lang), "finished_at": t("finished_at", lang),
+             "profile": t("profile", lang), "source": t("source", lang), **{k: t(k, lang) for k in REPORT_KEYS}}
+    st.dataframe(table.rename(columns=names), hide_index=True, width="stretch")
+    with_q = past[past["quarantined"] > 0]
+    if len(with_q):
+        batch = st.selectbox(t("batch", lang), with_q["batch_id"].tolist(), key="quarantine_batch",
+                             format_func=lambda b: f"#{b} · {past.set_index('batch_id').loc[b, 'file_name']}")
+        st.download_button(t("download_quarantine", lang),
+                           cached.quarantine_excel(engine, config.db_url(), int(batch), lang),
+                           file_name=f"quarantine-batch{batch}.xlsx", key="dl-batch",
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def quality_tab(engine, lang: str) -> None:
+    summary = cached.quality_summary(engine, config.db_url())
+    if summary.empty:
+        st.info(t("empty_store", lang))
+        return
+    left, right = st.columns(2)
+    left.altair_chart(charts.monthly_rows_chart(summary, lang), width="stretch")
+    right.altair_chart(charts.monthly_issues_chart(summary, ISSUES, lang), width="stretch")
+    table = summary.rename(columns={"source": t("source", lang), "month": t("month", lang),
+                                    **{k: t(k, lang) for k in QUALITY_COLUMNS}})
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(t("download_csv", lang), table.to_csv(index=False).encode("utf-8-sig"),
+                       file_name="data-quality.csv", mime="text/csv", key="dl-quality")
+
+
+def page() -> None:
+    engine = cached.current_engine()
+    lang = st.session_state.get("lang", "zh")
+    st.title(t("data", lang))
+    tab_import, tab_batches, tab_quality = st.tabs([t("import_tab", lang), t("batches_tab", lang),
+                                                    t("quality_tab", lang)])
+    with tab_import:
+        import_tab(engine, lang)
+    with tab_batches:
+        batches_tab(engine, lang)
+    with tab_quality:
+        quality_tab(engine, lang)
+
+
+page()
