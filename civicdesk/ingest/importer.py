@@ -149,7 +149,7 @@ class _Importer:
         self.touched: set = set()
 
     def _duplicates(self, good: pd.DataFrame) -> np.ndarray:
-        dup = good.duplicated(["source", "source_id"], keep="first").to_numpy()
+        dup = good.duplicated(["source", "source_id"], keep="first").to_numpy().copy()
         for source, ids in good.groupby("source", sort=False)["source_id"]:
             seen = self.seen.setdefault(source, set())
             before = ids.isin(seen).to_numpy()

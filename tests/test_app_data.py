@@ -1,0 +1,56 @@
+"""AppTest of the Data view: import a file from a server path, read the report, past imports, quality."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.test_ingest_import import cn_rows, write_csv
+
+APP = str(Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
+
+
+def open_data_view(monkeypatch, url: str, lang: str | None = None) -> AppTest:
+    monkeypatch.setenv("CIVICDESK_DB_URL", url)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    if lang:
+        at.sidebar.radio(key="lang").set_value(lang).run()
+    at.switch_page("views/data.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_import_from_server_path_with_report(monkeypatch, sqlite_url, tmp_path):
+    path = write_csv(tmp_path / "工单导出.csv", cn_rows())
+    at = open_data_view(monkeypatch, sqlite_url)
+    assert at.title[0].value == "数据导入"
+    assert [tab.label for tab in at.tabs] == ["导入文件", "导入记录", "数据质量"]
+    at.text_input(key="server_path").set_value(str(path)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "CSV · gb18030" in at.info[0].value and "12345" in at.info[0].value
+    assert at.text_input(key="source").value == "12345"
+    assert len(at.dataframe) >= 3  # raw rows, mapped rows, rows the sample would quarantine
+    at.button(key="start_import").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "读取 14 行，新增 8，更新 0，未变 0，隔离 6" in at.success[0].value
+    assert [m.label for m in at.metric] == ["读取行数", "新增", "更新", "未变", "隔离"]
+    # a fresh run shows the batch in the log and the stored tickets in the quality summary
+    at = open_data_view(monkeypatch, sqlite_url)
+    batches = at.dataframe[0].value
+    assert batches["文件名"].tolist() == [path.name] and batches["隔离"].tolist() == [6]
+    quality = at.dataframe[1].value
+    assert quality["行数"].sum() == 8
+
+
+def test_data_view_in_english_and_bad_files(monkeypatch, sqlite_url, tmp_path):
+    at = open_data_view(monkeypatch, sqlite_url, lang="en")
+    assert at.title[0].value == "Data"
+    assert any("No imports yet" in i.value for i in at.info)
+    image = tmp_path / "photo.png"
+    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
+    at.text_input(key="server_path").set_value(str(image)).run()
+    assert not at.exception
+    assert at.error and "Cannot import" in at.error[0].value
+    at.text_input(key="server_path").set_value(str(tmp_path / "missing.csv")).run()
+    assert at.error and "No such file" in at.error[0].value
