@@ -264,12 +264,12 @@ def _csv_chunks(table: TableFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 spans = _line_spans(raw)
                 starts = line + np.cumsum(spans) - spans
                 line += int(spans.sum())
-                frame = pd.DataFrame({h: _clean(raw[h].to_numpy()) for h in table.headers})
-                keep = ~frame.isna().all(axis=1).to_numpy()
+                frame = pd.DataFrame({h: _clean(raw[h].tolist()) for h in table.headers})
                 frame["_sheet"] = pd.Series([""] * len(frame), dtype=object)
                 frame["_row"] = starts
-                if keep.any():
-                    yield frame[keep].reset_index(drop=True) if not keep.all() else frame
+                blank = _blank_rows(frame, table.headers)
+                if not blank.all():
+                    yield frame[~blank].reset_index(drop=True) if blank.any() else frame
     except pd.errors.ParserError as exc:
         found = re.search(r"line (\d+), saw (\d+)", str(exc))
         # pandas counts a quoted multi-line record as one line, so the number can be a little low
@@ -278,18 +278,29 @@ def _csv_chunks(table: TableFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
                              "header row; fix that line and import again.") from None
 
 
-def _clean(values: np.ndarray) -> pd.Series:
+def _clean(values: list) -> pd.Series:
     """Strip a column of parsed strings; empty → None (str.strip returns the same object when unchanged)."""
     return pd.Series([v.strip() or None if v.__class__ is str else None for v in values], dtype=object)
+
+
+def _blank_rows(frame: pd.DataFrame, headers: tuple[str, ...]) -> np.ndarray:
+    """Rows whose cells are all None, checking each further column only on the rows still blank."""
+    blank = np.ones(len(frame), bool)
+    for name in headers:
+        rows = np.flatnonzero(blank)
+        if rows.size == 0:
+            break
+        blank[rows] = pd.isna(frame[name].to_numpy()[rows])
+    return blank
 
 
 def _line_spans(raw: pd.DataFrame) -> np.ndarray:
     """Physical lines each record spans: 1 plus the line breaks inside its (quoted) fields."""
     spans = np.ones(len(raw), np.int64)
     for name in raw.columns:
-        values = raw[name].to_numpy()
-        if "\n" in "".join(map(str, values)):  # one C-level scan; most columns have no line breaks
-            spans += np.fromiter((str(v).count("\n") for v in values), np.int64, len(values))
+        values = [v if v.__class__ is str else "" for v in raw[name].tolist()]
+        if "\n" in "".join(values):  # one C-level scan; most columns have no line breaks
+            spans += np.fromiter((v.count("\n") for v in values), np.int64, len(values))
     return spans
 
 
