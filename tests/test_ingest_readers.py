@@ -105,7 +105,8 @@ def test_csv_row_numbers_across_chunks_blank_lines_and_multiline_fields(tmp_path
 
 
 def test_csv_headers_are_stripped_and_made_unique(tmp_path):
-    path = write_csv(tmp_path / "d.csv", [["1", "a", "b", "c", "d"]], headers=[" 工单编号 ", "备注", "备注", "", "_row"])
+    headers = [" 工单编号 ", "备注", "备注", "", "_row"]
+    path = write_csv(tmp_path / "d.csv", [["1", "a", "b", "c", "d"]], headers=headers)
     table = open_table(path)
     assert table.headers == ("工单编号", "备注", "备注.1", "Unnamed: 3", "_row.1")
     frame = read_all(table)

@@ -120,8 +120,10 @@ class _Text:
                 pc.match_substring_regex(arr, _FULL_WIDTH_RE)).as_py():
             arr = pc.utf8_trim_whitespace(pc.utf8_normalize(arr, form="NFKC"))
         empty = pa.scalar("", pa.large_string())
-        joined = pc.binary_join_element_wise(pc.fill_null(arr, empty), pa.scalar("\0", pa.large_string()), empty)
-        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)[joined.offset: joined.offset + len(arr) + 1]
+        nul = pa.scalar("\0", pa.large_string())
+        joined = pc.binary_join_element_wise(pc.fill_null(arr, empty), nul, empty)
+        offsets = np.frombuffer(joined.buffers()[1], dtype=np.int64)
+        offsets = offsets[joined.offset: joined.offset + len(arr) + 1]
         data_buf = joined.buffers()[2]
         data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None and data_buf.size else None
         lens = pc.fill_null(pc.binary_length(arr), 0).to_numpy().astype(np.int64)
@@ -137,7 +139,7 @@ def _to_arrow(values: pd.Series) -> pa.LargeStringArray:
     try:
         arr = pa.array(values, type=pa.large_string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        items = [None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT else str(v)
+        items = [None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) else str(v)
                  for v in values.tolist()]
         arr = pa.array(items, type=pa.large_string())
     if isinstance(arr, pa.ChunkedArray):

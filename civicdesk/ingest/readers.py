@@ -78,6 +78,7 @@ class TableFile:
         Columns are `headers` (object dtype: str or None, stripped, "" → None) then `_sheet` (sheet name
         for xlsx, "" otherwise) and `_row` (int: the line number in a text editor for csv, the sheet's row
         number for xlsx, the 1-based position in the list for open311). Fully empty rows are skipped.
+        CSV bytes invalid in the detected encoding (past the sniffed sample) become U+FFFD.
 
         Raises:
             NotATableError: A CSV line has more fields than the header row (found while reading).
@@ -109,7 +110,7 @@ def open_table(path: str | Path) -> TableFile:
     if not head.removeprefix(codecs.BOM_UTF8).strip():
         if size <= len(head):
             raise NotATableError(f"{path.name} is empty.")
-        raise NotATableError(f"{path.name} starts with a megabyte of blank space; it does not look like a table.")
+        raise NotATableError(f"{path.name} starts with a megabyte of blank space; it is not a table.")
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _open_xlsx(path)
     _refuse_binary(path, head)
@@ -131,7 +132,7 @@ def _refuse_binary(path: Path, head: bytes) -> None:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise NotATableError(f"{path.name} is UTF-16 text; save it as CSV UTF-8 and import that file.")
     if b"\x00" in head[:BINARY_PROBE_BYTES]:
-        raise NotATableError(f"{path.name} is a binary file, not a CSV table; export the tickets as CSV or .xlsx.")
+        raise NotATableError(f"{path.name} is a binary file, not a table; export the tickets as CSV or .xlsx.")
 
 
 # ---------------------------------------------------------------- cell values
@@ -181,10 +182,10 @@ def _unique(names: list[str], reserved: tuple[str, ...] = META_COLUMNS) -> tuple
     return tuple(out)
 
 
-def _frame(headers: tuple[str, ...], rows: list[list[str | None]], sheet: str, numbers: list[int]) -> pd.DataFrame:
-    """A chunk: the header columns (object dtype) then `_sheet` and `_row`."""
-    frame = pd.DataFrame(rows, columns=list(headers), dtype=object) if rows else pd.DataFrame(
-        {h: pd.Series([], dtype=object) for h in headers})
+def _frame(headers: tuple[str, ...], rows: list[list[str | None]], sheet: str,
+           numbers: list[int]) -> pd.DataFrame:
+    """A chunk from a non-empty list of rows: the header columns (object dtype) then `_sheet` and `_row`."""
+    frame = pd.DataFrame(rows, columns=list(headers), dtype=object)
     frame["_sheet"] = pd.Series([sheet] * len(rows), dtype=object)
     frame["_row"] = np.asarray(numbers, dtype=np.int64)
     return frame
@@ -223,20 +224,13 @@ def _decode_sample(path: Path, head: bytes, complete: bool) -> tuple[str, str]:
 def _csv_header(path: Path, text: str) -> tuple[int, int, list[str], str]:
     """Blank lines before the header, lines the header spans, its fields, and the delimiter.
 
-    The delimiter is the candidate that splits the header record into the most fields (ties: `DELIMITERS`
-    order).
+    The delimiter is the candidate that splits the header into the most fields (ties: `DELIMITERS` order).
     """
-    best = None
-    for delimiter in DELIMITERS:
-        found = _first_record(path, text, delimiter)
-        if found is None:
-            raise NotATableError(f"{path.name} is empty.")
-        if best is None or len(found[2]) > len(best[2]):
-            best = (*found, delimiter)
-    return best
+    found = [(*_first_record(path, text, d), d) for d in DELIMITERS]
+    return max(found, key=lambda f: (len(f[2]), -DELIMITERS.index(f[3])))
 
 
-def _first_record(path: Path, text: str, delimiter: str) -> tuple[int, int, list[str]] | None:
+def _first_record(path: Path, text: str, delimiter: str) -> tuple[int, int, list[str]]:
     """Lines skipped before the first non-blank record, lines it spans, and its fields."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     skip = 0
@@ -247,7 +241,7 @@ def _first_record(path: Path, text: str, delimiter: str) -> tuple[int, int, list
             skip = reader.line_num
     except csv.Error as exc:
         raise NotATableError(f"{path.name} could not be read as CSV ({exc}).") from None
-    return None
+    raise NotATableError(f"{path.name} is empty.")
 
 
 def _csv_chunks(table: TableFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
