@@ -45,11 +45,17 @@ def normalise_phone(values: pd.Series) -> pd.Series:
 
 
 def hash_values(values: pd.Series, secret: bytes, kind: str) -> pd.Series:
-    """HMAC-SHA256 (hex, truncated) of each non-missing value, prefixed with `kind` before hashing."""
+    """HMAC-SHA256 (hex, truncated) of each non-missing value, prefixed with `kind` before hashing.
+
+    Each distinct value is hashed once, from a copy of an HMAC already keyed with the secret.
+    """
     present = values.dropna()
-    unique = pd.unique(present.to_numpy())
-    keys = {v: hmac.new(secret, f"{kind}:{v}".encode(), hashlib.sha256).hexdigest()[:KEY_HEX_CHARS]
-            for v in unique}
+    keyed = hmac.new(secret, f"{kind}:".encode(), hashlib.sha256)
+    keys = {}
+    for value in pd.unique(present.to_numpy()):
+        digest = keyed.copy()
+        digest.update(str(value).encode())
+        keys[value] = digest.hexdigest()[:KEY_HEX_CHARS]
     out = pd.Series(None, index=values.index, dtype=object)
     out[present.index] = present.map(keys).to_numpy()
     return out
@@ -61,18 +67,21 @@ def caller_keys(phones: pd.Series | None, names: pd.Series | None, secret: bytes
         return None
     index = (phones if phones is not None else names).index
     out = pd.Series(None, index=index, dtype=object)
-    if names is not None:
-        names = names.astype("string").str.strip().replace("", pd.NA).astype(object).where(names.notna(), None)
-        out = hash_values(names, secret, "name")
     if phones is not None:
-        by_phone = hash_values(normalise_phone(phones), secret, "tel")
-        out = by_phone.where(by_phone.notna(), out)
-    return out
+        out = hash_values(normalise_phone(phones), secret, "tel")
+    if names is not None:
+        todo = out.isna()
+        name = names[todo].astype("string").str.strip().replace("", pd.NA)
+        out[todo] = hash_values(name.astype(object).where(name.notna(), None), secret, "name")
+    return out.astype(object).where(out.notna(), None)
 
 
 def mask_phones(text: pd.Series) -> pd.Series:
     """Free text with mobile numbers shown as 138****5678 and landline numbers as 0531-********."""
     s = text.astype("string")
-    s = s.str.replace(_MOBILE, r"\1****\2", regex=True)
-    s = s.str.replace(_LANDLINE, r"\1-********", regex=True)
+    digits = s.str.contains(r"\d{3}[- ]?\d{4}", regex=True).fillna(False).to_numpy(dtype=bool)
+    if digits.any():
+        part = s[digits]
+        part = part.str.replace(_MOBILE, r"\1****\2", regex=True)
+        s[digits] = part.str.replace(_LANDLINE, r"\1-********", regex=True)
     return s.astype(object).where(text.notna(), None)

@@ -14,34 +14,50 @@ import sqlalchemy as sa
 CHUNK_ROWS = 50_000
 
 
+SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _time_text(series: pd.Series, fmt: str) -> list:
+    """Timestamps as text in the form SQLAlchemy's SQLite types store and read back (None for missing)."""
+    ts = pd.to_datetime(series)
+    return ts.dt.strftime(fmt).to_numpy(dtype=object, na_value=None).tolist()
+
+
 def _sqlite_column(series: pd.Series, coltype: sa.types.TypeEngine) -> list:
-    """One column as Python values in the text forms SQLAlchemy's SQLite types read back."""
+    """One column as Python values in the text forms SQLAlchemy's SQLite types read back.
+
+    PostgreSQL's COPY takes the same text forms, so both raw paths share this conversion.
+    """
     if isinstance(coltype, sa.DateTime):
-        ts = pd.to_datetime(series)
-        text = ts.dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return text.where(ts.notna(), None).tolist()
+        return _time_text(series, SQLITE_TIME_FORMAT)
     if isinstance(coltype, sa.Date):
-        ts = pd.to_datetime(series)
-        text = ts.dt.strftime("%Y-%m-%d")
-        return text.where(ts.notna(), None).tolist()
+        return _time_text(series, "%Y-%m-%d")
     return _python_column(series, coltype)
 
 
 def _python_column(series: pd.Series, coltype: sa.types.TypeEngine) -> list:
-    """One column as Python objects (None for missing) for a DB-API driver."""
+    """One column as Python objects (None for missing) for a DB-API driver, converted column-wise."""
     if isinstance(coltype, (sa.DateTime, sa.Date)):
         ts = pd.to_datetime(series)
-        values = ts.dt.date if isinstance(coltype, sa.Date) and not isinstance(coltype, sa.DateTime) \
-            else ts.dt.to_pydatetime()
-        return [None if pd.isna(t) else v for t, v in zip(ts, values)]
+        missing = ts.isna().to_numpy()
+        if isinstance(coltype, sa.Date) and not isinstance(coltype, sa.DateTime):
+            values = np.array(ts.dt.date, dtype=object)
+        else:
+            values = np.array(ts.dt.to_pydatetime(), dtype=object)
+        values[missing] = None
+        return values.tolist()
     if isinstance(coltype, sa.Boolean):
-        return [None if pd.isna(v) else bool(v) for v in series]
+        return series.astype("boolean").to_numpy(dtype=object, na_value=None).tolist()
     if isinstance(coltype, sa.Integer):
-        return [None if pd.isna(v) else int(v) for v in series]
+        return series.astype("Int64").to_numpy(dtype=object, na_value=None).tolist()
     if isinstance(coltype, sa.Float):
-        return [None if pd.isna(v) else float(v) for v in series]
-    return [None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else str(v)
-            for v in series]
+        return series.astype("Float64").to_numpy(dtype=object, na_value=None).tolist()
+    values = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
+    if series.dtype == object:
+        odd = [i for i, v in enumerate(values) if v is not None and not isinstance(v, str)]
+        for i in odd:
+            values[i] = str(values[i])
+    return values.tolist()
 
 
 def _rows(df: pd.DataFrame, table: sa.Table, convert: Callable) -> Iterator[tuple]:
@@ -77,7 +93,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, df: pd.DataFrame,
         elif dialect == "postgresql":
             raw = conn.connection.driver_connection
             with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-                for row in _rows(chunk, table, _python_column):
+                for row in _rows(chunk, table, _sqlite_column):
                     copy.write_row(row)
         else:
             records = [dict(zip(chunk.columns, r)) for r in _rows(chunk, table, _python_column)]

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk import calendar
-from civicdesk.store.bulk import bulk_insert
+from civicdesk.store.bulk import SQLITE_TIME_FORMAT, bulk_insert
 from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
 
 REPEAT_WINDOW_DAYS = 30
@@ -27,11 +27,24 @@ CALLBACK_COLUMNS = {"satisfied": "cb_satisfied", "basically_satisfied": "cb_basi
 
 
 def _read_tickets(conn: sa.Connection, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    query = (sa.select(*[tickets.c[c] for c in _COLUMNS])
-             .where(tickets.c.created_at >= lo.to_pydatetime(), tickets.c.created_at < hi.to_pydatetime()))
-    df = pd.DataFrame(conn.execute(query).all(), columns=list(_COLUMNS))
+    """Tickets created in [lo, hi) with the rollup's columns, read through the raw driver cursor.
+
+    Skipping SQLAlchemy's per-value result processing makes this several times faster on large windows;
+    SQLite hands back timestamps as the text `bulk` wrote, which pandas parses column-wise.
+    """
+    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+    if conn.dialect.name == "sqlite":
+        mark, params = "?", (lo.strftime(SQLITE_TIME_FORMAT), hi.strftime(SQLITE_TIME_FORMAT))
+    else:
+        mark, params = "%s", (lo.to_pydatetime(), hi.to_pydatetime())
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"SELECT {cols} FROM tickets WHERE created_at >= {mark} AND created_at < {mark}", params)
+        df = pd.DataFrame.from_records(cursor.fetchall(), columns=list(_COLUMNS))
+    finally:
+        cursor.close()
     for col in ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at"):
-        df[col] = pd.to_datetime(df[col])
+        df[col] = pd.to_datetime(df[col], format="ISO8601")
     return df
 
 
