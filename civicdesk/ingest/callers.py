@@ -13,6 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from civicdesk import config
@@ -20,7 +21,6 @@ from civicdesk import config
 KEY_HEX_CHARS = 32
 _MOBILE = r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d)[- ]?\d{4}[- ]?(\d{4})(?!\d)"
 _LANDLINE = r"(?<!\d)(0\d{2,3})[- ]?\d{7,8}(?!\d)"
-_COUNTRY_PREFIX = r"^(?:\+|00)?86(?=1[3-9]\d{9}$)"
 
 
 def installation_secret(path: Path | None = None) -> bytes:
@@ -39,41 +39,66 @@ def installation_secret(path: Path | None = None) -> bytes:
 
 def normalise_phone(values: pd.Series) -> pd.Series:
     """Digits only, without a +86/0086 country prefix; None where no digits remain."""
-    digits = values.astype("string").str.replace(r"\D", "", regex=True)
-    digits = digits.str.replace(_COUNTRY_PREFIX, "", regex=True)
+    digits = values.astype("string[pyarrow]").str.replace(r"\D", "", regex=True).fillna("")
+    length = digits.str.len().to_numpy(dtype="int64")
+    for prefix in ("86", "0086"):
+        n = len(prefix)
+        strip = ((length == n + 11) & (digits.str.startswith(prefix) & (digits.str.slice(n, n + 1) == "1"))
+                 .to_numpy(dtype=bool))
+        if strip.any():
+            digits = digits.mask(strip, digits.str.slice(n))
     return digits.where(digits.str.len() > 0).astype(object).where(lambda s: s.notna(), None)
 
 
-def hash_values(values: pd.Series, secret: bytes, kind: str) -> pd.Series:
-    """HMAC-SHA256 (hex, truncated) of each non-missing value, prefixed with `kind` before hashing.
+class CallerHasher:
+    """Keyed hashes of callers, remembering the keys already computed during one import."""
 
-    Each distinct value is hashed once, from a copy of an HMAC already keyed with the secret.
-    """
-    present = values.dropna()
-    keyed = hmac.new(secret, f"{kind}:".encode(), hashlib.sha256)
-    keys = {}
-    for value in pd.unique(present.to_numpy()):
-        digest = keyed.copy()
-        digest.update(str(value).encode())
-        keys[value] = digest.hexdigest()[:KEY_HEX_CHARS]
-    out = pd.Series(None, index=values.index, dtype=object)
-    out[present.index] = present.map(keys).to_numpy()
-    return out
+    MAX_CACHED = 2_000_000
+
+    def __init__(self, secret: bytes):
+        self._keyed = {kind: hmac.new(secret, f"{kind}:".encode(), hashlib.sha256) for kind in ("tel", "name")}
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def hash(self, values: pd.Series, kind: str) -> pd.Series:
+        """HMAC-SHA256 (hex, truncated) of each non-missing value, prefixed with `kind` before hashing."""
+        if len(self._cache) > self.MAX_CACHED:
+            self._cache.clear()
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        keyed, cache = self._keyed[kind], self._cache
+        keys = []
+        for value in uniques:
+            key = cache.get((kind, value))
+            if key is None:
+                digest = keyed.copy()
+                digest.update(str(value).encode())
+                key = cache[(kind, value)] = digest.hexdigest()[:KEY_HEX_CHARS]
+            keys.append(key)
+        mapped = np.array(keys + [None], dtype=object)
+        return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+    def keys(self, phones: pd.Series | None, names: pd.Series | None) -> pd.Series | None:
+        """One key per row: from the phone number where there is one, else from the name; None if neither."""
+        if phones is None and names is None:
+            return None
+        index = (phones if phones is not None else names).index
+        out = pd.Series(None, index=index, dtype=object)
+        if phones is not None:
+            out = self.hash(normalise_phone(phones), "tel")
+        if names is not None:
+            todo = out.isna()
+            name = names[todo].astype("string").str.strip().replace("", pd.NA)
+            out[todo] = self.hash(name.astype(object).where(name.notna(), None), "name")
+        return out.astype(object).where(out.notna(), None)
+
+
+def hash_values(values: pd.Series, secret: bytes, kind: str) -> pd.Series:
+    """HMAC-SHA256 (hex, truncated) of each non-missing value, prefixed with `kind` before hashing."""
+    return CallerHasher(secret).hash(values, kind)
 
 
 def caller_keys(phones: pd.Series | None, names: pd.Series | None, secret: bytes) -> pd.Series | None:
     """One key per row: from the phone number where there is one, else from the name; None if neither."""
-    if phones is None and names is None:
-        return None
-    index = (phones if phones is not None else names).index
-    out = pd.Series(None, index=index, dtype=object)
-    if phones is not None:
-        out = hash_values(normalise_phone(phones), secret, "tel")
-    if names is not None:
-        todo = out.isna()
-        name = names[todo].astype("string").str.strip().replace("", pd.NA)
-        out[todo] = hash_values(name.astype(object).where(name.notna(), None), secret, "name")
-    return out.astype(object).where(out.notna(), None)
+    return CallerHasher(secret).keys(phones, names)
 
 
 def mask_phones(text: pd.Series) -> pd.Series:

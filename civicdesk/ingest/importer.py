@@ -28,7 +28,8 @@ from civicdesk.ingest.normalize import META_COLUMNS, Context, Normalized, normal
 from civicdesk.ingest.profiles import REQUIRED_FIELDS, Profile, ProfileError, best_profile, get_profile, load_profiles
 from civicdesk.ingest.readers import TableFile, open_table
 from civicdesk.store.bulk import bulk_insert
-from civicdesk.store.rollup import refresh_days
+from civicdesk.store.rollup import (REPEAT_WINDOW_DAYS, insert_rollup_of, refresh_days, rollup_columns,
+                                     ticket_day_range)
 from civicdesk.store.schema import TICKET_TIME_COLUMNS, import_batches, quarantine, streets, tickets
 from civicdesk.store.write import upsert_rows
 
@@ -147,14 +148,21 @@ class _Importer:
         self.seen: dict[str, set] = {}
         self.source_had_rows: dict[str, bool] = {}
         self.touched: set = set()
+        # Rollup inputs kept in memory while the import only adds tickets to days far from stored ones.
+        self.span_before = ticket_day_range(conn)
+        self.rollup_parts: list[pd.DataFrame] | None = []
 
     def _duplicates(self, good: pd.DataFrame) -> np.ndarray:
-        dup = good.duplicated(["source", "source_id"], keep="first").to_numpy().copy()
+        """True for rows whose (source, source_id) came earlier in the file; remembers the rest."""
+        dup = np.zeros(len(good), bool)
         for source, ids in good.groupby("source", sort=False)["source_id"]:
             seen = self.seen.setdefault(source, set())
-            before = ids.isin(seen).to_numpy()
-            dup[good.index.get_indexer(ids.index[before])] = True
-            seen.update(ids.tolist())
+            positions = good.index.get_indexer(ids.index)
+            for pos, sid in zip(positions, ids.tolist()):
+                if sid in seen:
+                    dup[pos] = True
+                else:
+                    seen.add(sid)
         return dup
 
     def _has_rows(self, source: str) -> bool:
@@ -208,11 +216,35 @@ class _Importer:
             equal = known & _rows_equal(merged, compare)
             new, changed, same = good[~known], good[known & ~equal], int(equal.sum())
             self.touched.update(pd.to_datetime(merged.loc[known & ~equal, "created_at__old"]).dt.date)
-        bulk_insert(self.conn, tickets, new)
+        bulk_insert(self.conn, tickets, _without_empty_columns(new))
         upsert_rows(self.conn, changed)
         for frame in (new, changed):
             self.touched.update(frame["created_at"].dt.date.unique())
+        if len(changed):
+            self.rollup_parts = None
+        elif self.rollup_parts is not None and len(new):
+            self.rollup_parts.append(rollup_columns(new))
         self.counts.update(inserted=len(new), updated=len(changed), unchanged=same)
+
+    def refresh_rollup(self) -> None:
+        """Bring the rollup in step: from memory when the imported days are new ground, else from the store."""
+        if not self.touched:
+            return
+        lo, hi = min(self.touched), max(self.touched)
+        margin = pd.Timedelta(days=REPEAT_WINDOW_DAYS)
+        fresh = self.span_before is None or (pd.Timestamp(hi) + margin < pd.Timestamp(self.span_before[0])
+                                             or pd.Timestamp(lo) - margin > pd.Timestamp(self.span_before[1]))
+        if fresh and self.rollup_parts is not None:
+            insert_rollup_of(self.conn, pd.concat(self.rollup_parts, ignore_index=True))
+        else:
+            refresh_days(self.conn, self.touched)
+
+
+def _without_empty_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Drop nullable columns that are empty in every row (NULL is what the table stores anyway)."""
+    empty = [c for c in frame.columns if tickets.c[c].nullable and tickets.c[c].server_default is None
+             and not frame[c].notna().any()]
+    return frame.drop(columns=empty)
 
 
 def _rows_equal(merged: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -294,7 +326,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
             share = done / expected if expected else done / (done + chunk_rows)
             report(min(0.9 * share, 0.9), f"已读取 {done:,} 行")
         report(0.9, "更新日汇总表")
-        refresh_days(conn, job.touched)
+        job.refresh_rollup()
         c = job.counts
         conn.execute(import_batches.update().where(import_batches.c.batch_id == ctx.batch_id).values(
             finished_at=pd.Timestamp.now().to_pydatetime(),

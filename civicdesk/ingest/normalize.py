@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from civicdesk import codes
-from civicdesk.ingest.callers import caller_keys, mask_phones
+from civicdesk.ingest.callers import CallerHasher, mask_phones
 from civicdesk.ingest.dates import parse_datetimes
 from civicdesk.ingest.profiles import TIME_FIELDS, Profile
 from civicdesk.store.schema import tickets
@@ -65,6 +65,11 @@ class Context:
     batch_id: int | None = None
     known_streets: frozenset[str] = frozenset()
     taxonomy: frozenset[str] = frozenset(codes.CATEGORY_EN) | {UNMAPPED_CATEGORY}
+    hasher: CallerHasher | None = None
+
+    def __post_init__(self):
+        if self.hasher is None:
+            self.hasher = CallerHasher(self.secret)
 
 
 @dataclass
@@ -152,6 +157,16 @@ def _ids(ch: _Chunk) -> None:
         ch.out["ticket_id"] = ticket_id
 
 
+def map_distinct(values: pd.Series, fn) -> pd.Series:
+    """`fn` applied to each distinct non-missing value once (None stays None); object Series, same index.
+
+    Export columns such as channel or category hold a handful of distinct values in millions of rows.
+    """
+    codes_, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([fn(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes_], index=values.index, dtype=object)
+
+
 def _coded(ch: _Chunk, name: str) -> None:
     raw = ch.col(name)
     default = ch.ctx.profile.defaults.get(name)
@@ -160,11 +175,12 @@ def _coded(ch: _Chunk, name: str) -> None:
             ch.out[name] = default or _FALLBACK[name][0]
         return
     table = _lookup(name, ch.ctx.profile)
-    codes_ = raw.str.strip().str.casefold().map(table)
-    unknown = raw.notna() & codes_.isna()
+    codes_ = map_distinct(raw, lambda v: table.get(v.strip().casefold()))
+    present = raw.notna().to_numpy()
+    unknown = present & codes_.isna().to_numpy()
     fallback, warning = _FALLBACK[name]
     ch.warn(warning, unknown)
-    codes_ = codes_.where(raw.notna() | codes_.notna(), default)
+    codes_[~present] = default
     ch.out[name] = codes_.where(codes_.notna(), fallback if name != "status" else None)
 
 
@@ -174,13 +190,15 @@ def _category(ch: _Chunk) -> None:
         if ch.col("category_raw") is not None:
             ch.out["category_raw"] = ch.col("category_raw")
         return
-    value = raw.str.strip()
     table = {k.strip(): v for k, v in ch.ctx.profile.values.get("category", {}).items()}
-    in_taxonomy = value.isin(ch.ctx.taxonomy)
-    mapped = value.map(table).where(~in_taxonomy, value)
-    unmapped = value.notna() & mapped.isna()
+    taxonomy = ch.ctx.taxonomy
+    value = map_distinct(raw, str.strip)
+    in_taxonomy = map_distinct(raw, lambda v: v.strip() in taxonomy).fillna(False).to_numpy(dtype=bool)
+    mapped = map_distinct(raw, lambda v: v.strip() if v.strip() in taxonomy else table.get(v.strip()))
+    unmapped = value.notna().to_numpy() & mapped.isna().to_numpy()
     ch.warn("unmapped_category", unmapped)
-    ch.out["category"] = mapped.where(~unmapped, UNMAPPED_CATEGORY)
+    mapped[unmapped] = UNMAPPED_CATEGORY
+    ch.out["category"] = mapped
     explicit = ch.col("category_raw")
     ch.out["category_raw"] = explicit if explicit is not None else value.where(~in_taxonomy, None)
 
@@ -224,18 +242,24 @@ def _text(ch: _Chunk) -> None:
     if text is not None:
         ch.out["description"] = mask_phones(text)
     key = ch.col("caller_key")
-    keys = key if key is not None else caller_keys(ch.col("caller_phone"), ch.col("caller_name"), ch.ctx.secret)
+    keys = key if key is not None else ch.ctx.hasher.keys(ch.col("caller_phone"), ch.col("caller_name"))
     if keys is not None:
         ch.out["caller_key"] = keys
     if ch.ctx.known_streets and "street" in ch.out:
         ch.warn("unknown_street", ch.out["street"].notna() & ~ch.out["street"].isin(ch.ctx.known_streets))
 
 
+#: Columns filled from the file whose width the table limits (codes civicdesk writes itself are short).
+_LIMITED = ("source", "source_id", "ticket_id", "street", "grid_id", "category", "subcategory", "department")
+
+
 def _lengths(ch: _Chunk) -> None:
-    for name in ch.out.columns:
-        length = getattr(tickets.c[name].type, "length", None) if name in tickets.c else None
-        if length and ch.out[name].dtype == object:
-            ch.flag(f"too_long:{name}", ch.out[name].str.len().fillna(0).to_numpy() > length)
+    for name in _LIMITED:
+        if name not in ch.out or ch.out[name].dtype != object:
+            continue
+        values = ch.out[name].to_numpy()
+        lengths = np.fromiter((len(v) if v.__class__ is str else 0 for v in values), np.int64, len(values))
+        ch.flag(f"too_long:{name}", lengths > tickets.c[name].type.length)
 
 
 def redacted_raw(raw: pd.DataFrame, ctx: Context) -> pd.Series:
@@ -243,8 +267,7 @@ def redacted_raw(raw: pd.DataFrame, ctx: Context) -> pd.Series:
     frame = raw.drop(columns=[c for c in META_COLUMNS if c in raw])
     private = [ctx.mapping[f] for f in ("caller_phone", "caller_name") if f in ctx.mapping]
     if private:
-        keys = caller_keys(raw.get(ctx.mapping.get("caller_phone")), raw.get(ctx.mapping.get("caller_name")),
-                           ctx.secret)
+        keys = ctx.hasher.keys(raw.get(ctx.mapping.get("caller_phone")), raw.get(ctx.mapping.get("caller_name")))
         for header in private:
             frame[header] = keys.map(lambda k: None if k is None else f"[caller_key {k}]")
     for header in frame.columns:

@@ -18,7 +18,7 @@ from civicdesk.store.bulk import SQLITE_TIME_FORMAT, bulk_insert
 from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
 
 REPEAT_WINDOW_DAYS = 30
-REFRESH_CHUNK_DAYS = 92
+REFRESH_CHUNK_DAYS = 183
 _COLUMNS = ("created_at", "street", "category", "channel", "urgency", "caller_key", "signed_at",
             "first_response_at", "closed_at", "deadline_at", "returned_count", "reopened_count",
             "escalated", "callback_result")
@@ -40,7 +40,10 @@ def _read_tickets(conn: sa.Connection, lo: pd.Timestamp, hi: pd.Timestamp) -> pd
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.execute(f"SELECT {cols} FROM tickets WHERE created_at >= {mark} AND created_at < {mark}", params)
-        df = pd.DataFrame.from_records(cursor.fetchall(), columns=list(_COLUMNS))
+        rows = cursor.fetchall()
+        # object columns: no per-column string-type inference on hundreds of thousands of rows
+        values = list(zip(*rows)) if rows else [() for _ in _COLUMNS]
+        df = pd.DataFrame({c: np.array(v, dtype=object) for c, v in zip(_COLUMNS, values)})
     finally:
         cursor.close()
     for col in ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at"):
@@ -105,6 +108,49 @@ def refresh_rollup(conn: sa.Connection, start: date, end: date) -> int:
                                                  daily_rollup.c.day < hi.date()))
         if len(df):
             written += bulk_insert(conn, daily_rollup, aggregate(df))
+        day = hi
+    return written
+
+
+def rollup_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of `frame` the rollup needs (missing ones as empty), compact enough to keep in memory.
+
+    Every column is copied so the result does not keep the rest of `frame`'s memory alive.
+    """
+    out = {}
+    for col in _COLUMNS:
+        values = frame[col] if col in frame else pd.Series(None, index=frame.index, dtype=object)
+        if col in ("street", "category", "channel", "urgency", "callback_result"):
+            values = values.astype(object).astype("category")
+        out[col] = pd.Series(values.to_numpy(copy=True), index=frame.index, dtype=values.dtype)
+    return pd.DataFrame(out)
+
+
+def insert_rollup_of(conn: sa.Connection, frame: pd.DataFrame) -> int:
+    """Write the rollup of `frame` (columns as from `rollup_columns`) and return the rows written.
+
+    Only valid when `frame` holds every ticket created on its days and in the repeat window around them,
+    and the rollup has no rows for those days yet (e.g. a first import into an empty store). Works a
+    window of days at a time, like `refresh_rollup`, so memory stays bounded.
+    """
+    if frame.empty:
+        return 0
+    df = frame.sort_values("created_at", kind="stable", ignore_index=True)
+    for col in ("street", "category", "channel", "urgency", "callback_result"):
+        df[col] = df[col].astype(object)
+    created = df["created_at"].to_numpy()
+    day = pd.Timestamp(created[0]).normalize()
+    last = pd.Timestamp(created[-1])
+    written = 0
+    while day <= last:
+        hi = day + pd.Timedelta(days=REFRESH_CHUNK_DAYS)
+        lo_at, start_at, hi_at = np.searchsorted(
+            created, np.array([day - pd.Timedelta(days=REPEAT_WINDOW_DAYS), day, hi], dtype="datetime64[ns]"))
+        part = df.iloc[lo_at:hi_at].copy()
+        part["repeat"] = repeat_flags(part["created_at"], part["caller_key"])
+        part = part.iloc[start_at - lo_at:]
+        if len(part):
+            written += bulk_insert(conn, daily_rollup, aggregate(part))
         day = hi
     return written
 
