@@ -341,3 +341,29 @@ def test_killed_import_leaves_store_as_it_was(store_url, tmp_path):
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert snapshot(store.connect(store_url)) == before
+
+
+def test_rollup_built_in_memory_equals_a_rebuild(store_url, tmp_path):
+    """A first import computes the rollup from memory; it must match one rebuilt from the stored tickets."""
+    from civicdesk.store.rollup import rebuild_rollup
+
+    engine = store.connect(store_url)
+    rows = cn_rows()[:8] + [[f"GR{i}", f"2023/{1 + i % 2}/{1 + i % 28} {i % 24}:00:00", "12345热线", "供暖", "",
+                             "明水街道", PHONES[i % 3], "", "x", "", f"2023/{1 + i % 2}/{1 + i % 28} 23:30:00", "满意"]
+                            for i in range(300)]
+    ingest.import_file(engine, write_csv(tmp_path / "a.csv", rows), now=NOW, chunk_rows=70)
+    key = ["day", "street", "category", "channel"]
+    with engine.connect() as conn:
+        built = pd.DataFrame(conn.execute(sa.select(daily_rollup)).mappings().all()).sort_values(key, ignore_index=True)
+    with engine.begin() as conn:
+        rebuild_rollup(conn)
+        rebuilt = pd.DataFrame(conn.execute(sa.select(daily_rollup)).mappings().all()).sort_values(key, ignore_index=True)
+    assert built["repeat_contacts"].sum() > 0
+    pd.testing.assert_frame_equal(built, rebuilt)
+
+
+def test_values_too_long_for_the_store_are_quarantined(sqlite_url, tmp_path):
+    rows = cn_rows()[:2]
+    rows[1][5] = "街" * 65
+    rep = ingest.import_file(store.connect(sqlite_url), write_csv(tmp_path / "long.csv", rows), now=NOW)
+    assert (rep.inserted, rep.quarantined, rep.reasons) == (1, 1, {"too_long:street": 1})
