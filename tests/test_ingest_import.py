@@ -173,12 +173,29 @@ def test_failed_import_leaves_store_as_it_was(store_url, tmp_path, monkeypatch):
         return real(self, good)
 
     monkeypatch.setattr(importer._Importer, "_store", failing)
+    monkeypatch.setattr(importer, "DEFER_INDEXES_MIN_ROWS", 1)  # SQLite drops its indexes for the load
     rows = cn_rows()[:8] + [[f"GX{i}", "2023/2/15 8:00:00", "12345热线", "供暖", "", "明水街道", "", "", "x",
                               "", "", ""] for i in range(20)]
     with pytest.raises(OSError, match="disk full"):
         ingest.import_file(engine, write_csv(tmp_path / "b.csv", rows), now=NOW, chunk_rows=5)
     assert calls["n"] == 3
     assert snapshot(engine) == before
+    assert {ix["name"] for ix in sa.inspect(engine).get_indexes("tickets")} >= {"ix_tickets_created_at",
+                                                                                "ix_tickets_caller_key"}
+
+
+def test_big_load_rebuilds_the_indexes_it_deferred(sqlite_url, tmp_path, monkeypatch):
+    from civicdesk.ingest import importer
+
+    monkeypatch.setattr(importer, "DEFER_INDEXES_MIN_ROWS", 1)
+    engine = store.connect(sqlite_url)
+    dropped = []
+    real = importer._defer_indexes
+    monkeypatch.setattr(importer, "_defer_indexes", lambda conn, n: dropped.extend(real(conn, n)) or dropped)
+    rep = ingest.import_file(engine, write_csv(tmp_path / "a.csv", cn_rows()), now=NOW)
+    assert rep.inserted == 8 and len(dropped) == 2
+    names = {ix["name"] for ix in sa.inspect(engine).get_indexes("tickets")}
+    assert {"ix_tickets_created_at", "ix_tickets_caller_key"} <= names
 
 
 def test_phone_numbers_never_reach_the_database_file(tmp_path):

@@ -36,6 +36,9 @@ from civicdesk.store.write import upsert_rows
 Progress = Callable[[float, str], None]
 CHUNK_ROWS = 50_000
 LOOKUP_BATCH = 5_000
+#: On SQLite, an import of at least this many rows that also outnumbers the stored tickets builds the
+#: secondary indexes once at the end instead of row by row (2-3 times faster on random caller keys).
+DEFER_INDEXES_MIN_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -276,6 +279,23 @@ def _estimate_rows(table: TableFile) -> int | None:
     return max(int(table.path.stat().st_size / (len(sample) / lines)) - 1, 1)
 
 
+def _defer_indexes(conn: sa.Connection, expected_rows: int | None) -> list[sa.Index]:
+    """Drop the tickets' secondary indexes for a big load on SQLite (inside the transaction); returns them.
+
+    The unique (source, source_id) index stays: lookups and the upsert need it. Dropping indexes in
+    PostgreSQL would lock readers out for the whole import, so it is left alone there.
+    """
+    if conn.dialect.name != "sqlite" or not expected_rows or expected_rows < DEFER_INDEXES_MIN_ROWS:
+        return []
+    stored = conn.execute(sa.select(sa.func.count()).select_from(tickets)).scalar()
+    if expected_rows < stored:
+        return []
+    indexes = sorted(tickets.indexes, key=lambda ix: ix.name)
+    for index in indexes:
+        index.drop(conn)
+    return indexes
+
+
 def _begin_batch(conn, path: Path, sha: str, table: TableFile, profile: Profile, source: str, mapping) -> int:
     now = pd.Timestamp.now().to_pydatetime()
     row = dict(file_name=path.name, sha256=sha, size_bytes=path.stat().st_size, format=table.format,
@@ -319,12 +339,17 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
         ctx = _context(chosen, resolved, source, now, known)
         ctx.batch_id = _begin_batch(conn, path, sha, table, chosen, ctx.source, resolved)
         job = _Importer(conn, ctx)
+        deferred = _defer_indexes(conn, expected)
         for raw in table.chunks(chunk_rows=chunk_rows):
             job.counts["rows_read"] += len(raw)
             job.write(raw, normalize(raw, ctx))
             done = job.counts["rows_read"]
             share = done / expected if expected else done / (done + chunk_rows)
             report(min(0.9 * share, 0.9), f"已读取 {done:,} 行")
+        if deferred:
+            report(0.88, "重建索引")
+            for index in deferred:
+                index.create(conn)
         report(0.9, "更新日汇总表")
         job.refresh_rollup()
         c = job.counts
