@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -130,7 +131,11 @@ def import_(path: str = typer.Argument(..., help="CSV, XLSX or Open311 JSON expo
     """Import an export file; every row is stored or quarantined with its reasons."""
     from civicdesk import ingest
 
+    if not Path(path).is_file():
+        typer.secho(f"No such file: {path}", fg="red", err=True)
+        raise typer.Exit(1)
     try:
+        ingest.open_table(path)  # a file that is not a table fails here, before any progress bar
         if dry_run:
             pv = ingest.preview(path, profile=profile, source=source, rows=10)
             typer.echo(f"{pv.table.format} file, profile {pv.profile.name} ({pv.profile.label_en}); mapping:")
