@@ -25,6 +25,6 @@ except StoreError as exc:
     st.error(f"{t('store_error', lang)}{exc}")
     st.stop()
 
-pages = [st.Page(str(VIEWS / "overview.py"), title=t("overview", lang), icon="📊", url_path="overview", default=True),
-         st.Page(str(VIEWS / "data.py"), title=t("data", lang), icon="📥", url_path="data")]
+pages = [st.Page(str(VIEWS / "overview.py"), title=t("overview", lang), icon=":material/dashboard:", url_path="overview", default=True),
+         st.Page(str(VIEWS / "data.py"), title=t("data", lang), icon=":material/upload_file:", url_path="data")]
 st.navigation(pages).run()

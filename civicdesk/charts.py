@@ -82,25 +82,31 @@ def counts_bar_chart(counts: dict[str, int], title: str, label, lang: str = "zh"
     return _style(alt.layer(base.mark_bar(color=PALETTE[3]), text))
 
 
-def monthly_rows_chart(summary: pd.DataFrame, lang: str = "zh", height: int = 260) -> alt.Chart:
-    """Stacked bars of tickets per month by source (summary: source, month, rows)."""
-    chart = alt.Chart(summary, title=t("quality_rows_chart", lang), height=height).mark_bar().encode(
-        x=alt.X("month:O", title=t("month", lang)), y=alt.Y("rows:Q", title=t("count", lang)),
+def _months(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(month_start=pd.to_datetime(frame["month"] + "-01"))
+
+
+def monthly_rows_chart(summary: pd.DataFrame, lang: str = "zh", height: int = 340) -> alt.Chart:
+    """Stacked bars of tickets per month by source (summary: source, month "YYYY-MM", rows)."""
+    chart = alt.Chart(_months(summary), title=t("quality_rows_chart", lang), height=height).mark_bar().encode(
+        x=alt.X("yearmonth(month_start):T", title=t("month", lang), axis=alt.Axis(format="%Y-%m")),
+        y=alt.Y("rows:Q", title=t("count", lang)),
         color=alt.Color("source:N", title=t("source", lang), scale=alt.Scale(range=PALETTE)),
-        tooltip=[alt.Tooltip("month:O", title=t("month", lang)), alt.Tooltip("source:N", title=t("source", lang)),
+        tooltip=[alt.Tooltip("month:N", title=t("month", lang)), alt.Tooltip("source:N", title=t("source", lang)),
                  alt.Tooltip("rows:Q", title=t("rows", lang), format=",")])
     return _style(chart)
 
 
 def monthly_issues_chart(summary: pd.DataFrame, issues: Sequence[str], lang: str = "zh",
-                         height: int = 260) -> alt.Chart:
+                         height: int = 340) -> alt.Chart:
     """Lines of data problems per month (summary: month and one count column per issue), all sources."""
     total = summary.groupby("month", as_index=False)[list(issues)].sum()
-    long = total.melt(id_vars="month", value_vars=list(issues), var_name="issue", value_name="n")
+    long = _months(total.melt(id_vars="month", value_vars=list(issues), var_name="issue", value_name="n"))
     long["issue"] = long["issue"].map(lambda k: t(k, lang))
     chart = alt.Chart(long, title=t("quality_issue_chart", lang), height=height).mark_line(point=True).encode(
-        x=alt.X("month:O", title=t("month", lang)), y=alt.Y("n:Q", title=t("count", lang)),
+        x=alt.X("yearmonth(month_start):T", title=t("month", lang), axis=alt.Axis(format="%Y-%m")),
+        y=alt.Y("n:Q", title=t("count", lang)),
         color=alt.Color("issue:N", title=t("issue", lang), scale=alt.Scale(range=PALETTE)),
-        tooltip=[alt.Tooltip("month:O", title=t("month", lang)), alt.Tooltip("issue:N", title=t("issue", lang)),
+        tooltip=[alt.Tooltip("month:N", title=t("month", lang)), alt.Tooltip("issue:N", title=t("issue", lang)),
                  alt.Tooltip("n:Q", title=t("count", lang), format=",")])
     return _style(chart)

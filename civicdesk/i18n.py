@@ -86,6 +86,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "issue": ("问题", "Problem"),
     "import_error": ("无法导入：", "Cannot import: "),
     "file_missing": ("找不到文件：", "No such file: "),
+    "mapping_and_preview": ("字段映射与预览", "Column mapping and preview"),
+    "section": ("栏目", "Section"),
+    "row": ("行号", "Row"),
     "cli_hint": ("也可在命令行导入：`civicdesk import 文件路径`", "From the shell: `civicdesk import PATH`"),
 }
 

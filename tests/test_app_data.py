@@ -25,28 +25,38 @@ def test_import_from_server_path_with_report(monkeypatch, sqlite_url, tmp_path):
     path = write_csv(tmp_path / "工单导出.csv", cn_rows())
     at = open_data_view(monkeypatch, sqlite_url)
     assert at.title[0].value == "数据导入"
-    assert [tab.label for tab in at.tabs] == ["导入文件", "导入记录", "数据质量"]
+    assert at.radio(key="data_section").options == ["导入文件", "导入记录", "数据质量"]
     at.text_input(key="server_path").set_value(str(path)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "CSV · gb18030" in at.info[0].value and "12345" in at.info[0].value
     assert at.text_input(key="source").value == "12345"
     assert len(at.dataframe) >= 3  # raw rows, mapped rows, rows the sample would quarantine
+    frames = [d.value for d in at.dataframe]
+    raw = next(f for f in frames if "来电号码" in f.columns)
+    mapped = next(f for f in frames if "渠道" in f.columns and "工单字段" not in f.columns)
+    assert raw["来电号码"].iloc[0] == "138****5678" and raw["来电人"].iloc[0] == "张*"
+    assert mapped["渠道"].iloc[0] == "12345热线" and mapped["回访结果"].iloc[0] == "满意"
     at.button(key="start_import").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert "读取 14 行，新增 8，更新 0，未变 0，隔离 6" in at.success[0].value
     assert [m.label for m in at.metric] == ["读取行数", "新增", "更新", "未变", "隔离"]
-    # a fresh run shows the batch in the log and the stored tickets in the quality summary
-    at = open_data_view(monkeypatch, sqlite_url)
+    assert len(at.get("download_button")) == 1
+    # the batch log and the quality summary of the store
+    at.radio(key="data_section").set_value("batches_tab").run()
     batches = at.dataframe[0].value
     assert batches["文件名"].tolist() == [path.name] and batches["隔离"].tolist() == [6]
-    quality = at.dataframe[1].value
-    assert quality["行数"].sum() == 8
+    at.radio(key="data_section").set_value("quality_tab").run()
+    assert not at.exception, [e.value for e in at.exception]
+    quality = at.dataframe[0].value
+    assert quality["行数"].sum() == 8 and quality["缺来电人"].sum() == 4
 
 
 def test_data_view_in_english_and_bad_files(monkeypatch, sqlite_url, tmp_path):
     at = open_data_view(monkeypatch, sqlite_url, lang="en")
     assert at.title[0].value == "Data"
+    at.radio(key="data_section").set_value("batches_tab").run()
     assert any("No imports yet" in i.value for i in at.info)
+    at.radio(key="data_section").set_value("import_tab").run()
     image = tmp_path / "photo.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     at.text_input(key="server_path").set_value(str(image)).run()

@@ -65,16 +65,16 @@ def mapping_editor(pv: ingest.Preview, lang: str) -> dict[str, str | None]:
 
 
 def render_preview(pv: ingest.Preview, lang: str) -> None:
-    shown = pv.mapped.drop(columns=["_sheet", "_row", "batch_id"], errors="ignore")
     st.markdown(f"**{t('raw_preview', lang)}**")
-    st.dataframe(pv.sample.drop(columns=["_sheet", "_row"]).head(10), hide_index=True, width="stretch")
+    st.dataframe(ingest.masked_sample(pv).head(10), hide_index=True, width="stretch")
     st.markdown(f"**{t('mapped_preview', lang)}**")
-    st.dataframe(shown.rename(columns=lambda c: field_label(c, lang)).head(10), hide_index=True, width="stretch")
+    st.dataframe(ingest.display_tickets(pv.mapped, lang).head(10), hide_index=True, width="stretch")
     if len(pv.quarantined):
         st.markdown(f"**{t('sample_quarantined', lang)}**")
-        q = pv.quarantined.assign(reasons=pv.quarantined["reasons"].map(
-            lambda s: "；".join(reason_label(c, lang) for c in s.split(";"))))
-        st.dataframe(q[["row_number", "reasons"]], hide_index=True, width="stretch")
+        q = pd.DataFrame({t("row", lang): pv.quarantined["row_number"],
+                          t("reasons", lang): pv.quarantined["reasons"].map(
+                              lambda s: "；".join(reason_label(c, lang) for c in s.split(";")))})
+        st.dataframe(q, hide_index=True, width="stretch")
 
 
 def render_report(engine, rep: ingest.ImportReport, lang: str) -> None:
@@ -116,19 +116,21 @@ def import_tab(engine, lang: str) -> None:
         pv = ingest.preview(path, profile=profile)
         st.info(f"{t('detected', lang)}：{pv.table.format.upper()}"
                 f"{' · ' + pv.table.encoding if pv.table.encoding else ''} · {pv.profile.display_label(lang)}")
-        overrides = mapping_editor(pv, lang)
-        if overrides:
-            pv = ingest.preview(path, profile=pv.profile.name, mapping=overrides)
-        source = st.text_input(t("source", lang), value=pv.profile.source, key="source")
-        render_preview(pv, lang)
+        rep = st.session_state.get("import_report")
+        done = rep is not None and rep.file_name == path.name
+        if done:
+            render_report(engine, rep, lang)
+        with st.expander(t("mapping_and_preview", lang), expanded=not done):
+            overrides = mapping_editor(pv, lang)
+            if overrides:
+                pv = ingest.preview(path, profile=pv.profile.name, mapping=overrides)
+            source = st.text_input(t("source", lang), value=pv.profile.source, key="source")
+            render_preview(pv, lang)
         if st.button(t("start_import", lang), type="primary", key="start_import"):
             run_import(engine, path, pv.profile.name, source, overrides, lang)
+            st.rerun()
     except (ingest.NotATableError, ingest.ProfileError) as exc:
         st.error(f"{t('import_error', lang)}{exc}")
-        return
-    rep = st.session_state.get("import_report")
-    if rep is not None and rep.file_name == path.name:
-        render_report(engine, rep, lang)
 
 
 def batches_tab(engine, lang: str) -> None:
@@ -166,18 +168,17 @@ def quality_tab(engine, lang: str) -> None:
                        file_name="data-quality.csv", mime="text/csv", key="dl-quality")
 
 
+SECTIONS = ("import_tab", "batches_tab", "quality_tab")
+
+
 def page() -> None:
     engine = cached.current_engine()
     lang = st.session_state.get("lang", "zh")
     st.title(t("data", lang))
-    tab_import, tab_batches, tab_quality = st.tabs([t("import_tab", lang), t("batches_tab", lang),
-                                                    t("quality_tab", lang)])
-    with tab_import:
-        import_tab(engine, lang)
-    with tab_batches:
-        batches_tab(engine, lang)
-    with tab_quality:
-        quality_tab(engine, lang)
+    # One section at a time: charts size correctly and the store-wide quality scan runs only when asked for.
+    section = st.radio(t("section", lang), SECTIONS, format_func=lambda k: t(k, lang), horizontal=True,
+                       key="data_section", label_visibility="collapsed")
+    {"import_tab": import_tab, "batches_tab": batches_tab, "quality_tab": quality_tab}[section](engine, lang)
 
 
 page()

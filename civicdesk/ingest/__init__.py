@@ -4,6 +4,7 @@ validation and a quarantine; and `export_tickets`, civicdesk's own export format
 Entry points: `import_file`, `preview`, `export_tickets`, `load_profiles`, `batches`, `quarantined_rows`,
 `quality_summary`.
 """
+from civicdesk.ingest.display import display_tickets, masked_sample
 from civicdesk.ingest.export import export_tickets
 from civicdesk.ingest.history import batches, quality_summary, quarantined_rows
 from civicdesk.ingest.importer import ImportReport, Preview, import_file, preview, resolve_mapping
@@ -11,7 +12,7 @@ from civicdesk.ingest.profiles import FIELDS, Profile, ProfileError, load_profil
 from civicdesk.ingest.readers import NotATableError, open_table
 
 __all__ = [
-    "export_tickets", "batches", "quality_summary", "quarantined_rows", "ImportReport", "Preview",
+    "display_tickets", "masked_sample", "export_tickets", "batches", "quality_summary", "quarantined_rows", "ImportReport", "Preview",
     "import_file", "preview", "resolve_mapping", "FIELDS", "Profile", "ProfileError", "load_profiles",
     "NotATableError", "open_table",
 ]
