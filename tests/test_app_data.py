@@ -1,21 +1,13 @@
 """AppTest of the Data view: import a file from a server path, read the report, past imports, quality."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
+from tests.test_app import run_app
 from tests.test_ingest_import import cn_rows, write_csv
 
-APP = str(Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
-
-
 def open_data_view(monkeypatch, url: str, lang: str | None = None) -> AppTest:
-    monkeypatch.setenv("CIVICDESK_DB_URL", url)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if lang:
-        at.sidebar.radio(key="lang").set_value(lang).run()
+    at = run_app(monkeypatch, url, lang)
     at.switch_page("views/data.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -49,7 +50,9 @@ def server(demo_store_url):
     proc.wait(10)
 
 
-def test_overview_renders_in_chromium(server, tmp_path):
+@contextmanager
+def chromium_page(height: int = 900):
+    """A headless Chromium page and the console errors it collects (skips without Chromium, fails in CI)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing in CI")
@@ -58,33 +61,29 @@ def test_overview_renders_in_chromium(server, tmp_path):
     errors: list[str] = []
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page = browser.new_page(viewport={"width": 1400, "height": height})
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        yield page, errors
+        browser.close()
+
+
+def test_overview_renders_in_chromium(server, tmp_path):
+    with chromium_page() as (page, errors):
         page.goto(server)
         page.get_by_text("共受理工单").first.wait_for(timeout=60_000)
         page.locator("[data-testid='stVegaLiteChart']").first.wait_for(timeout=30_000)
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.locator("[data-testid='stMetric']").count() == 5
         page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
-        browser.close()
     assert not errors, errors
 
 
 def test_data_view_uploads_and_imports_in_chromium(server, tmp_path):
     """Upload a GBK CSV through the browser, check the preview, import it and read the report."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing in CI")
-        pytest.skip("Chromium not installed (apt-get install chromium fonts-noto-cjk)")
-    playwright = pytest.importorskip("playwright.sync_api")
     from tests.test_ingest_import import cn_rows, write_csv
 
     upload = write_csv(tmp_path / "上周工单导出.csv", cn_rows())
-    errors: list[str] = []
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1400})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    with chromium_page(height=1400) as (page, errors):
         page.goto(server)
         page.get_by_text("共受理工单").first.wait_for(timeout=60_000)
         page.get_by_role("link", name="数据导入").click()
@@ -96,5 +95,4 @@ def test_data_view_uploads_and_imports_in_chromium(server, tmp_path):
         assert page.locator("[data-testid='stException']").count() == 0
         assert page.get_by_text("隔离 6").count() >= 1
         page.screenshot(path=str(tmp_path / "data.png"), full_page=True)
-        browser.close()
     assert not errors, errors
