@@ -384,3 +384,23 @@ def test_values_too_long_for_the_store_are_quarantined(sqlite_url, tmp_path):
     rows[1][5] = "街" * 65
     rep = ingest.import_file(store.connect(sqlite_url), write_csv(tmp_path / "long.csv", rows), now=NOW)
     assert (rep.inserted, rep.quarantined, rep.reasons) == (1, 1, {"too_long:street": 1})
+
+
+def test_quarantine_download_and_quality_summary(store_url, tmp_path):
+    import io
+
+    from civicdesk.ingest.history import quarantine_excel
+
+    engine = store.connect(store_url)
+    rep = ingest.import_file(engine, write_csv(tmp_path / "a.csv", cn_rows()), now=NOW)
+    sheet = pd.read_excel(io.BytesIO(quarantine_excel(engine, rep.batch_id)), dtype=str)
+    assert len(sheet) == 6 and {"行号", "隔离原因", "工单编号", "受理时间"} <= set(sheet.columns)
+    assert "办结早于受理" in set(sheet["隔离原因"])
+    summary = ingest.quality_summary(engine, as_of="2023-03-01")
+    row = summary.set_index(["source", "month"]).loc[("12345", "2023-02")]
+    # 8 stored; GD002 and GD006-GD008 have no caller; GD002, GD003, GD006, GD007, GD008 are open, and all five are
+    # past their 5-working-day limit on 1 March
+    assert (row["rows"], row["missing_street"], row["missing_caller"]) == (8, 0, 4)
+    assert (row["closed_before_created"], row["open_past_deadline"]) == (0, 5)
+    early = ingest.quality_summary(engine, as_of="2023-02-14").set_index(["source", "month"])
+    assert early.loc[("12345", "2023-02"), "open_past_deadline"] == 0
