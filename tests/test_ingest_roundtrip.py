@@ -38,7 +38,7 @@ def test_export_then_import_reproduces_every_ticket(demo_store_url, store_url, t
     assert written == len(original) > 1000
     target = store.connect(store_url)
     rep = ingest.import_file(target, path)
-    assert rep.profile == "civicdesk"
+    assert rep.profile == "civicdesk" and rep.source == "demo"
     assert (rep.rows_read, rep.inserted, rep.quarantined) == (len(original), len(original), 0), rep.reasons
     copied = frame(target, tickets, cols)
     pd.testing.assert_frame_equal(original, copied, check_dtype=False)

@@ -353,14 +353,16 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
         report(0.9, "更新日汇总表")
         job.refresh_rollup()
         c = job.counts
+        # with a source column (civicdesk's own export) the rows name their sources themselves
+        sources = ", ".join(sorted(job.seen)) if "source" in resolved and job.seen else ctx.source
         conn.execute(import_batches.update().where(import_batches.c.batch_id == ctx.batch_id).values(
-            finished_at=pd.Timestamp.now().to_pydatetime(),
+            finished_at=pd.Timestamp.now().to_pydatetime(), source=sources[:64],
             **{k: c[k] for k in ("rows_read", "inserted", "updated", "unchanged", "quarantined")},
             reasons=json.dumps(dict(job.reasons), ensure_ascii=False),
             warnings=json.dumps(dict(job.warnings), ensure_ascii=False)))
     report(1.0, "导入完成")
     return ImportReport(batch_id=ctx.batch_id, file_name=path.name, sha256=sha, format=table.format,
-                        encoding=table.encoding, profile=chosen.name, source=ctx.source, mapping=resolved,
+                        encoding=table.encoding, profile=chosen.name, source=sources, mapping=resolved,
                         rows_read=c["rows_read"], inserted=c["inserted"], updated=c["updated"],
                         unchanged=c["unchanged"], quarantined=c["quarantined"], reasons=dict(job.reasons),
                         warnings=dict(job.warnings), seconds=time.perf_counter() - began)
