@@ -106,7 +106,8 @@ def monthly_issues_chart(summary: pd.DataFrame, issues: Sequence[str], lang: str
     chart = alt.Chart(long, title=t("quality_issue_chart", lang), height=height).mark_line(point=True).encode(
         x=alt.X("yearmonth(month_start):T", title=t("month", lang), axis=alt.Axis(format="%Y-%m")),
         y=alt.Y("n:Q", title=t("count", lang)),
-        color=alt.Color("issue:N", title=t("issue", lang), scale=alt.Scale(range=PALETTE)),
+        color=alt.Color("issue:N", title=t("issue", lang), scale=alt.Scale(range=PALETTE),
+                        legend=alt.Legend(columns=3)),
         tooltip=[alt.Tooltip("month:N", title=t("month", lang)), alt.Tooltip("issue:N", title=t("issue", lang)),
                  alt.Tooltip("n:Q", title=t("count", lang), format=",")])
     return _style(chart)
