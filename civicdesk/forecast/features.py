@@ -66,7 +66,7 @@ def calendar_regressors(ds, holidays: str | None = "CN", fourier_k: int = FOURIE
         history can be given the regressors of future dates.
     """
     ds = pd.DatetimeIndex(pd.to_datetime(ds)).normalize()
-    dow = pd.DataFrame({f"dow{d}": (ds.dayofweek == d).astype(float) for d in range(1, 7)}, index=ds)
+    dow = pd.DataFrame({f"dow{d}": (ds.day_of_week == d).astype(float) for d in range(1, 7)}, index=ds)
     parts = [dow, fourier_terms(ds, fourier_k)]
     if holidays:
         parts.append(_holiday_flags(ds, holidays))
