@@ -131,5 +131,38 @@ quarantine = Table(
     Index("ix_quarantine_batch", "batch_id"),
 )
 
+forecast_scenarios = Table(
+    "forecast_scenarios", metadata,
+    Column("name", String(128), primary_key=True),
+    Column("description", Text),
+    Column("adjustments", Text, nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+)
+
+forecast_runs = Table(
+    "forecast_runs", metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("horizon", Integer, nullable=False),
+    Column("grouping", String(64), nullable=False),
+    Column("models", Text, nullable=False),
+    Column("data_hash", String(64), nullable=False),
+    Column("code_version", String(64), nullable=False),
+    Column("metrics", Text, nullable=False),
+    Column("messages", Text, nullable=False),
+    Index("ix_forecast_runs_as_of", "as_of", "grouping"),
+)
+
+forecast_values = Table(
+    "forecast_values", metadata,
+    Column("run_id", Integer, ForeignKey("forecast_runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("unique_id", String(160), primary_key=True),
+    Column("ds", Date, primary_key=True),
+    Column("model", String(32), nullable=False),
+    Column("mean", Float, nullable=False),
+    *[Column(f"{side}_{level}", Float, nullable=False) for level in (80, 95) for side in ("lo", "hi")],
+)
+
 TICKET_COLUMNS = tuple(c.name for c in tickets.columns if c.name != "id")
 TICKET_TIME_COLUMNS = ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at")
