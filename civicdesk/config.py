@@ -34,3 +34,8 @@ def secret_path() -> Path:
     It lives outside the database so a copy of the store alone cannot reverse caller keys.
     """
     return Path(os.environ.get("CIVICDESK_SECRET_FILE", DATA_DIR / "caller.key"))
+
+
+def models_dir() -> Path:
+    """Where model cards and fitted models go: `CIVICDESK_MODELS_DIR` or models/ in the project."""
+    return Path(os.environ.get("CIVICDESK_MODELS_DIR", PROJECT_ROOT / "models"))

@@ -98,3 +98,26 @@ def test_intraday_profile_of_the_demo_hotline_peaks_in_office_hours(demo_store_u
     prof = intraday_profile(store.connect(demo_store_url))
     weekday = prof[prof["dow"] < 5].groupby("slot")["share"].mean()
     assert weekday.loc[18:21].sum() + weekday.loc[28:31].sum() > weekday.loc[0:13].sum()
+
+
+def test_forecast_runs_are_stored_with_a_model_card(demo_store_url, tmp_path, monkeypatch, sqlite_url):
+    import shutil
+
+    from civicdesk.forecast.runs import latest_run, load_run, make_run
+
+    monkeypatch.setenv("CIVICDESK_MODELS_DIR", str(tmp_path / "models"))
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_store_url.removeprefix("sqlite:///"), copy)
+    engine = store.connect(f"sqlite:///{copy}")
+    assert latest_run(engine, by=()) is None
+    steps = []
+    run = make_run(engine, by=(), h=14, as_of="2023-06-11", n_windows=2, progress=lambda f, m: steps.append(f))
+    assert steps[-1] == 1.0 and run.as_of == pd.Timestamp("2023-06-11") and run.by == ()
+    assert list(run.values.columns) == ["unique_id", "ds", "model", "mean", "lo-80", "hi-80", "lo-95", "hi-95"]
+    assert run.values["ds"].min() == pd.Timestamp("2023-06-12") and len(run.values) == 14
+    card = run.card.read_text(encoding="utf-8")
+    assert "as of: 2023-06-11" in card and run.data_hash in card
+    again = latest_run(engine, by=())
+    pd.testing.assert_frame_equal(again.values, run.values)
+    assert load_run(engine, run.run_id).metrics.equals(run.metrics)
+    assert latest_run(engine, by=("street",)) is None

@@ -1,0 +1,150 @@
+"""Stored forecast runs: the forecast that was made, kept, so the app and the briefing show it again.
+
+    run = make_run(engine, by=("street",), h=28)          # backtest, choose, forecast, store, model card
+    run = latest_run(engine, by=("street",))               # what was made last, without refitting
+    run.values                                             # unique_id, ds, model, mean, lo-80, … hi-95
+
+A run records its as-of date (the last day of data used), horizon, grouping, the models chosen per
+series with their backtest MASE, a hash of the input data and the code version; a model card in Markdown
+goes to `models/runs/`.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+import civicdesk
+from civicdesk import config
+from civicdesk.forecast.auto import auto_forecast
+from civicdesk.forecast.models import DEFAULT_LEVELS
+from civicdesk.store import daily_counts
+from civicdesk.store.bulk import bulk_insert
+from civicdesk.store.schema import forecast_runs, forecast_values
+
+VALUE_COLUMNS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    """One stored forecast: its settings, what was chosen, and the values."""
+
+    run_id: int
+    as_of: pd.Timestamp
+    horizon: int
+    by: tuple[str, ...]
+    data_hash: str
+    code_version: str
+    metrics: pd.DataFrame   # unique_id, model, backtest_mase
+    messages: tuple[str, ...]
+    values: pd.DataFrame    # unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95
+    card: Path | None = None
+
+
+def grouping_name(by: Sequence[str]) -> str:
+    return "/".join(by) or "total"
+
+
+def data_hash(series: pd.DataFrame) -> str:
+    """sha256 of the input series, so a run can be matched to the data it saw."""
+    frame = series.sort_values(["unique_id", "ds"])[["unique_id", "ds", "y"]]
+    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()
+
+
+def _write_card(run: ForecastRun, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = run.metrics.groupby("model")["backtest_mase"].agg(["size", "mean"])
+    lines = [f"# Forecast run {run.run_id}", "",
+             f"- as of: {run.as_of.date()} (last day of data used)", f"- horizon: {run.horizon} days",
+             f"- grouping: {grouping_name(run.by)} ({run.metrics['unique_id'].nunique()} series)",
+             f"- data sha256: {run.data_hash}", f"- code: civicdesk {run.code_version}",
+             "- selection: per series, the lowest MASE (seasonal lag 7) over rolling-origin backtests", "",
+             "| model | series | mean backtest MASE |", "|---|---|---|"]
+    lines += [f"| {model} | {int(row['size'])} | {row['mean']:.3f} |" for model, row in chosen.iterrows()]
+    if run.messages:
+        lines += ["", "## Notes", *[f"- {m}" for m in run.messages[:50]]]
+    path = folder / f"forecast-run-{run.run_id}.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of=None, start=None,
+             n_windows: int = 3, n_jobs: int = 1, models=None,
+             progress: Callable[[float, str], None] | None = None) -> ForecastRun:
+    """Backtest, choose a model per series, forecast `h` days after `as_of`, and store the run.
+
+    Args:
+        engine: the store.
+        by: grouping, as in `store.daily_counts` (() for the district total).
+        h: horizon in days.
+        as_of: last day of data to use (default the store's last day).
+        start: first day of history (default two years before `as_of`).
+        n_windows, n_jobs, models: passed to `auto_forecast`.
+        progress: optional `progress(fraction, message)` callback.
+    """
+    report = progress or (lambda f, m: None)
+    report(0.05, "读取历史数据")
+    last = pd.Timestamp(as_of) if as_of is not None else None
+    first = pd.Timestamp(start) if start is not None else (last - pd.Timedelta(days=730) if last is not None else None)
+    series = daily_counts(engine, by=tuple(by), start=first, end=last)
+    if series.empty:
+        raise ValueError("the store holds no tickets to forecast from")
+    if first is None:
+        cut = series["ds"].max() - pd.Timedelta(days=730)
+        series = series[series["ds"] > cut]
+    report(0.15, f"回测并预测 {series['unique_id'].nunique()} 个序列")
+    fc = auto_forecast(series, h, DEFAULT_LEVELS, models=models, n_windows=n_windows, n_jobs=n_jobs)
+    metrics = fc.groupby("unique_id", as_index=False).agg(model=("model", "first"),
+                                                           backtest_mase=("backtest_mase", "first"))
+    messages = tuple(fc.attrs.get("messages", []))
+    report(0.9, "保存预测结果")
+    with engine.begin() as conn:
+        run_id = conn.execute(forecast_runs.insert().values(
+            created_at=pd.Timestamp.now().to_pydatetime(), as_of=series["ds"].max().date(), horizon=h,
+            grouping=grouping_name(by), models=json.dumps(sorted(metrics["model"].unique().tolist())),
+            data_hash=data_hash(series), code_version=civicdesk.__version__,
+            metrics=metrics.to_json(orient="records", force_ascii=False),
+            messages=json.dumps(list(messages), ensure_ascii=False))).inserted_primary_key[0]
+        rows = fc[["unique_id", "ds", "model", *VALUE_COLUMNS]].rename(
+            columns=lambda c: c.replace("-", "_")).assign(run_id=run_id)
+        bulk_insert(conn, forecast_values, rows)
+    run = load_run(engine, run_id)
+    card = _write_card(run, config.models_dir() / "runs")
+    report(1.0, "完成")
+    return ForecastRun(**{**run.__dict__, "card": card})
+
+
+def load_run(engine: Engine, run_id: int) -> ForecastRun:
+    """A stored run by id."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(forecast_runs).where(forecast_runs.c.run_id == run_id)).first()
+        if row is None:
+            raise KeyError(f"no forecast run {run_id}")
+        values = pd.DataFrame(conn.execute(sa.select(forecast_values).where(forecast_values.c.run_id == run_id)
+                                           .order_by(forecast_values.c.unique_id, forecast_values.c.ds))
+                              .mappings().all())
+    values = values.drop(columns="run_id").rename(columns=lambda c: c.replace("_", "-") if c[:3] in ("lo_", "hi_")
+                                                  else c)
+    values["ds"] = pd.to_datetime(values["ds"])
+    by = () if row.grouping == "total" else tuple(row.grouping.split("/"))
+    return ForecastRun(run_id=row.run_id, as_of=pd.Timestamp(row.as_of), horizon=row.horizon, by=by,
+                       data_hash=row.data_hash, code_version=row.code_version,
+                       metrics=pd.read_json(io.StringIO(row.metrics), orient="records"),
+                       messages=tuple(json.loads(row.messages)), values=values)
+
+
+def latest_run(engine: Engine, by: Sequence[str] = ("street",), as_of=None) -> ForecastRun | None:
+    """The newest stored run for this grouping (and as-of date, if given), or None."""
+    query = sa.select(forecast_runs.c.run_id).where(forecast_runs.c.grouping == grouping_name(by))
+    if as_of is not None:
+        query = query.where(forecast_runs.c.as_of == pd.Timestamp(as_of).date())
+    with engine.connect() as conn:
+        run_id = conn.execute(query.order_by(forecast_runs.c.run_id.desc()).limit(1)).scalar()
+    return None if run_id is None else load_run(engine, run_id)
