@@ -46,6 +46,7 @@ def _choose_and_forecast(uid, ds, y, models, h, n_windows, level, holidays):
     fc.columns = ["mean" if c == best.alias else c.removeprefix(prefix) for c in fc.columns]
     fc.insert(2, "model", best.alias)
     fc["backtest_mase"] = scores.get(best.alias, np.nan)
+    fc["naive_mase"] = scores.get(models[0].alias, np.nan)
     return fc, messages + notes
 
 
@@ -64,7 +65,8 @@ def auto_forecast(df: pd.DataFrame, h: int, level: Sequence[int] = DEFAULT_LEVEL
         n_jobs: parallel workers over series (joblib).
 
     Returns:
-        DataFrame[unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, backtest_mase].
+        DataFrame[unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, backtest_mase, naive_mase]
+        (the MASE of the chosen model and of the seasonal naive on the same backtest folds).
     """
     _check_horizon(h)
     models = list(models or [SeasonalNaive(), ETS(), CountRegression()])

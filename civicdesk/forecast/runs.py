@@ -42,7 +42,7 @@ class ForecastRun:
     by: tuple[str, ...]
     data_hash: str
     code_version: str
-    metrics: pd.DataFrame   # unique_id, model, backtest_mase
+    metrics: pd.DataFrame   # unique_id, model, backtest_mase, naive_mase
     messages: tuple[str, ...]
     values: pd.DataFrame    # unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95
     card: Path | None = None
@@ -102,7 +102,8 @@ def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of
     report(0.15, f"回测并预测 {series['unique_id'].nunique()} 个序列")
     fc = auto_forecast(series, h, DEFAULT_LEVELS, models=models, n_windows=n_windows, n_jobs=n_jobs)
     metrics = fc.groupby("unique_id", as_index=False).agg(model=("model", "first"),
-                                                           backtest_mase=("backtest_mase", "first"))
+                                                           backtest_mase=("backtest_mase", "first"),
+                                                           naive_mase=("naive_mase", "first"))
     messages = tuple(fc.attrs.get("messages", []))
     report(0.9, "保存预测结果")
     with engine.begin() as conn:
