@@ -79,6 +79,26 @@ def quarantine_excel(_engine, url: str, batch_id: int, lang: str) -> bytes:
     return build(_engine, batch_id, lang)
 
 
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def latest_run(_engine, url: str, by: tuple[str, ...]):
+    """The stored forecast for a level (made by a button, never refitted on page load)."""
+    from civicdesk.forecast.runs import latest_run as load
+
+    return load(_engine, by)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def history(_engine, url: str, by: tuple[str, ...], start, end):
+    return store.daily_counts(_engine, by=by, start=start, end=end)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def scenarios(_engine, url: str):
+    from civicdesk.forecast.scenarios import list_scenarios
+
+    return list_scenarios(_engine)
+
+
 def clear() -> None:
     """Forget cached query results (after the store changed)."""
     st.cache_data.clear()

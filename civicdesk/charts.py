@@ -111,3 +111,28 @@ def monthly_issues_chart(summary: pd.DataFrame, issues: Sequence[str], lang: str
         tooltip=[alt.Tooltip("month:N", title=t("month", lang)), alt.Tooltip("issue:N", title=t("issue", lang)),
                  alt.Tooltip("n:Q", title=t("count", lang), format=",")])
     return _style(chart)
+
+
+def forecast_fan_chart(history: pd.DataFrame, forecast: pd.DataFrame, lang: str = "zh",
+                       scenario: pd.DataFrame | None = None, height: int = 320) -> alt.Chart:
+    """Daily history (ds, y) with the forecast's mean and 80%/95% bands (ds, mean, lo-80, …), and
+    optionally a scenario's mean (ds, mean) as a dashed line."""
+    hist = history.assign(series=t("actual", lang))
+    fc = forecast.rename(columns={"lo-80": "lo80", "hi-80": "hi80", "lo-95": "lo95", "hi-95": "hi95"})
+    x = alt.X("ds:T", title=t("date", lang), axis=alt.Axis(format="%m/%d"))
+    band95 = alt.Chart(fc).mark_area(opacity=0.18, color=PALETTE[0]).encode(
+        x=x, y=alt.Y("lo95:Q", title=t("count", lang)), y2="hi95:Q")
+    band80 = alt.Chart(fc).mark_area(opacity=0.3, color=PALETTE[0]).encode(x=x, y="lo80:Q", y2="hi80:Q")
+    tip = [alt.Tooltip("ds:T", title=t("date", lang), format="%Y-%m-%d"),
+           alt.Tooltip("mean:Q", title=t("forecast", lang), format=",.1f"),
+           alt.Tooltip("lo95:Q", title="95% ↓", format=",.0f"), alt.Tooltip("hi95:Q", title="95% ↑", format=",.0f")]
+    mean = alt.Chart(fc).mark_line(color=PALETTE[0], strokeWidth=2).encode(x=x, y="mean:Q", tooltip=tip)
+    actual = alt.Chart(hist).mark_line(color="#444444", strokeWidth=1).encode(
+        x=x, y="y:Q", tooltip=[alt.Tooltip("ds:T", title=t("date", lang), format="%Y-%m-%d"),
+                               alt.Tooltip("y:Q", title=t("actual", lang), format=",")])
+    layers = [band95, band80, actual, mean]
+    if scenario is not None:
+        layers.append(alt.Chart(scenario).mark_line(color=PALETTE[1], strokeDash=[6, 3], strokeWidth=2).encode(
+            x=x, y="mean:Q", tooltip=[alt.Tooltip("ds:T", format="%Y-%m-%d"),
+                                      alt.Tooltip("mean:Q", title=t("scenario", lang), format=",.1f")]))
+    return _style(alt.layer(*layers).properties(height=height, title=t("forecast_chart", lang)))

@@ -142,10 +142,11 @@ def load_run(engine: Engine, run_id: int) -> ForecastRun:
 
 
 def latest_run(engine: Engine, by: Sequence[str] = ("street",), as_of=None) -> ForecastRun | None:
-    """The newest stored run for this grouping (and as-of date, if given), or None."""
+    """The stored run for this grouping with the latest as-of date (newest first), or None."""
     query = sa.select(forecast_runs.c.run_id).where(forecast_runs.c.grouping == grouping_name(by))
     if as_of is not None:
         query = query.where(forecast_runs.c.as_of == pd.Timestamp(as_of).date())
     with engine.connect() as conn:
-        run_id = conn.execute(query.order_by(forecast_runs.c.run_id.desc()).limit(1)).scalar()
+        run_id = conn.execute(query.order_by(forecast_runs.c.as_of.desc(), forecast_runs.c.run_id.desc())
+                              .limit(1)).scalar()
     return None if run_id is None else load_run(engine, run_id)

@@ -1,0 +1,155 @@
+"""Forecast: a stored forecast per level with its fan chart, backtest, scenarios and early warnings.
+
+controls → `civicdesk.forecast.runs` / `scenarios` / `early_warning` (via cached) → render.
+"""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from civicdesk import charts, config, store
+from civicdesk.forecast.early_warning import early_warnings
+from civicdesk.forecast.runs import make_run
+from civicdesk.forecast.scenarios import Adjustment, Scenario, apply_scenario, save_scenario
+from civicdesk.i18n import category_label, channel_label, t
+
+import cached
+
+LEVELS = {"level_total": (), "level_street": ("street",), "level_category": ("category",),
+          "level_channel": ("channel",)}
+
+
+def series_label(uid: str, by: tuple[str, ...], lang: str) -> str:
+    if not by:
+        return t("level_total", lang)
+    if by == ("category",):
+        return category_label(uid, lang)
+    if by == ("channel",):
+        return channel_label(uid, lang)
+    return uid
+
+
+def controls(lang: str) -> tuple[tuple[str, ...], int]:
+    left, right = st.columns([3, 2])
+    level = left.radio(t("level", lang), list(LEVELS), format_func=lambda k: t(k, lang), horizontal=True,
+                       key="fc_level")
+    horizon = right.slider(t("horizon", lang), 7, 90, 28, step=7, key="fc_horizon")
+    return LEVELS[level], horizon
+
+
+def run_with_progress(engine, by, h, lang: str, as_of=None):
+    bar = st.progress(0.0, text=t("run_forecast", lang))
+    run = make_run(engine, by=by, h=h, as_of=as_of, n_jobs=2,
+                   progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+    cached.clear()
+    return run
+
+
+def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
+    by = run.by
+    ids = sorted(run.values["unique_id"].unique())
+    uid = st.selectbox(t("series", lang), ids, key="fc_series", format_func=lambda u: series_label(u, by, lang))
+    fc = run.values[run.values["unique_id"] == uid]
+    history = cached.history(engine, config.db_url(), by, run.as_of - timedelta(days=90), run.as_of)
+    history = history[history["unique_id"] == uid][["ds", "y"]]
+    shown = None
+    if scenario is not None:
+        try:
+            shown = apply_scenario(run.values, scenario, by=by)
+        except ValueError as exc:
+            st.warning(str(exc))
+    chart_scenario = None if shown is None else shown[shown["unique_id"] == uid][["ds", "mean"]]
+    a, b = st.columns(2)
+    a.metric(t("next_7", lang), f"{fc['mean'].head(7).sum():,.0f}")
+    b.metric(t("next_h", lang), f"{fc['mean'].sum():,.0f}",
+             None if chart_scenario is None else f"{chart_scenario['mean'].sum() - fc['mean'].sum():+,.0f} "
+                                                 f"{t('scenario', lang)}", delta_color="off")
+    st.altair_chart(charts.forecast_fan_chart(history, fc, lang, chart_scenario), width="stretch")
+    st.caption(t("run_info", lang).format(as_of=run.as_of.date(), n=len(ids), h=run.horizon, run=run.run_id))
+    metrics = run.metrics.assign(unique_id=run.metrics["unique_id"].map(lambda u: series_label(u, by, lang)))
+    st.markdown(f"**{t('backtest', lang)}**")
+    st.dataframe(metrics.rename(columns={"unique_id": t("series", lang), "model": t("model", lang),
+                                         "backtest_mase": t("model_mase", lang),
+                                         "naive_mase": t("naive_mase", lang)}),
+                 hide_index=True, width="stretch")
+    buffer = io.BytesIO()
+    (shown if shown is not None else run.values).to_excel(buffer, index=False)
+    st.download_button(t("download_forecast", lang), buffer.getvalue(), file_name=f"forecast-run{run.run_id}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fc_dl")
+
+
+def scenario_editor(engine, by, lang: str) -> Scenario | None:
+    st.subheader(t("scenarios", lang))
+    saved = cached.scenarios(engine, config.db_url())
+    names = [None, *[s.name for s in saved]]
+    choice = st.selectbox(t("apply_scenario", lang), names, key="fc_scenario",
+                          format_func=lambda n: t("none", lang) if n is None else n)
+    with st.form("new_scenario"):
+        name = st.text_input(t("scenario_name", lang), placeholder="寒潮：供暖诉求上升四成")
+        note = st.text_input(t("scenario_note", lang))
+        c1, c2, c3 = st.columns(3)
+        start = c1.date_input(t("from_date", lang), key="sc_start")
+        end = c2.date_input(t("to_date", lang), key="sc_end")
+        pct = c3.number_input(t("change_pct", lang), -100.0, 500.0, 40.0, step=5.0)
+        url = config.db_url()
+        streets = st.multiselect(t("streets", lang), cached.dimension_values(engine, url, "street"))
+        categories = st.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
+                                    format_func=lambda c: category_label(c, lang))
+        if st.form_submit_button(t("save_scenario", lang)) and name.strip():
+            try:
+                adj = Adjustment(str(start), str(end), "multiply", 1 + pct / 100, tuple(streets), tuple(categories))
+                save_scenario(engine, Scenario(name.strip(), (adj,), note))
+                cached.clear()
+                st.success(t("scenario_saved", lang) + name)
+            except ValueError as exc:
+                st.error(str(exc))
+    return next((s for s in saved if s.name == choice), None)
+
+
+def warnings_panel(engine, by, lang: str, last_day) -> None:
+    st.subheader(t("warnings_title", lang))
+    if st.button(t("check_warnings", lang), key="fc_warn"):
+        cutoff = pd.Timestamp(last_day) - pd.Timedelta(days=7)
+        run = run_with_progress(engine, by, 7, lang, as_of=cutoff)
+        actual = store.daily_counts(engine, by=by, start=cutoff + pd.Timedelta(days=1), end=last_day)
+        st.session_state["fc_warnings"] = (by, early_warnings(actual, run.values))
+    found = st.session_state.get("fc_warnings")
+    if found is None or found[0] != by:
+        return
+    table = found[1]
+    if table.empty:
+        st.success(t("no_warnings", lang))
+        return
+    table = table.assign(unique_id=table["unique_id"].map(lambda u: series_label(u, by, lang)),
+                         direction=table["direction"].map(lambda d: t(d, lang)),
+                         period=table["period"].dt.strftime("%Y-%m-%d"))
+    st.dataframe(table.rename(columns={"unique_id": t("series", lang), "period": t("date", lang),
+                                       "y": t("actual", lang), "expected": t("expected", lang),
+                                       "direction": t("direction", lang), "severity": t("severity", lang)}),
+                 hide_index=True, width="stretch")
+
+
+def page() -> None:
+    engine = cached.current_engine()
+    lang = st.session_state.get("lang", "zh")
+    st.title(t("forecast", lang))
+    span = cached.data_span(engine, config.db_url())
+    if span is None:
+        st.info(t("empty_store", lang))
+        return
+    by, horizon = controls(lang)
+    if st.button(t("run_forecast", lang), type="primary", key="fc_run"):
+        run_with_progress(engine, by, horizon, lang)
+    run = cached.latest_run(engine, config.db_url(), by)
+    scenario = scenario_editor(engine, by, lang) if run is not None else None
+    if run is None:
+        st.info(t("no_run", lang))
+    else:
+        render_forecast(engine, run, lang, scenario)
+    warnings_panel(engine, by, lang, span[1])
+
+
+page()
