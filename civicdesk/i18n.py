@@ -122,6 +122,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "apply_scenario": ("应用情景", "Apply a scenario"),
     "baseline": ("基准预测", "Baseline"),
     "none": ("（不应用）", "(none)"),
+    "scenario_level": ("该情景按镇街或类别设定，请在对应层级（按镇街/按诉求类别）查看其效果。",
+                       "This scenario is set for particular streets or categories; view it at that level."),
     "scenario_saved": ("情景已保存：", "Scenario saved: "),
     "warnings_title": ("预警：上周实际超出预测区间的序列", "Early warnings: series outside last week's forecast interval"),
     "check_warnings": ("检查上周预警", "Check last week"),

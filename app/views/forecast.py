@@ -59,8 +59,8 @@ def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
     if scenario is not None:
         try:
             shown = apply_scenario(run.values, scenario, by=by)
-        except ValueError as exc:
-            st.warning(str(exc))
+        except ValueError:
+            st.warning(t("scenario_level", lang))
     chart_scenario = None if shown is None else shown[shown["unique_id"] == uid][["ds", "mean"]]
     a, b = st.columns(2)
     a.metric(t("next_7", lang), f"{fc['mean'].head(7).sum():,.0f}")
@@ -81,23 +81,29 @@ def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fc_dl")
 
 
-def scenario_editor(engine, by, lang: str) -> Scenario | None:
-    st.subheader(t("scenarios", lang))
+def choose_scenario(engine, lang: str) -> Scenario | None:
     saved = cached.scenarios(engine, config.db_url())
     names = [None, *[s.name for s in saved]]
     choice = st.selectbox(t("apply_scenario", lang), names, key="fc_scenario",
                           format_func=lambda n: t("none", lang) if n is None else n)
-    with st.form("new_scenario"):
+    return next((s for s in saved if s.name == choice), None)
+
+
+def scenario_form(engine, run, lang: str) -> None:
+    """Create a scenario: a percentage change over dates for chosen streets and categories."""
+    with st.expander(t("scenarios", lang)), st.form("new_scenario"):
         name = st.text_input(t("scenario_name", lang), placeholder="寒潮：供暖诉求上升四成")
         note = st.text_input(t("scenario_note", lang))
         c1, c2, c3 = st.columns(3)
-        start = c1.date_input(t("from_date", lang), key="sc_start")
-        end = c2.date_input(t("to_date", lang), key="sc_end")
+        first = (run.as_of + timedelta(days=1)).date()
+        start = c1.date_input(t("from_date", lang), value=first, key="sc_start")
+        end = c2.date_input(t("to_date", lang), value=first + timedelta(days=9), key="sc_end")
         pct = c3.number_input(t("change_pct", lang), -100.0, 500.0, 40.0, step=5.0)
         url = config.db_url()
-        streets = st.multiselect(t("streets", lang), cached.dimension_values(engine, url, "street"))
+        streets = st.multiselect(t("streets", lang), cached.dimension_values(engine, url, "street"),
+                                 placeholder=t("all", lang))
         categories = st.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
-                                    format_func=lambda c: category_label(c, lang))
+                                    format_func=lambda c: category_label(c, lang), placeholder=t("all", lang))
         if st.form_submit_button(t("save_scenario", lang)) and name.strip():
             try:
                 adj = Adjustment(str(start), str(end), "multiply", 1 + pct / 100, tuple(streets), tuple(categories))
@@ -106,7 +112,6 @@ def scenario_editor(engine, by, lang: str) -> Scenario | None:
                 st.success(t("scenario_saved", lang) + name)
             except ValueError as exc:
                 st.error(str(exc))
-    return next((s for s in saved if s.name == choice), None)
 
 
 def warnings_panel(engine, by, lang: str, last_day) -> None:
@@ -144,11 +149,11 @@ def page() -> None:
     if st.button(t("run_forecast", lang), type="primary", key="fc_run"):
         run_with_progress(engine, by, horizon, lang)
     run = cached.latest_run(engine, config.db_url(), by)
-    scenario = scenario_editor(engine, by, lang) if run is not None else None
     if run is None:
         st.info(t("no_run", lang))
     else:
-        render_forecast(engine, run, lang, scenario)
+        render_forecast(engine, run, lang, choose_scenario(engine, lang))
+        scenario_form(engine, run, lang)
     warnings_panel(engine, by, lang, span[1])
 
 
