@@ -138,3 +138,17 @@ def test_calendar_regressors_know_chinese_holidays():
     plain = calendar_regressors(pd.date_range("2017-12-25", "2017-12-31"), holidays=None)
     assert "holiday" not in plain.columns and {"dow1", "sin1", "cos1"} <= set(plain.columns)
     assert list(calendar_regressors(pd.date_range("2011-04-01", periods=3)).columns) == list(X.columns)
+
+
+def test_same_numbers_on_a_dask_cluster():
+    """A province's thousands of series can go to a Dask cluster through joblib's dask backend."""
+    distributed = pytest.importorskip("distributed")
+    from joblib import parallel_backend
+
+    df = pd.concat([series_frame(f"s{i}", 5.0 + 10 * i, i) for i in range(4)])
+    models = [SeasonalNaive(), CountRegression()]
+    local = Forecaster(models).forecast(df, h=14)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster), parallel_backend("dask"):
+        remote = Forecaster(models, n_jobs=-1).forecast(df, h=14)
+    pd.testing.assert_frame_equal(local, remote)
