@@ -66,8 +66,8 @@ class ETS:
     CONFIGS = ({"trend": None, "seasonal": "add"}, {"trend": "add", "damped_trend": True, "seasonal": "add"},
                {"trend": None, "seasonal": None})
 
-    def __init__(self, season: int = 7, max_history: int = 730):
-        self.season, self.max_history = season, max_history
+    def __init__(self, season: int = 7, max_history: int = 365):
+        self.season, self.max_history = season, max_history  # a year is plenty for level and weekly shape
 
     def fit(self, y, X=None) -> "ETS":
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
