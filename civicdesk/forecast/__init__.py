@@ -5,7 +5,10 @@ metrics and hierarchical reconciliation. Input is long-format daily series `uniq
 from civicdesk.forecast.auto import auto_forecast
 from civicdesk.forecast.core import Forecaster, ForecastInputError, check_series
 from civicdesk.forecast.features import calendar_regressors
+from civicdesk.forecast.hierarchy import Hierarchy, aggregate, is_coherent, reconcile
+from civicdesk.forecast.metrics import evaluate, summarise
 from civicdesk.forecast.models import ETS, SARIMAX, CountRegression, SeasonalNaive, default_models
 
 __all__ = ["auto_forecast", "Forecaster", "ForecastInputError", "check_series", "calendar_regressors",
-           "ETS", "SARIMAX", "CountRegression", "SeasonalNaive", "default_models"]
+           "ETS", "SARIMAX", "CountRegression", "SeasonalNaive", "default_models", "Hierarchy", "aggregate",
+           "is_coherent", "reconcile", "evaluate", "summarise"]
