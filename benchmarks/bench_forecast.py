@@ -81,7 +81,8 @@ def ours_on_folds(series: pd.DataFrame, cutoffs, holidays, n_jobs: int) -> tuple
     return pd.concat(autos, ignore_index=True), pd.concat(naives, ignore_index=True)
 
 
-def run_peers(series: pd.DataFrame, cutoffs, holidays, prophet: bool) -> tuple[dict[str, pd.DataFrame], dict]:
+def run_peers(series: pd.DataFrame, cutoffs, holidays, prophet: bool,
+              ets_only: bool = False) -> tuple[dict[str, pd.DataFrame], dict]:
     if not PEERS_PY.exists():
         print(f"peers skipped: {PEERS_PY} missing (see benchmarks/requirements.txt)")
         return {}, {}
@@ -90,7 +91,7 @@ def run_peers(series: pd.DataFrame, cutoffs, holidays, prophet: bool) -> tuple[d
         series.to_csv(tmp / "series.csv", index=False)
         (tmp / "spec.json").write_text(json.dumps({"h": H, "cutoffs": list(map(str, cutoffs)), "holidays": holidays}))
         cmd = [str(PEERS_PY), str(ROOT / "peers_forecast.py"), str(tmp / "series.csv"), str(tmp / "spec.json"),
-               str(tmp / "out.csv")] + (["--prophet"] if prophet else [])
+               str(tmp / "out.csv")] + (["--prophet"] if prophet else []) + (["--ets-only"] if ets_only else [])
         done = subprocess.run(cmd, capture_output=True, text=True, check=True)
         seconds = json.loads(done.stdout.strip().splitlines()[-1])
         out = pd.read_csv(tmp / "out.csv", parse_dates=["ds", "cutoff"])
@@ -111,7 +112,7 @@ def demo_benchmark(args) -> dict:
         for c in autos["cutoff"].unique()], ignore_index=True)
     forecasts = {"auto_forecast": autos.rename(columns={"mean": "value"}), "seasonal_naive": naive,
                  "truth": truth_fc}
-    peers, peer_s = ({}, {}) if args.no_peers else run_peers(counts, cutoffs, "CN", prophet=False)
+    peers, peer_s = ({}, {}) if args.no_peers else run_peers(counts, cutoffs, "CN", prophet=False, ets_only=True)
     forecasts.update({k: v for k, v in peers.items() if k == "AutoETS"})
     scores = fold_scores(counts, forecasts, counts)
     merged = autos.merge(counts, on=["unique_id", "ds"])
@@ -165,7 +166,8 @@ def speed_benchmark(args, counts: pd.DataFrame | None = None) -> dict:
     began = time.perf_counter()
     auto_forecast(everything, H, n_jobs=args.jobs)
     ours = time.perf_counter() - began
-    peer_s = {} if args.no_peers else run_peers(everything, [everything["ds"].max()], None, prophet=False)[1]
+    peer_s = {} if args.no_peers else run_peers(everything, [everything["ds"].max() - pd.Timedelta(days=H)], None,
+                                                prophet=False, ets_only=True)[1]
     return {"series": int(everything["unique_id"].nunique()), "auto_forecast_seconds": ours,
             "n_jobs": args.jobs, "peer_seconds": peer_s}
 

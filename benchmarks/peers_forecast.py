@@ -1,6 +1,7 @@
 """Peer forecasts for `bench_forecast.py`, run in benchmarks/.venv-peers (statsforecast needs pandas < 3).
 
-Usage: benchmarks/.venv-peers/bin/python benchmarks/peers_forecast.py SERIES.csv CUTOFFS.json OUT.csv [--prophet]
+Usage: benchmarks/.venv-peers/bin/python benchmarks/peers_forecast.py SERIES.csv CUTOFFS.json OUT.csv
+       [--prophet] [--ets-only]
 
 SERIES.csv holds unique_id, ds, y (daily); CUTOFFS.json is {"h": 28, "cutoffs": ["2023-01-08", ...],
 "holidays": "CN" or null}. For every series and cutoff the script fits on ds <= cutoff and forecasts h days
@@ -17,13 +18,14 @@ import time
 import pandas as pd
 
 
-def statsforecast_peers(train: pd.DataFrame, h: int) -> tuple[pd.DataFrame, dict]:
+def statsforecast_peers(train: pd.DataFrame, h: int, arima: bool) -> tuple[pd.DataFrame, dict]:
     from statsforecast import StatsForecast
     from statsforecast.models import AutoARIMA, AutoETS
 
     seconds = {}
     out = None
-    for name, model in (("AutoETS", AutoETS(season_length=7)), ("AutoARIMA", AutoARIMA(season_length=7))):
+    peers = [("AutoETS", AutoETS(season_length=7))] + ([("AutoARIMA", AutoARIMA(season_length=7))] if arima else [])
+    for name, model in peers:
         began = time.perf_counter()
         fc = StatsForecast(models=[model], freq="D", n_jobs=1).forecast(df=train, h=h)
         seconds[name] = time.perf_counter() - began
@@ -54,12 +56,13 @@ def prophet_peer(train: pd.DataFrame, h: int, holidays: str | None) -> pd.DataFr
 def main() -> int:
     series_path, cutoffs_path, out_path = sys.argv[1:4]
     with_prophet = "--prophet" in sys.argv
+    arima = "--ets-only" not in sys.argv
     spec = json.loads(open(cutoffs_path, encoding="utf-8").read())
     series = pd.read_csv(series_path, parse_dates=["ds"])
     h, frames, seconds = spec["h"], [], {}
     for cutoff in pd.to_datetime(spec["cutoffs"]):
         train = series[series["ds"] <= cutoff]
-        fc, spent = statsforecast_peers(train, h)
+        fc, spent = statsforecast_peers(train, h, arima)
         for k, v in spent.items():
             seconds[k] = seconds.get(k, 0.0) + v
         if with_prophet:
