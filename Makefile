@@ -33,6 +33,7 @@ test: install ## Run the whole test suite
 bench: install ## Run the benchmarks; results go to benchmarks/results/*.json
 	$(PY) benchmarks/bench_store.py
 	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_forecast.py
 
 notebook: install ## Open JupyterLab on notebooks/ with the library importable
 	$(VENV)/bin/jupyter lab notebooks/
