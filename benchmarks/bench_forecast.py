@@ -178,16 +178,22 @@ def main() -> int:
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--parts", default="speed,real,demo", help="comma-separated: speed, real, demo")
     args = parser.parse_args()
-    result = {"speed": speed_benchmark(args)}
-    print("speed:", json.dumps(result["speed"], ensure_ascii=False), flush=True)
-    if config.REALDATA_DIR.is_dir():
+    parts = args.parts.split(",")
+    out = RESULTS / "forecast.json"
+    result = json.loads(out.read_text()) if out.exists() else {}
+    if "speed" in parts:
+        result["speed"] = speed_benchmark(args)
+        print("speed:", json.dumps(result["speed"], ensure_ascii=False), flush=True)
+    if "real" in parts and config.REALDATA_DIR.is_dir():
         result["real"] = real_benchmark(args)
         print("real:", json.dumps(result["real"], ensure_ascii=False, indent=1), flush=True)
-    result["demo"] = demo_benchmark(args)
-    print("demo:", json.dumps(result["demo"], ensure_ascii=False, indent=1), flush=True)
+    if "demo" in parts:
+        result["demo"] = demo_benchmark(args)
+        print("demo:", json.dumps(result["demo"], ensure_ascii=False, indent=1), flush=True)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "forecast.json").write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0
 
 
