@@ -141,7 +141,7 @@ def bank_daily() -> pd.DataFrame:
 
 def real_benchmark(args) -> dict:
     out = {}
-    for series, holidays, peer_holidays in ((tipdm_2019(), "CN", "CN"), (bank_daily(), None, "US")):
+    for series, holidays, peer_holidays in ((tipdm_2019(), "CN", "CN"), (bank_daily(), "US", "US")):
         uid = series["unique_id"].iloc[0]
         last = series["ds"].max()
         cutoffs = [last - pd.Timedelta(days=H + 14 * k) for k in range(6)][::-1]

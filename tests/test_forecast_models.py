@@ -152,3 +152,12 @@ def test_same_numbers_on_a_dask_cluster():
             distributed.Client(cluster), parallel_backend("dask"):
         remote = Forecaster(models, n_jobs=-1).forecast(df, h=14)
     pd.testing.assert_frame_equal(local, remote)
+
+
+def test_other_countries_holidays_work_too():
+    """Non-Chinese data: holidays="US" marks Independence Day; auto_forecast accepts the code."""
+    X = calendar_regressors(pd.date_range("2003-07-01", "2003-07-07"), holidays="US")
+    assert X["holiday"].tolist() == [0, 0, 0, 1, 0, 0, 0] and "makeup_workday" not in X.columns
+    df = series_frame("bank", 50.0, 4, pd.date_range("2002-06-01", "2003-06-30"))
+    out = auto_forecast(df, h=14, holidays="US", n_windows=1)
+    assert len(out) == 14 and (out["mean"] >= 0).all()
