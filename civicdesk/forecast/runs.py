@@ -99,8 +99,18 @@ def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of
     if first is None:
         cut = series["ds"].max() - pd.Timedelta(days=730)
         series = series[series["ds"] > cut]
-    report(0.15, f"回测并预测 {series['unique_id'].nunique()} 个序列")
-    fc = auto_forecast(series, h, DEFAULT_LEVELS, models=models, n_windows=n_windows, n_jobs=n_jobs)
+    ids = sorted(series["unique_id"].unique())
+    batch = max(4 * n_jobs, 4)
+    parts, messages_seen = [], []
+    for start in range(0, len(ids), batch):  # in batches, so a long fit keeps reporting progress
+        report(0.1 + 0.8 * start / len(ids), f"回测并预测：第 {start + 1}–{min(start + batch, len(ids))} 个序列，"
+                                            f"共 {len(ids)} 个")
+        chunk = series[series["unique_id"].isin(ids[start:start + batch])]
+        part = auto_forecast(chunk, h, DEFAULT_LEVELS, models=models, n_windows=n_windows, n_jobs=n_jobs)
+        messages_seen += part.attrs.get("messages", [])
+        parts.append(part)
+    fc = pd.concat(parts, ignore_index=True)
+    fc.attrs["messages"] = messages_seen
     metrics = fc.groupby("unique_id", as_index=False).agg(model=("model", "first"),
                                                            backtest_mase=("backtest_mase", "first"),
                                                            naive_mase=("naive_mase", "first"))
