@@ -65,6 +65,16 @@ CATEGORY_EN: dict[str, str] = {
     "其他诉求": "Other appeals",
 }
 
+#: The level-1 category whose tickets go to mediators (time limit in calendar days, not working days).
+DISPUTE_CATEGORY = "矛盾纠纷化解"
+
+#: Staffing roles and their labels.
+ROLES: dict[str, tuple[str, str]] = {
+    "grid_worker": ("网格员", "Grid workers"),
+    "duty": ("值班（紧急件）", "Duty (urgent tickets)"),
+    "mediator": ("调解员", "Mediators"),
+    "acceptor": ("受理员", "Hotline acceptors"),
+}
 
 #: Where an imported category that no profile maps is stored (its raw value is kept in `category_raw`).
 UNMAPPED_CATEGORY = "其他/未映射"

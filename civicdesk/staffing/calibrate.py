@@ -1,0 +1,175 @@
+"""Calibrate the district simulation on a past period, and backtest it on the next one.
+
+Headcount is not capacity. A street's *availability* (the share of on-shift hours its grid workers
+spend on tickets) is found as the value whose simulated queueing delays best explain how the observed
+time to close rises and falls from day to day (backlogs after weekends, holidays and surges); the rest
+of each ticket's observed time to close is its *lead time* (departments, repairs, the caller), kept per
+category as an empirical distribution. The two steps alternate twice. Signing reactions, urgent lead
+times and the mediation durations are taken from the same period.
+
+    calib = calibrate(history, staff, config, warmup=...)
+    check = backtest(engine, "2022-04-01", "2022-06-30", "2022-07-01", "2022-09-30")
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from civicdesk import calendar as cal
+from civicdesk.staffing.config import Calibration, SimConfig
+from civicdesk.staffing.inputs import (grid_workers_by_day, load_history, load_staff, roster_on)
+from civicdesk.staffing.sim import _grid_workers, _hours, _Run, simulate
+
+WARMUP_DAYS = 28
+MIN_TICKETS = 30
+GRID = np.exp(np.linspace(np.log(0.04), np.log(3.0), 9))
+STEP = (np.log(3.0) - np.log(0.04)) / 8
+Progress = Callable[[float, str], None]
+
+
+def _general(h: pd.DataFrame) -> pd.Series:
+    return ~h["direct"] & ~h["dispute"] & (h["urgency"] == "general")
+
+
+def _street_queue_days(h: pd.DataFrame, street: str, staff: pd.DataFrame, config: SimConfig,
+                       avail: float, seed: int, workers_by_day: pd.DataFrame) -> np.ndarray:
+    """Working days from creation to the end of the worker's part, per general ticket of one street."""
+    sub = h[(h["street"] == street) & _general(h)]
+    cal_ = replace(config.calibration or Calibration(), availability={street: avail})
+    roster = roster_on(staff, sub["created_at"].min()).query("street == @street")
+    run = _Run(sub, roster, replace(config, calibration=cal_, drain_days=40), seed, workers_by_day)
+    _grid_workers(run, street, np.arange(len(sub)))
+    finished = pd.to_datetime(run.t0.value + run.out["finished"] * 3.6e12, unit="ns")
+    return cal.working_days_between(sub["created_at"].to_numpy(), finished.to_numpy())
+
+
+def _loss(observed: np.ndarray, queue: np.ndarray, day: np.ndarray) -> float:
+    """Variance across creation days of (observed − simulated) mean working days to close."""
+    ok = ~np.isnan(queue)
+    if ok.sum() < MIN_TICKETS or (~ok).mean() > 0.02:
+        return np.inf
+    frame = pd.DataFrame({"d": day[ok], "gap": observed[ok] - queue[ok]})
+    means = frame.groupby("d")["gap"].agg(["mean", "size"])
+    w = means["size"].to_numpy(dtype=float)
+    centred = means["mean"].to_numpy() - np.average(means["mean"], weights=w)
+    return float(np.average(centred ** 2, weights=w))
+
+
+def _fit_street(h, street, staff, config, seed, workers_by_day, observed, measured, around=None):
+    """Availability of one street: a grid in log space (or around a previous fit), then a finer look."""
+    g = ((h["street"] == street) & _general(h)).to_numpy()
+    keep = measured.to_numpy()[g]
+    obs = observed.to_numpy()[g]
+    day = h.loc[g, "created_at"].dt.normalize().to_numpy()[keep]
+    memo = {}
+
+    def loss(a: float) -> float:
+        if a not in memo:
+            q = _street_queue_days(h, street, staff, config, a, seed, workers_by_day)
+            memo[a] = (_loss(obs[keep], q[keep], day), q)
+        return memo[a][0]
+
+    if around is None:
+        best = float(GRID[int(np.argmin([loss(a) for a in GRID]))])
+        lo, hi, steps = np.log(best) - STEP, np.log(best) + STEP, 9
+    else:
+        lo, hi, steps = np.log(around) - 0.12, np.log(around) + 0.12, 6
+    a = float(np.exp(_golden(lambda x: loss(float(np.exp(x))), lo, hi, steps)))
+    return a, memo[a][1]
+
+
+def _golden(f: Callable[[float], float], lo: float, hi: float, steps: int) -> float:
+    """Golden-section search for the minimum of f on [lo, hi]; returns the best point evaluated."""
+    ratio = (np.sqrt(5) - 1) / 2
+    x1, x2 = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    f1, f2 = f(x1), f(x2)
+    for _ in range(steps):
+        if f1 <= f2:
+            hi, x2, f2 = x2, x1, f1
+            x1 = hi - ratio * (hi - lo)
+            f1 = f(x1)
+        else:
+            lo, x1, f1 = x1, x2, f2
+            x2 = lo + ratio * (hi - lo)
+            f2 = f(x2)
+    return x1 if f1 <= f2 else x2
+
+
+def _lead_pools(h: pd.DataFrame, observed: pd.Series, queue: pd.Series | float) -> dict[str, np.ndarray]:
+    """Per category, what is left of the observed working days to close once the simulated queue and
+    work are taken off, from tickets that were neither returned nor reopened."""
+    clean = (h["returned_count"] == 0) & (h["reopened_count"] == 0)
+    resid = (observed - queue).clip(lower=0.02)
+    frame = pd.DataFrame({"category": h["category"], "r": resid})[clean].dropna()
+    return {cat: g["r"].to_numpy() for cat, g in frame.groupby("category")}
+
+
+def _other_pools(h: pd.DataFrame) -> dict:
+    """Signing reactions at light load, urgent lead times and the mediation scale, from history."""
+    gen = h[_general(h) & h["signed_at"].notna()]
+    from civicdesk.staffing.sim import _daytime
+    react = (gen["signed_at"] - _daytime(gen["created_at"].reset_index(drop=True)).to_numpy()) / pd.Timedelta(hours=1)
+    react = react[react >= 0]
+    light = react[react <= react.quantile(0.95)].to_numpy() if len(react) else None
+    urg = h[~h["direct"] & ~h["dispute"] & (h["urgency"] != "general") & h["closed_at"].notna()]
+    urgent_h = ((urg["closed_at"] - urg["signed_at"]) / pd.Timedelta(hours=1)).clip(lower=0.05) * 0.6
+    disp = h[h["dispute"] & h["closed_at"].notna()]
+    days = ((disp["closed_at"] - disp["created_at"]) / pd.Timedelta(days=1)).median() if len(disp) else np.nan
+    scale = float(np.clip(days / 7.0, 0.3, 3.0)) if days == days else 1.0
+    gen_all = h[_general(h)]
+    return {"sign_h": light, "p_return": float((gen_all["returned_count"] > 0).mean()),
+            "p_reopen": float((gen_all["reopened_count"] > 0).mean()), "urgent_lead_h": urgent_h.to_numpy() if len(urgent_h) else None,
+            "mediation_scale": scale}
+
+
+def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | None = None,
+              measure_from=None, seed: int = 0, rounds: int = 2, progress: Progress | None = None) -> Calibration:
+    """Fit availability per street and the lead-time distributions on a past period.
+
+    Args:
+        history: `load_history` of the period, including a warm-up of about four weeks before
+            `measure_from` (the simulation starts with empty queues).
+        staff: the staff table (`load_staff`); the roster is replayed day by day.
+        measure_from: first day whose tickets enter the fit (default: WARMUP_DAYS after the first).
+        rounds: alternations of the availability and lead-time steps.
+        progress: called with (share done, street).
+    """
+    config = config or SimConfig()
+    h = history.reset_index(drop=True)
+    if not _general(h).any():
+        raise ValueError("the period has no dispatched general tickets to calibrate on")
+    start = h["created_at"].min().normalize()
+    measure_from = pd.Timestamp(measure_from) if measure_from is not None else start + pd.Timedelta(days=WARMUP_DAYS)
+    measured = (h["created_at"] >= measure_from) & h["closed_at"].notna()
+    observed = pd.Series(cal.working_days_between(h["created_at"], h["closed_at"]), index=h.index)
+    days = pd.date_range(start, h["created_at"].max().normalize() + pd.Timedelta(days=40))
+    workers = grid_workers_by_day(staff, days)
+    streets = sorted(s for s in h.loc[_general(h), "street"].unique() if s in workers.index)
+    calib = replace(Calibration(**_other_pools(h)), lead_wd=_lead_pools(h[_general(h)], observed[_general(h)], 0.0),
+                    period=(str(measure_from.date()), str(h["created_at"].max().date())))
+    steps = rounds * len(streets)
+    for r in range(rounds):
+        cfg = replace(config, calibration=calib)
+        avail, queue = {}, pd.Series(np.nan, index=h.index)
+        for k, street in enumerate(streets):
+            a, q = _fit_street(h, street, staff, cfg, seed, workers, observed, measured,
+                               around=calib.availability.get(street))
+            avail[street] = a
+            queue[h.index[(h["street"] == street) & _general(h)]] = q
+            if progress is not None:
+                progress((r * len(streets) + k + 1) / steps, street)
+        g = _general(h) & measured
+        calib = replace(calib, availability=avail, lead_wd=_lead_pools(h[g], observed[g], queue[g]))
+    return _normalise(calib)
+
+
+def _normalise(calib: Calibration) -> Calibration:
+    """Availability above 1 means the default effort overstates the work: move the excess into effort."""
+    top = max(calib.availability.values(), default=1.0)
+    factor = max(1.0, top / 0.95)
+    avail = {s: a / factor for s, a in calib.availability.items()}
+    return replace(calib, availability=avail, effort_scale=calib.effort_scale / factor)

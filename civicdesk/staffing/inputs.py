@@ -1,0 +1,148 @@
+"""What the staffing simulation reads: tickets (from history or from a forecast) and the roster.
+
+A ticket frame has one row per ticket with the columns in ``DEMAND_COLUMNS``; a roster frame has one
+row per street with ``grid_workers``, ``duty`` and mediators per tier (``ROSTER_COLUMNS``), or, for a
+replay of history, the grid workers active on each day.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from civicdesk import calendar as cal
+from civicdesk.codes import DISPUTE_CATEGORY
+from civicdesk.store.schema import staff, streets, tickets
+
+DEMAND_COLUMNS = ["created_at", "street", "grid_id", "category", "urgency", "channel", "deadline_at",
+                  "direct", "dispute"]
+HISTORY_COLUMNS = DEMAND_COLUMNS + ["signed_at", "closed_at", "returned_count", "reopened_count", "escalated"]
+MEDIATOR_TIERS = ("grid", "community", "street")
+ROSTER_COLUMNS = ["street", "grid_workers", "duty", *[f"mediators_{t}" for t in MEDIATOR_TIERS]]
+DIRECT_HOURS = 4.0  # a ticket signed at intake and closed within this is 直办
+
+
+def _mark(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the `direct` (closed at intake) and `dispute` (goes to mediation) flags."""
+    out = frame
+    signed_at_intake = out["signed_at"].notna() & (out["signed_at"] <= out["created_at"])
+    quick = (out["closed_at"] - out["created_at"]) <= pd.Timedelta(hours=DIRECT_HOURS)
+    out["direct"] = (signed_at_intake & quick).to_numpy()
+    out["dispute"] = (out["category"] == DISPUTE_CATEGORY).to_numpy()
+    return out
+
+
+def load_history(engine: Engine, start, end, streets_only: bool = True) -> pd.DataFrame:
+    """Tickets created in [start, end] with their observed lifecycle (HISTORY_COLUMNS).
+
+    Args:
+        start, end: dates (inclusive).
+        streets_only: drop tickets without a street (they cannot be placed on a roster).
+    """
+    t = tickets.c
+    lo = pd.Timestamp(start).normalize()
+    hi = pd.Timestamp(end).normalize() + pd.Timedelta(days=1)
+    if hi <= lo:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    cols = [t.created_at, t.street, t.grid_id, t.category, t.urgency, t.channel, t.deadline_at,
+            t.signed_at, t.closed_at, t.returned_count, t.reopened_count, t.escalated]
+    query = sa.select(*cols).where(t.created_at >= lo.to_pydatetime(), t.created_at < hi.to_pydatetime())
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in cols])
+    for col in ("created_at", "deadline_at", "signed_at", "closed_at"):
+        frame[col] = pd.to_datetime(frame[col])
+    if streets_only:
+        frame = frame[frame["street"].notna()]
+    missing = frame["deadline_at"].isna()
+    if missing.any():
+        frame.loc[missing, "deadline_at"] = cal.close_deadline(
+            frame.loc[missing, "created_at"], frame.loc[missing, "urgency"],
+            mediation=(frame.loc[missing, "category"] == DISPUTE_CATEGORY).to_numpy())
+    frame = _mark(frame.sort_values("created_at", ignore_index=True))
+    return frame[HISTORY_COLUMNS]
+
+
+def load_staff(engine: Engine) -> pd.DataFrame:
+    """The staff table with street names: staff_id, role, tier, street, grid_id, active_from, active_to."""
+    s, st = staff.c, streets.c
+    query = sa.select(s.staff_id, s.role, s.tier, st.name.label("street"), s.grid_id, s.active_from,
+                      s.active_to).select_from(staff.outerjoin(streets, s.street_id == st.street_id))
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).all(),
+                             columns=["staff_id", "role", "tier", "street", "grid_id", "active_from", "active_to"])
+    for col in ("active_from", "active_to"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def _active_on(frame: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
+    frm = frame["active_from"].fillna(pd.Timestamp.min)
+    to = frame["active_to"].fillna(pd.Timestamp.max)
+    return (frm <= day) & (to >= day)
+
+
+def roster_on(staff_frame: pd.DataFrame, day, duty_per_street: int = 2) -> pd.DataFrame:
+    """Headcount per street on one day (ROSTER_COLUMNS), from the staff table."""
+    on = staff_frame[_active_on(staff_frame, pd.Timestamp(day)) & staff_frame["street"].notna()]
+    gw = on[on["role"] == "grid_worker"].groupby("street").size().rename("grid_workers")
+    med = on[on["role"] == "mediator"].groupby(["street", "tier"]).size().unstack(fill_value=0)
+    med = med.reindex(columns=list(MEDIATOR_TIERS), fill_value=0).add_prefix("mediators_")
+    out = pd.concat([gw, med], axis=1).fillna(0).astype(int)
+    out.insert(1, "duty", duty_per_street)
+    out.index.name = "street"
+    return out.reset_index()[ROSTER_COLUMNS]
+
+
+def grid_workers_by_day(staff_frame: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Grid workers on the roster per street (rows) and day (columns)."""
+    gw = staff_frame[(staff_frame["role"] == "grid_worker") & staff_frame["street"].notna()]
+    d = days.to_numpy().astype("datetime64[D]")
+    frm = gw["active_from"].fillna(pd.Timestamp("1900-01-01")).to_numpy().astype("datetime64[D]")
+    to = gw["active_to"].fillna(pd.Timestamp("2200-01-01")).to_numpy().astype("datetime64[D]")
+    on = (frm[:, None] <= d[None, :]) & (to[:, None] >= d[None, :])
+    counts = pd.DataFrame(on.astype(int), columns=days).groupby(gw["street"].to_numpy()).sum()
+    counts.index.name = "street"
+    return counts
+
+
+def check_roster(roster: pd.DataFrame) -> pd.DataFrame:
+    """Validate a roster frame; returns it indexed by street with integer counts."""
+    missing = [c for c in ROSTER_COLUMNS if c not in roster.columns]
+    if missing:
+        raise ValueError(f"the roster lacks columns: {', '.join(missing)}")
+    out = roster.set_index("street")[ROSTER_COLUMNS[1:]]
+    if out.isna().any().any():
+        raise ValueError("the roster has empty counts")
+    if (out < 0).any().any():
+        bad = out[(out < 0).any(axis=1)].index.tolist()
+        raise ValueError(f"negative headcount for {', '.join(map(str, bad))}")
+    return out.round().astype(int)
+
+
+def check_demand(frame: pd.DataFrame) -> pd.DataFrame:
+    """Validate a ticket frame (DEMAND_COLUMNS); returns it sorted by creation time."""
+    missing = [c for c in DEMAND_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the tickets lack columns: {', '.join(missing)}")
+    if frame["created_at"].isna().any():
+        raise ValueError("some tickets have no creation time")
+    return frame.sort_values("created_at", ignore_index=True)
+
+
+def grid_index(frame: pd.DataFrame, workers: np.ndarray) -> np.ndarray:
+    """Worker index of each ticket's grid within its street: grids ranked by id and shared round-robin
+    among the workers on the roster on the ticket's day (a vacant grid is covered by a colleague, 兼管);
+    −1 when the ticket names no grid or nobody is on the roster.
+
+    Args:
+        workers: grid workers on the roster on each ticket's day (one count per ticket).
+    """
+    grids = frame["grid_id"]
+    known = grids.notna().to_numpy() & (np.asarray(workers) > 0)
+    out = np.full(len(frame), -1, dtype=np.int64)
+    if not known.any():
+        return out
+    rank = grids[known].astype(str).rank(method="dense").astype(np.int64).to_numpy() - 1
+    out[known] = rank % np.asarray(workers)[known]
+    return out
