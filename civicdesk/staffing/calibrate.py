@@ -26,6 +26,7 @@ from civicdesk.staffing.sim import _grid_workers, _hours, _Run, simulate
 
 WARMUP_DAYS = 28
 MIN_TICKETS = 30
+REPLICAS = 1
 GRID = np.exp(np.linspace(np.log(0.04), np.log(3.0), 9))
 STEP = (np.log(3.0) - np.log(0.04)) / 8
 Progress = Callable[[float, str], None]
@@ -69,7 +70,9 @@ def _fit_street(h, street, staff, config, seed, workers_by_day, observed, measur
 
     def loss(a: float) -> float:
         if a not in memo:
-            q = _street_queue_days(h, street, staff, config, a, seed, workers_by_day)
+            # REPLICAS replications with common random numbers across the values tried
+            q = np.mean([_street_queue_days(h, street, staff, config, a, seed + r, workers_by_day)
+                         for r in range(REPLICAS)], axis=0)
             memo[a] = (_loss(obs[keep], q[keep], day), q)
         return memo[a][0]
 
