@@ -52,8 +52,8 @@ class MediationSetup:
 
 @dataclass(frozen=True)
 class MediationLog:
-    """Per case: start of the first tier, settlement time (hours), tier reached (3 = consultation);
-    per tier: slot-hours busy and slot-hours available."""
+    """Per case: start of the first tier, settlement time (hours; NaN when never settled), tier reached
+    (3 = consultation); per tier: slot-hours busy and slot-hours available."""
 
     start: np.ndarray
     closed: np.ndarray
@@ -120,8 +120,8 @@ def run_mediation(arrive: np.ndarray, mediators: tuple[int, int, int], setup: Me
         tier[pending[settled]] = k
         when[pending] = done
         pending = pending[~settled]
-    if len(pending):
-        closed[pending] = _consult(when[pending], setup)
-        never = np.isnan(start[pending])
-        start[pending[never]] = when[pending[never]]
+    # only cases some mediator has worked on go to the consultation; with no mediators at all, none is settled
+    tried = pending[~np.isnan(start[pending])]
+    if len(tried):
+        closed[tried] = _consult(when[tried], setup)
     return MediationLog(start, closed, tier, busy, slot_h)

@@ -1,0 +1,247 @@
+"""The smallest roster that meets a leader's targets: grid workers and mediators per street, found by
+simulating each street at a chosen forecast quantile, with the cost, the gap to today's roster and, when
+total headcount is fixed, the moves between streets that close the gaps.
+
+    p = plan(tickets, roster_on(staff, "2023-07-01"), Targets(close_general=0.95, sign_24h=0.90))
+    p.streets      # per street: today, needed, gap, the rates reached
+    p.moves        # from, to, workers (when headcount is fixed)
+    p.problems     # streets and targets that cannot be reached, and why
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from civicdesk import calendar as cal
+from civicdesk.staffing.config import SimConfig
+from civicdesk.staffing.inputs import MEDIATOR_TIERS, check_demand, check_roster
+from civicdesk.staffing.mediation import run_mediation
+from civicdesk.staffing.sim import _grid_workers, _hours, _Run
+
+Progress = Callable[[float, str], None]
+MEDIATOR_COLUMNS = [f"mediators_{t}" for t in MEDIATOR_TIERS]
+DEFAULT_TIER_MIX = np.array([1.0, 2.0, 1.0])
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What a leader asks for (shares between 0 and 1).
+
+    Attributes:
+        close_general: general tickets closed within their limit (5 working days).
+        sign_24h: general tickets signed for within 24 hours.
+        mediation_30d: disputes settled within 30 days.
+    """
+
+    close_general: float = 0.95
+    sign_24h: float = 0.90
+    mediation_30d: float = 0.90
+
+    def __post_init__(self):
+        for name in ("close_general", "sign_24h", "mediation_30d"):
+            v = getattr(self, name)
+            if not 0 < v < 1:
+                raise ValueError(f"target {name} = {v:.0%}: a target must lie between 0% and 100%; 100% cannot be "
+                                 "guaranteed by any roster, because handling times vary (try 99%)")
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Yearly cost per person (CNY), for comparing rosters."""
+
+    grid_worker: float = 60_000.0
+    mediator: float = 48_000.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The plan and how it was reached.
+
+    Attributes:
+        streets: street, grid_workers_now, grid_workers, grid_gap, on_time, signed_on_time,
+            mediators_now, mediators, mediator_gap, mediation_on_time, reachable.
+        moves: from_street, to_street, workers (grid workers moved when headcount is fixed).
+        problems: one sentence per street and target that cannot be reached.
+        cost_now, cost_plan: yearly cost of today's and the planned roster.
+    """
+
+    streets: pd.DataFrame
+    moves: pd.DataFrame
+    problems: tuple[str, ...]
+    cost_now: float
+    cost_plan: float
+    targets: Targets = field(default_factory=Targets)
+
+    def roster(self, base: pd.DataFrame) -> pd.DataFrame:
+        """`base` with the planned grid workers and mediators (spread over the tiers as today)."""
+        out = base.set_index("street").copy()
+        s = self.streets.set_index("street")
+        for street in s.index:
+            out.at[street, "grid_workers"] = int(s.at[street, "grid_workers"])
+            tiers = _tier_split(int(s.at[street, "mediators"]), out.loc[street, MEDIATOR_COLUMNS].to_numpy(float))
+            out.loc[street, MEDIATOR_COLUMNS] = tiers
+        return out.reset_index()
+
+
+def _tier_split(total: int, today: np.ndarray) -> np.ndarray:
+    mix = today if today.sum() > 0 else DEFAULT_TIER_MIX
+    raw = total * mix / mix.sum()
+    out = np.floor(raw).astype(int)
+    for i in np.argsort(-(raw - out))[: total - out.sum()]:
+        out[i] += 1
+    return out
+
+
+def _grid_rates(t: pd.DataFrame, street: str, n: int, config: SimConfig, seed: int) -> tuple[float, float]:
+    """(closed on time, signed within the limit) for one street's general tickets with n grid workers."""
+    roster = pd.DataFrame([{"street": street, "grid_workers": n, "duty": 0,
+                            **{c: 0 for c in MEDIATOR_COLUMNS}}])
+    run = _Run(t, roster, config, seed, None)
+    _grid_workers(run, street, np.arange(len(run.t)))
+    end_h = run.horizon_h
+    closed = run.out["closed"]
+    deadline = _hours(run.t["deadline_at"], run.t0)
+    on = np.where(np.isnan(closed) | (closed > end_h), np.where(deadline < end_h, 0.0, np.nan),
+                  (closed <= deadline).astype(float))
+    sign_by = _hours(pd.Series(cal.sign_deadline(run.t["created_at"], run.t["urgency"])), run.t0)
+    signed = run.out["signed"]
+    return float(np.nanmean(on)), float(np.mean(np.nan_to_num(signed, nan=np.inf) <= sign_by))
+
+
+def _mediation_rate(t: pd.DataFrame, total: int, today: np.ndarray, config: SimConfig, seed: int) -> float:
+    if len(t) == 0:
+        return 1.0
+    t0 = t["created_at"].min().normalize()
+    arrive = np.sort(_hours(t["created_at"], t0))
+    horizon = float(arrive.max() + config.drain_days * 24.0)
+    scale = config.calibration.mediation_scale if config.calibration is not None else 1.0
+    setup = replace(config.mediation, days=tuple(d * scale for d in config.mediation.days))
+    log = run_mediation(arrive, tuple(_tier_split(total, today)), setup, np.random.default_rng(seed), horizon)
+    return float(np.mean(np.nan_to_num(log.closed, nan=np.inf) - arrive <= 30 * 24.0))
+
+
+def _smallest(meets: Callable[[int], bool], lo: int, hi: int) -> int | None:
+    """Smallest n in [lo, hi] with meets(n), assuming monotone; None when even hi fails."""
+    if not meets(hi):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if meets(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return hi
+
+
+def _plan_street(t: pd.DataFrame, street: str, now: pd.Series, targets: Targets, config: SimConfig,
+                 seed: int, max_factor: float) -> tuple[dict, list[str]]:
+    general = t[~t["direct"] & ~t["dispute"] & (t["urgency"] == "general")]
+    disputes = t[t["dispute"] & ~t["direct"]]
+    problems: list[str] = []
+    memo: dict[int, tuple[float, float]] = {}
+
+    def rates(n: int) -> tuple[float, float]:
+        if n not in memo:
+            memo[n] = _grid_rates(general, street, n, config, seed) if len(general) else (1.0, 1.0)
+        return memo[n]
+
+    def meets(n: int) -> bool:
+        close, sign = rates(n)
+        return close >= targets.close_general and sign >= targets.sign_24h
+
+    now_gw = int(now["grid_workers"])
+    hi = max(int(np.ceil(max_factor * max(now_gw, 1))), 10)
+    need = _smallest(meets, 1, hi) if len(general) else 0
+    if need is None:
+        close, sign = rates(hi)
+        for name, got, want, what in (("close_general", close, targets.close_general, "一般工单5个工作日内办结"),
+                                      ("sign_24h", sign, targets.sign_24h, "24小时内签收")):
+            if got < want:
+                problems.append(f"{street}: {what} 目标 {want:.0%} 无法达到——即使配备 {hi} 名网格员也只有 {got:.1%}"
+                                f"（限时内办结受部门办理和群众配合时间所限，不是人手问题） / {name} target {want:.0%} "
+                                f"cannot be reached: even {hi} grid workers give {got:.1%}; the time spent after the "
+                                "grid worker's part, not headcount, is what holds it back")
+        # plan up to where more staff stops helping: within half a point of what `hi` workers reach
+        need = _smallest(lambda n: rates(n)[0] >= min(targets.close_general, close - 0.005)
+                         and rates(n)[1] >= min(targets.sign_24h, sign - 0.005), 1, hi)
+    today_med = now[MEDIATOR_COLUMNS].to_numpy(float)
+    now_med = int(today_med.sum())
+    med_hi = max(int(np.ceil(max_factor * max(now_med, 1))), 6)
+    med_memo: dict[int, float] = {}
+
+    def med_rate(k: int) -> float:
+        if k not in med_memo:
+            med_memo[k] = _mediation_rate(disputes, k, today_med, config, seed)
+        return med_memo[k]
+
+    med_need = _smallest(lambda k: med_rate(k) >= targets.mediation_30d, 0, med_hi)
+    if med_need is None:
+        problems.append(f"{street}: 纠纷30日内化解 目标 {targets.mediation_30d:.0%} 无法达到——即使配备 {med_hi} 名调解员也只有 "
+                        f"{med_rate(med_hi):.1%}（难案要等会商） / mediation_30d target cannot be reached: "
+                        f"even {med_hi} mediators settle {med_rate(med_hi):.1%} within 30 days; hard cases wait for "
+                        "the consultation meetings")
+        best = med_rate(med_hi)
+        med_need = _smallest(lambda k: med_rate(k) >= best - 0.005, 0, med_hi)
+    close, sign = rates(need) if len(general) else (np.nan, np.nan)
+    row = {"street": street, "grid_workers_now": now_gw, "grid_workers": int(need), "grid_gap": int(need) - now_gw,
+           "on_time": close, "signed_on_time": sign, "mediators_now": now_med, "mediators": int(med_need),
+           "mediator_gap": int(med_need) - now_med, "mediation_on_time": med_rate(med_need) if len(disputes) else np.nan,
+           "reachable": not problems}
+    return row, problems
+
+
+def moves_between(streets: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Grid workers to move from streets with more than they need to streets with fewer (largest gaps
+    first), keeping the district's headcount; says how many are still missing when that is not enough."""
+    surplus = {r.street: -r.grid_gap for r in streets.itertuples() if r.grid_gap < 0}
+    deficit = {r.street: r.grid_gap for r in streets.itertuples() if r.grid_gap > 0}
+    rows = []
+    for to in sorted(deficit, key=deficit.get, reverse=True):
+        while deficit[to] > 0 and any(v > 0 for v in surplus.values()):
+            frm = max(surplus, key=surplus.get)
+            k = min(surplus[frm], deficit[to])
+            rows.append({"from_street": frm, "to_street": to, "workers": int(k)})
+            surplus[frm] -= k
+            deficit[to] -= k
+    short = sum(deficit.values())
+    note = (f"调配后仍缺 {short} 名网格员 / still {short} grid workers short after the moves" if short > 0 else None)
+    return pd.DataFrame(rows, columns=["from_street", "to_street", "workers"]), note
+
+
+def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = None, config: SimConfig | None = None,
+         costs: Costs | None = None, seed: int = 0, fixed_total: bool = False, max_factor: float = 3.0,
+         progress: Progress | None = None) -> Plan:
+    """The smallest grid workers and mediators per street meeting the targets on these tickets.
+
+    Args:
+        tickets: demand (e.g. `demand_from_forecast` at the chosen quantile, scenario applied).
+        roster: today's roster (ROSTER_COLUMNS).
+        fixed_total: also suggest moves between streets that keep today's total headcount.
+        max_factor: search up to this multiple of today's headcount before declaring a target unreachable.
+        progress: called with (share done, street).
+    """
+    targets, config, costs = targets or Targets(), config or SimConfig(), costs or Costs()
+    t = check_demand(tickets)
+    base = check_roster(roster)
+    if t.empty:
+        raise ValueError("there are no tickets to plan for")
+    rows, problems = [], []
+    streets = list(base.index)
+    for k, street in enumerate(streets):
+        row, probs = _plan_street(t[t["street"] == street], street, base.loc[street], targets, config, seed, max_factor)
+        rows.append(row)
+        problems += probs
+        if progress is not None:
+            progress((k + 1) / len(streets), street)
+    frame = pd.DataFrame(rows)
+    moves = pd.DataFrame(columns=["from_street", "to_street", "workers"])
+    if fixed_total:
+        moves, note = moves_between(frame)
+        if note:
+            problems.append(note)
+    cost_now = float(frame["grid_workers_now"].sum() * costs.grid_worker + frame["mediators_now"].sum() * costs.mediator)
+    cost_plan = float(frame["grid_workers"].sum() * costs.grid_worker + frame["mediators"].sum() * costs.mediator)
+    return Plan(frame, moves, tuple(problems), cost_now, cost_plan, targets)
