@@ -12,7 +12,9 @@ times and the mediation durations are taken from the same period.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from dataclasses import replace
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -20,6 +22,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from civicdesk import calendar as cal
+from civicdesk.config import models_dir
 from civicdesk.staffing.config import Calibration, SimConfig
 from civicdesk.staffing.inputs import (grid_workers_by_day, load_history, load_staff, roster_on)
 from civicdesk.staffing.sim import _grid_workers, _hours, _Run, simulate
@@ -176,3 +179,58 @@ def _normalise(calib: Calibration) -> Calibration:
     factor = max(1.0, top / 0.95)
     avail = {s: a / factor for s, a in calib.availability.items()}
     return replace(calib, availability=avail, effort_scale=calib.effort_scale / factor)
+
+
+POOL_POINTS = 201
+
+
+def _pool(values) -> list[float] | None:
+    if values is None or len(values) == 0:
+        return None
+    return np.quantile(np.asarray(values, dtype=float), np.linspace(0, 1, POOL_POINTS)).round(4).tolist()
+
+
+def calibration_to_json(calib: Calibration) -> str:
+    """The calibration as JSON (each distribution kept as 201 quantiles)."""
+    return json.dumps({
+        "availability": {k: round(float(v), 5) for k, v in calib.availability.items()},
+        "lead_wd": {k: _pool(v) for k, v in calib.lead_wd.items()},
+        "urgent_lead_h": _pool(calib.urgent_lead_h), "sign_h": _pool(calib.sign_h),
+        "p_return": calib.p_return, "p_reopen": calib.p_reopen, "effort_scale": calib.effort_scale,
+        "mediation_scale": calib.mediation_scale, "period": list(calib.period) if calib.period else None,
+    }, ensure_ascii=False, indent=1)
+
+
+def calibration_from_json(text: str) -> Calibration:
+    d = json.loads(text)
+    arr = (lambda v: None if v is None else np.asarray(v, dtype=float))
+    return Calibration(availability=d["availability"], lead_wd={k: arr(v) for k, v in d["lead_wd"].items()},
+                       urgent_lead_h=arr(d["urgent_lead_h"]), sign_h=arr(d["sign_h"]), p_return=d["p_return"],
+                       p_reopen=d["p_reopen"], effort_scale=d["effort_scale"], mediation_scale=d["mediation_scale"],
+                       period=tuple(d["period"]) if d["period"] else None)
+
+
+def calibration_path() -> Path:
+    return models_dir() / "staffing-calibration.json"
+
+
+def save_calibration(calib: Calibration, path: Path | None = None) -> Path:
+    path = Path(path or calibration_path())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(calibration_to_json(calib), encoding="utf-8")
+    return path
+
+
+def load_calibration(path: Path | None = None) -> Calibration | None:
+    """The saved calibration, or None when there is none yet."""
+    path = Path(path or calibration_path())
+    return calibration_from_json(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None, seed: int = 0,
+                    progress: Progress | None = None) -> Calibration:
+    """Calibrate on the store's tickets created in [start, end] (with a warm-up before start)."""
+    history = load_history(engine, pd.Timestamp(start) - pd.Timedelta(days=WARMUP_DAYS), end)
+    if history.empty:
+        raise ValueError(f"the store holds no tickets from {start} to {end}")
+    return calibrate(history, load_staff(engine), config, measure_from=start, seed=seed, progress=progress)

@@ -119,3 +119,21 @@ def apply_volume(tickets: pd.DataFrame, adjustments: Sequence[Adjustment], seed:
         new["deadline_at"] = _deadlines(new)
         out = pd.concat([out, new], ignore_index=True)
     return out.sort_values("created_at", ignore_index=True)
+
+
+def staffing_demand(engine: Engine, source: str = "forecast", quantile: float = 0.5, start=None, end=None,
+                    seed: int = 0) -> pd.DataFrame:
+    """Tickets to simulate: from the latest stored forecast by street ("forecast") or replayed from the
+    store's tickets created in [start, end] ("history")."""
+    if source == "history":
+        if start is None or end is None:
+            raise ValueError("replaying history needs a start and an end date")
+        return load_history(engine, start, end)
+    if source != "forecast":
+        raise ValueError(f"tickets come from 'forecast' or 'history', not '{source}'")
+    from civicdesk.forecast.runs import latest_run
+    run = latest_run(engine, by=("street",))
+    if run is None:
+        raise ValueError("还没有按镇街的预测，请先在“预测”页生成 / there is no forecast by street yet; make one in "
+                         "the Forecast view (or with make_run(engine, by=('street',)))")
+    return demand_from_forecast(engine, run, quantile=quantile, seed=seed)

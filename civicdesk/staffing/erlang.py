@@ -282,7 +282,7 @@ def erlang_a(traffic: float, servers: int, aht: float, patience: float, target: 
         answered += float(queue_pi @ (p_served_i * within))
     served = max(1.0 - p_abandon, 1e-300)
     return ErlangAResult(
-        p_wait=float(queue_pi.sum()), p_abandon=p_abandon, asa=mean_queue * aht / a,
+        p_wait=min(1.0, float(queue_pi.sum())), p_abandon=min(1.0, p_abandon), asa=mean_queue * aht / a,
         mean_wait_served=float(queue_pi @ (p_served_i * wait_served_i)) / served if n else math.nan,
         service_level=min(1.0, answered), occupancy=busy / n if n else 0.0)
 

@@ -164,5 +164,14 @@ forecast_values = Table(
     *[Column(f"{side}_{level}", Float, nullable=False) for level in (80, 95) for side in ("lo", "hi")],
 )
 
+staffing_scenarios = Table(
+    "staffing_scenarios", metadata,
+    Column("name", String(128), primary_key=True),
+    Column("description", Text),
+    Column("inputs", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("saved_at", DateTime, nullable=False),
+)
+
 TICKET_COLUMNS = tuple(c.name for c in tickets.columns if c.name != "id")
 TICKET_TIME_COLUMNS = ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at")
