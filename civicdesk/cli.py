@@ -185,5 +185,12 @@ def profiles():
     typer.echo(f"Add your own TOML profiles to {config.profiles_dir()}.")
 
 
+def _add_groups() -> None:
+    from civicdesk.cli_staffing import app as staffing_app
+    app.add_typer(staffing_app, name="staffing")
+
+
+_add_groups()
+
 if __name__ == "__main__":
     app()

@@ -190,8 +190,10 @@ def simulate_calls(arrivals: pd.DataFrame, agents, aht_s: float, patience_s: flo
     Args:
         arrivals: DataFrame with `ds` (interval start, Timestamp; the interval length is the smallest step)
             and `calls` (expected arrivals; a Poisson process within the interval).
-        agents: agents on the phones, an int or one value per row of `arrivals`. Agent j (0-based) works in
-            the intervals whose count exceeds j; one who leaves finishes the call in hand first.
+        agents: agents on the phones, an int or one value per row of `arrivals` (by position). Agent j
+            (0-based) works in the intervals whose count exceeds j; one who leaves finishes the call in hand
+            first. Callers still queued when the last shift ends hang up after their patience (or at the
+            end of the last interval when patience_s is None).
         aht_s: mean handle time (exponential), seconds.
         patience_s: mean caller patience (exponential), seconds; None = callers never hang up.
         seed: RNG seed.
@@ -205,7 +207,10 @@ def simulate_calls(arrivals: pd.DataFrame, agents, aht_s: float, patience_s: flo
     if not aht_s > 0 or (patience_s is not None and not patience_s > 0):
         raise ValueError("aht_s must be > 0 and patience_s > 0 or None")
     ds = pd.to_datetime(arrivals["ds"]).reset_index(drop=True)
-    counts = np.broadcast_to(np.asarray(agents, dtype=float), (len(ds),)).astype(int)
+    counts = np.asarray(agents, dtype=float).ravel()
+    if counts.size not in (1, len(ds)):
+        raise ValueError(f"agents must be one number or one per interval ({len(ds)}), got {counts.size}")
+    counts = np.broadcast_to(counts, (len(ds),)).astype(int)
     if (counts < 0).any() or (np.asarray(arrivals["calls"], float) < 0).any():
         raise ValueError("calls and agents must be >= 0")
     length = _interval_length(ds)
@@ -225,7 +230,7 @@ def simulate_calls(arrivals: pd.DataFrame, agents, aht_s: float, patience_s: flo
     return pd.DataFrame({
         "arrived_at": origin + pd.to_timedelta(times, unit="s"), "waited_s": waits,
         "outcome": np.where(served, "served", "abandoned"), "service_s": np.where(served, service, np.nan),
-        "agent": ids[np.where(served, agent, len(periods))]})
+        "agent": pd.Series(ids[np.where(served, agent, len(periods))], dtype=object)})
 
 
 @dataclass(frozen=True)
