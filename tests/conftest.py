@@ -97,8 +97,9 @@ def demo_store_url(small_district, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _isolated_installation(tmp_path_factory, monkeypatch):
-    """Keep tests away from the real installation's caller secret and the user's own import profiles."""
+    """Keep tests away from the real installation's caller secret, import profiles and fitted models."""
     home = tmp_path_factory.getbasetemp() / "installation"
     (home / "profiles").mkdir(parents=True, exist_ok=True)
     monkeypatch.setenv("CIVICDESK_SECRET_FILE", str(home / "caller.key"))
     monkeypatch.setenv("CIVICDESK_PROFILES_DIR", str(home / "profiles"))
+    monkeypatch.setenv("CIVICDESK_MODELS_DIR", str(home / "models"))

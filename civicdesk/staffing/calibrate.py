@@ -24,14 +24,18 @@ from sqlalchemy.engine import Engine
 from civicdesk import calendar as cal
 from civicdesk.config import models_dir
 from civicdesk.staffing.config import Calibration, SimConfig
-from civicdesk.staffing.inputs import (grid_workers_by_day, load_history, load_staff, roster_on)
+from civicdesk.staffing.inputs import MEDIATOR_TIERS, grid_workers_by_day, load_history, load_staff, roster_on
+from civicdesk.staffing.mediation import run_mediation
 from civicdesk.staffing.sim import _grid_workers, _hours, _Run, simulate
 
 WARMUP_DAYS = 28
 MIN_TICKETS = 30
 REPLICAS = 1
-GRID = np.exp(np.linspace(np.log(0.04), np.log(3.0), 9))
-STEP = (np.log(3.0) - np.log(0.04)) / 8
+GRID = np.exp(np.linspace(np.log(0.005), np.log(3.0), 12))  # wide: a small centre's workers may be mostly idle
+STEP = (np.log(3.0) - np.log(0.005)) / 11
+#: Among availabilities that explain the data about as well as the best (loss within this share), take
+#: the largest: too little capacity sends a simulation into a collapse the data never showed.
+LOSS_TOLERANCE = 0.05
 Progress = Callable[[float, str], None]
 
 
@@ -84,7 +88,9 @@ def _fit_street(h, street, staff, config, seed, workers_by_day, observed, measur
         lo, hi, steps = np.log(best) - STEP, np.log(best) + STEP, 9
     else:
         lo, hi, steps = np.log(around) - 0.12, np.log(around) + 0.12, 6
-    a = float(np.exp(_golden(lambda x: loss(float(np.exp(x))), lo, hi, steps)))
+    _golden(lambda x: loss(float(np.exp(x))), lo, hi, steps)
+    best = min(v[0] for v in memo.values())
+    a = max(k for k, v in memo.items() if v[0] <= best * (1 + LOSS_TOLERANCE) + 1e-4)
     return a, memo[a][1]
 
 
@@ -122,14 +128,44 @@ def _other_pools(h: pd.DataFrame) -> dict:
     react = react[react >= 0]
     light = react[react <= react.quantile(0.95)].to_numpy() if len(react) else None
     urg = h[~h["direct"] & ~h["dispute"] & (h["urgency"] != "general") & h["closed_at"].notna()]
-    urgent_h = ((urg["closed_at"] - urg["signed_at"]) / pd.Timedelta(hours=1)).clip(lower=0.05) * 0.6
-    disp = h[h["dispute"] & h["closed_at"].notna()]
-    days = ((disp["closed_at"] - disp["created_at"]) / pd.Timedelta(days=1)).median() if len(disp) else np.nan
-    scale = float(np.clip(days / 7.0, 0.3, 3.0)) if days == days else 1.0
+    hours = ((urg["closed_at"] - urg["created_at"]) / pd.Timedelta(hours=1)).clip(lower=0.05)
+    urgent = {u: g.to_numpy() for u, g in hours.groupby(urg["urgency"])}
     gen_all = h[_general(h)]
     return {"sign_h": light, "p_return": float((gen_all["returned_count"] > 0).mean()),
-            "p_reopen": float((gen_all["reopened_count"] > 0).mean()), "urgent_lead_h": urgent_h.to_numpy() if len(urgent_h) else None,
-            "mediation_scale": scale}
+            "p_reopen": float((gen_all["reopened_count"] > 0).mean()), "urgent_lead_h": urgent}
+
+
+def _mediation_scale(h: pd.DataFrame, staff: pd.DataFrame, config: SimConfig, seed: int,
+                     measure_from: pd.Timestamp) -> float:
+    """The factor on the tiers' case durations that reproduces the observed share of disputes settled
+    within 30 days (bisection; the share falls as cases get longer)."""
+    disp = h[h["dispute"] & ~h["direct"]]
+    seen = disp[disp["created_at"] >= measure_from]
+    if len(seen) < MIN_TICKETS:
+        return 1.0
+    target = float(((seen["closed_at"] - seen["created_at"]) <= pd.Timedelta(days=30)).mean())
+    roster = roster_on(staff, measure_from).set_index("street")
+    t0 = disp["created_at"].min().normalize()
+
+    def share(scale: float) -> float:
+        setup = replace(config.mediation, days=tuple(d * scale for d in config.mediation.days))
+        hits, n = 0.0, 0
+        for street, g in disp.groupby("street"):
+            if street not in roster.index:
+                continue
+            arrive = ((g["created_at"] - t0) / pd.Timedelta(hours=1)).to_numpy()
+            mediators = tuple(int(roster.at[street, f"mediators_{k}"]) for k in MEDIATOR_TIERS)
+            log = run_mediation(arrive, mediators, setup, np.random.default_rng(seed), float(arrive.max()) + 24 * 90)
+            keep = (g["created_at"] >= measure_from).to_numpy()
+            hits += float((np.nan_to_num(log.closed - arrive, nan=np.inf)[keep] <= 30 * 24).sum())
+            n += int(keep.sum())
+        return hits / max(n, 1)
+
+    lo, hi = 0.1, 10.0
+    for _ in range(14):
+        mid = float(np.sqrt(lo * hi))
+        lo, hi = (mid, hi) if share(mid) > target else (lo, mid)
+    return float(np.sqrt(lo * hi))
 
 
 def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | None = None,
@@ -155,7 +191,8 @@ def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | No
     days = pd.date_range(start, h["created_at"].max().normalize() + pd.Timedelta(days=40))
     workers = grid_workers_by_day(staff, days)
     streets = sorted(s for s in h.loc[_general(h), "street"].unique() if s in workers.index)
-    calib = replace(Calibration(**_other_pools(h)), lead_wd=_lead_pools(h[_general(h)], observed[_general(h)], 0.0),
+    scale = _mediation_scale(h, staff, config, seed, measure_from)
+    calib = replace(Calibration(**_other_pools(h), mediation_scale=scale), lead_wd=_lead_pools(h[_general(h)], observed[_general(h)], 0.0),
                     period=(str(measure_from.date()), str(h["created_at"].max().date())))
     steps = rounds * len(streets)
     for r in range(rounds):
@@ -195,7 +232,7 @@ def calibration_to_json(calib: Calibration) -> str:
     return json.dumps({
         "availability": {k: round(float(v), 5) for k, v in calib.availability.items()},
         "lead_wd": {k: _pool(v) for k, v in calib.lead_wd.items()},
-        "urgent_lead_h": _pool(calib.urgent_lead_h), "sign_h": _pool(calib.sign_h),
+        "urgent_lead_h": {k: _pool(v) for k, v in (calib.urgent_lead_h or {}).items()}, "sign_h": _pool(calib.sign_h),
         "p_return": calib.p_return, "p_reopen": calib.p_reopen, "effort_scale": calib.effort_scale,
         "mediation_scale": calib.mediation_scale, "period": list(calib.period) if calib.period else None,
     }, ensure_ascii=False, indent=1)
@@ -205,7 +242,7 @@ def calibration_from_json(text: str) -> Calibration:
     d = json.loads(text)
     arr = (lambda v: None if v is None else np.asarray(v, dtype=float))
     return Calibration(availability=d["availability"], lead_wd={k: arr(v) for k, v in d["lead_wd"].items()},
-                       urgent_lead_h=arr(d["urgent_lead_h"]), sign_h=arr(d["sign_h"]), p_return=d["p_return"],
+                       urgent_lead_h={k: arr(v) for k, v in d["urgent_lead_h"].items()}, sign_h=arr(d["sign_h"]), p_return=d["p_return"],
                        p_reopen=d["p_reopen"], effort_scale=d["effort_scale"], mediation_scale=d["mediation_scale"],
                        period=tuple(d["period"]) if d["period"] else None)
 

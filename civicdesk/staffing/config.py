@@ -38,7 +38,7 @@ class Calibration:
         availability: share of on-shift hours spent on tickets, per street.
         lead_wd: per category, samples of working days from the worker's part to closure.
         p_return, p_reopen: shares of dispatched general tickets returned (退单) and reopened (重办).
-        urgent_lead_h: samples of hours from the duty officer's part to closure of urgent tickets.
+        urgent_lead_h: per urgency, samples of hours from creation to closure of urgent tickets.
         sign_h: samples of hours from the first daytime moment to signing, at light load.
         effort_scale: multiplies the effort per ticket (all streets).
         mediation_scale: multiplies the mediation tiers' case durations.
@@ -49,7 +49,7 @@ class Calibration:
     lead_wd: Mapping[str, np.ndarray] = field(default_factory=dict)
     p_return: float | None = None
     p_reopen: float | None = None
-    urgent_lead_h: np.ndarray | None = None
+    urgent_lead_h: Mapping[str, np.ndarray] | None = None
     sign_h: np.ndarray | None = None
     effort_scale: float = 1.0
     mediation_scale: float = 1.0
@@ -79,7 +79,7 @@ class SimConfig:
     shift_end_h: float = 17.5
     patrol_h: float = 0.5
     availability: float = 0.6
-    overtime_h: float = 2.5
+    overtime_h: float = 3.0
     overtime_days: float = 2.0
     effort_h: Mapping[str, float] = field(default_factory=lambda: dict(EFFORT_H))
     effort_sigma: float = 0.6

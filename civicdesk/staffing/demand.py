@@ -91,7 +91,7 @@ def _matching(tickets: pd.DataFrame, adj: Adjustment) -> np.ndarray:
     m = ((day >= pd.Timestamp(adj.start)) & (day <= pd.Timestamp(adj.end))).to_numpy()
     for dim, col in (("streets", "street"), ("categories", "category"), ("channels", "channel")):
         if getattr(adj, dim):
-            m &= tickets[col].isin(getattr(adj, dim)).to_numpy()
+            m = m & tickets[col].isin(getattr(adj, dim)).to_numpy()
     return m
 
 

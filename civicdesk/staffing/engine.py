@@ -184,10 +184,11 @@ class _Street:
         self.busy[w] += t - self.began[w]
         self.remaining[job] = 0.0
         tid = job % self.n
-        self.finish[tid] = t
         again = self.work.again_at[tid]
-        if job < self.n and again == again:  # not NaN: the ticket comes back
+        if job < self.n and again == again:  # not NaN: the ticket comes back; it is not finished yet
             self.push(t + again, ARRIVE, job + self.n)
+        else:
+            self.finish[tid] = t
         self.take_next(w, t)
 
     def pause_all(self, t: float) -> None:

@@ -77,9 +77,8 @@ def load_staff(engine: Engine) -> pd.DataFrame:
 
 
 def _active_on(frame: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    frm = frame["active_from"].fillna(pd.Timestamp.min)
-    to = frame["active_to"].fillna(pd.Timestamp.max)
-    return (frm <= day) & (to >= day)
+    frm, to = frame["active_from"], frame["active_to"]
+    return (frm.isna() | (frm <= day)) & (to.isna() | (to >= day))
 
 
 def roster_on(staff_frame: pd.DataFrame, day, duty_per_street: int = 2) -> pd.DataFrame:

@@ -112,7 +112,7 @@ def run_mediation(arrive: np.ndarray, mediators: tuple[int, int, int], setup: Me
         pending = pending[order]
         duration = setup.days[k] * DAY_H * np.exp(setup.sigma * rng.standard_normal(len(pending)))
         s, done = _tier(when[pending], slots, duration)
-        busy[k] = duration.sum()
+        busy[k] = np.clip(np.minimum(done, horizon_h) - s, 0, None).sum()  # only work inside the horizon
         first = np.isnan(start[pending])
         start[pending[first]] = s[first]
         settled = rng.random(len(pending)) >= setup.fail[k]

@@ -71,8 +71,13 @@ def _hours(ts: pd.Series | np.ndarray, t0: pd.Timestamp) -> np.ndarray:
 
 
 def _clock(hours: np.ndarray, t0: pd.Timestamp) -> pd.Series:
-    ns = np.where(np.isnan(hours), np.nan, hours * 3.6e12)
-    return pd.Series(pd.to_datetime(t0.value + ns, unit="ns"))
+    """Hours from t0 as timestamps (whole nanoseconds; NaN gives NaT)."""
+    hours = np.asarray(hours, dtype=float)
+    bad = np.isnan(hours)
+    ns = np.round(np.where(bad, 0.0, hours) * 3.6e12).astype(np.int64) + t0.value
+    out = ns.view("datetime64[ns]").copy()
+    out[bad] = np.datetime64("NaT")
+    return pd.Series(out)
 
 
 def _daytime(ts: pd.Series) -> pd.Series:
@@ -159,7 +164,7 @@ def _grid_workers(run: _Run, street: str, idx: np.ndarray) -> None:
     _sign(run, idx, log.start, backlog_days[day_of])
     run.usage.append({"street": street, "role": "grid_worker", "busy_h": log.busy_h.sum(),
                       "available_h": log.shift_h.sum(), "overtime_h": log.overtime_h.sum(),
-                      "worker_weeks": active.sum() / 5.0})
+                      "worker_weeks": (active & run.workday[None, :]).sum() / 5.0})
     run.queue = getattr(run, "queue", {})
     run.queue[street] = log.queue_at_day
 
@@ -187,12 +192,15 @@ def _duty(run: _Run, street: str, idx: np.ndarray) -> None:
         done = start
     else:
         start, done = _tier(arrive, servers, effort)
-    pool = cfg.calibration.urgent_lead_h if cfg.calibration is not None else None
-    lead = rng.choice(pool, len(idx)) if pool is not None and len(pool) else _lognormal(rng, 0.5, 0.8, len(idx))
+    # handling time from history (creation to closure when the desk is free); the desk's queue adds to it
+    pools = (cfg.calibration.urgent_lead_h or {}) if cfg.calibration is not None else {}
+    handle = _sample(rng, pools, t["urgency"].to_numpy(dtype=object),
+                     lambda u, n: _lognormal(rng, 1.0 if u == "very_urgent" else 6.0, 0.7, n))
     run.out["started"][idx] = start
     run.out["signed"][idx] = np.fmin(arrive + _lognormal(rng, 0.2, 0.7, len(idx)), start)
-    run.out["closed"][idx] = done + np.where(very, 0.2, 1.0) * lead
-    run.usage.append({"street": street, "role": "duty", "busy_h": effort.sum() if servers else 0.0,
+    run.out["closed"][idx] = start + np.maximum(effort, handle)
+    busy = np.clip(np.minimum(done, run.horizon_h) - start, 0, None).sum() if servers else 0.0
+    run.usage.append({"street": street, "role": "duty", "busy_h": busy,
                       "available_h": servers * run.horizon_h, "overtime_h": 0.0, "worker_weeks": servers * len(run.days) / 7})
 
 
