@@ -22,6 +22,7 @@ install: $(STAMP) ## Install everything into .venv (only when requirements chang
 
 run: install ## Build the demo district on first run, then start the app on port $(PORT)
 	$(VENV)/bin/civicdesk demo --if-empty
+	$(VENV)/bin/civicdesk staffing calibrate --if-missing
 	$(VENV)/bin/streamlit run app/streamlit_app.py --server.port $(PORT)
 
 demo: install ## Rebuild the demo district into the store (replaces demo tickets)
@@ -34,6 +35,7 @@ bench: install ## Run the benchmarks; results go to benchmarks/results/*.json
 	$(PY) benchmarks/bench_store.py
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_forecast.py
+	$(PY) benchmarks/bench_staffing.py
 
 notebook: install ## Open JupyterLab on notebooks/ with the library importable
 	$(VENV)/bin/jupyter lab notebooks/

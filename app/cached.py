@@ -99,6 +99,48 @@ def scenarios(_engine, url: str):
     return list_scenarios(_engine)
 
 
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def staff(_engine, url: str):
+    """The staff table (who is on which street's roster, and when)."""
+    from civicdesk.staffing import load_staff
+
+    return load_staff(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def roster(_engine, url: str, day):
+    """Headcount per street on `day` (grid workers, duty, mediators per tier)."""
+    from civicdesk.staffing import roster_on
+
+    return roster_on(staff(_engine, url), day)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner="正在准备工单 / Preparing the tickets…")
+def staffing_demand(_engine, url: str, source: str, quantile: float, start, end, seed: int, version=None):
+    """Tickets to simulate (`version`: the forecast run they come from, so a new forecast is a new entry)."""
+    from civicdesk.staffing import staffing_demand as demand
+
+    return demand(_engine, source=source, quantile=quantile, start=start, end=end, seed=seed)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def staffing_saved(_engine, url: str):
+    """Saved staffing scenarios: name, description, saved_at."""
+    from civicdesk.staffing import list_staffing
+
+    return list_staffing(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def calibration(path: str, modified: float | None):
+    """The saved simulation calibration (None when there is none); `modified` keys a recalibration."""
+    from pathlib import Path
+
+    from civicdesk.staffing import load_calibration
+
+    return load_calibration(Path(path))
+
+
 def clear() -> None:
     """Forget cached query results (after the store changed)."""
     st.cache_data.clear()

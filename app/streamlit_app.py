@@ -28,5 +28,6 @@ except StoreError as exc:
 pages = [st.Page(str(VIEWS / "overview.py"), title=t("overview", lang), icon=":material/dashboard:", url_path="overview", default=True),
          st.Page(str(VIEWS / "forecast.py"), title=t("forecast", lang), icon=":material/trending_up:",
                  url_path="forecast"),
+         st.Page(str(VIEWS / "staffing.py"), title=t("staffing", lang), icon=":material/groups:", url_path="staffing"),
          st.Page(str(VIEWS / "data.py"), title=t("data", lang), icon=":material/upload_file:", url_path="data")]
 st.navigation(pages).run()

@@ -219,6 +219,7 @@ def _normalise(calib: Calibration) -> Calibration:
 
 
 POOL_POINTS = 201
+CALIBRATION_FORMAT = 2
 
 
 def _pool(values) -> list[float] | None:
@@ -230,6 +231,7 @@ def _pool(values) -> list[float] | None:
 def calibration_to_json(calib: Calibration) -> str:
     """The calibration as JSON (each distribution kept as 201 quantiles)."""
     return json.dumps({
+        "format": CALIBRATION_FORMAT,
         "availability": {k: round(float(v), 5) for k, v in calib.availability.items()},
         "lead_wd": {k: _pool(v) for k, v in calib.lead_wd.items()},
         "urgent_lead_h": {k: _pool(v) for k, v in (calib.urgent_lead_h or {}).items()}, "sign_h": _pool(calib.sign_h),
@@ -240,6 +242,9 @@ def calibration_to_json(calib: Calibration) -> str:
 
 def calibration_from_json(text: str) -> Calibration:
     d = json.loads(text)
+    if d.get("format") != CALIBRATION_FORMAT:
+        raise ValueError("this calibration was saved by another version of civicdesk; run "
+                         "`civicdesk staffing calibrate` again")
     arr = (lambda v: None if v is None else np.asarray(v, dtype=float))
     return Calibration(availability=d["availability"], lead_wd={k: arr(v) for k, v in d["lead_wd"].items()},
                        urgent_lead_h={k: arr(v) for k, v in d["urgent_lead_h"].items()}, sign_h=arr(d["sign_h"]), p_return=d["p_return"],
@@ -259,9 +264,14 @@ def save_calibration(calib: Calibration, path: Path | None = None) -> Path:
 
 
 def load_calibration(path: Path | None = None) -> Calibration | None:
-    """The saved calibration, or None when there is none yet."""
+    """The saved calibration, or None when there is none yet (or it is from an older version)."""
     path = Path(path or calibration_path())
-    return calibration_from_json(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not path.exists():
+        return None
+    try:
+        return calibration_from_json(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError):
+        return None
 
 
 def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None, seed: int = 0,

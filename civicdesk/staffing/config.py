@@ -85,7 +85,7 @@ class SimConfig:
     effort_sigma: float = 0.6
     p_return: float = 0.04
     p_reopen: float = 0.03
-    duty_effort_h: tuple[float, float] = (3.0, 0.6)
+    duty_effort_h: tuple[float, float] = (1.5, 0.5)
     sign_load: float = 0.8
     drain_days: int = 60
     mediation: MediationSetup = field(default_factory=MediationSetup)

@@ -198,7 +198,7 @@ def _duty(run: _Run, street: str, idx: np.ndarray) -> None:
                      lambda u, n: _lognormal(rng, 1.0 if u == "very_urgent" else 6.0, 0.7, n))
     run.out["started"][idx] = start
     run.out["signed"][idx] = np.fmin(arrive + _lognormal(rng, 0.2, 0.7, len(idx)), start)
-    run.out["closed"][idx] = start + np.maximum(effort, handle)
+    run.out["closed"][idx] = start + handle  # the desk's effort happens inside the handling time
     busy = np.clip(np.minimum(done, run.horizon_h) - start, 0, None).sum() if servers else 0.0
     run.usage.append({"street": street, "role": "duty", "busy_h": busy,
                       "available_h": servers * run.horizon_h, "overtime_h": 0.0, "worker_weeks": servers * len(run.days) / 7})
