@@ -283,9 +283,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sf_gw_total": ("网格员合计（现有→需要）", "Grid workers (now → needed)"),
     "sf_med_total": ("调解员合计（现有→需要）", "Mediators (now → needed)"),
     "wan_yuan": ("{v:,.1f} 万元", "CNY {v:,.0f}k"),
-    "sf_cost_note": ("人力成本按每人每年网格员 {gw:,.0f} 元、调解员 {med:,.0f} 元估算，值班人员未计入。",
+    "sf_cost_note": ("人力成本按每人每年网格员 {gw:,.0f} 元、调解员 {med:,.0f} 元估算，值班人员未计入。"
+                     "测算的是处理工单所需的人手；“一格一员”的网格配置要求和日常巡查任务另行考虑，不宜据此直接减员。",
                      "Costs assume CNY {gw:,.0f} a year per grid worker and CNY {med:,.0f} per mediator; duty "
-                     "staff are not counted."),
+                     "staff are not counted. The plan sizes the people needed for tickets; the one-worker-per-grid "
+                     "rule and daily patrols come on top, so do not cut staff on this figure alone."),
     "sf_moves": ("调配建议（网格员）", "Suggested moves (grid workers)"),
     "from_street": ("调出镇街", "From"),
     "to_street": ("调入镇街", "To"),
