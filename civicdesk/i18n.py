@@ -283,6 +283,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sf_gw_total": ("网格员合计（现有→需要）", "Grid workers (now → needed)"),
     "sf_med_total": ("调解员合计（现有→需要）", "Mediators (now → needed)"),
     "wan_yuan": ("{v:,.1f} 万元", "CNY {v:,.0f}k"),
+    "sf_acceptors_title": ("热线受理员：典型一周每半小时需在岗人数（含休息、培训等损耗 30%）",
+                           "Hotline acceptors rostered per half hour of a typical week (30% shrinkage)"),
+    "sf_acceptors_axis": ("需排班受理员（人）", "Acceptors rostered"),
+    "sf_interval": ("时段", "Interval"),
+    "sf_calls": ("来电（件）", "Calls"),
+    "sf_on_phones": ("在线接听（人）", "On the phones"),
+    "sf_acceptors_note": ("按 80% 来电 20 秒内接通、平均通话及处理 5 分钟、每件工单 1 通来电测算（Erlang C）；"
+                          "高峰时段需 {peak} 人在岗，每周共约 {hours:,.0f} 个排班小时。",
+                          "Sized for 80% of calls answered within 20 s, 5 minutes per call, one call per ticket "
+                          "(Erlang C): the peak half hour needs {peak} on the roster; about {hours:,.0f} rostered "
+                          "hours a week."),
     "sf_cost_note": ("人力成本按每人每年网格员 {gw:,.0f} 元、调解员 {med:,.0f} 元估算，值班人员未计入。"
                      "测算的是处理工单所需的人手；“一格一员”的网格配置要求和日常巡查任务另行考虑，不宜据此直接减员。",
                      "Costs assume CNY {gw:,.0f} a year per grid worker and CNY {med:,.0f} per mediator; duty "

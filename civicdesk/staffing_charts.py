@@ -137,3 +137,16 @@ def compare_chart(table: pd.DataFrame, names: Sequence[str], title: str, lang: s
         tooltip=[alt.Tooltip("label:N", title=t("street", lang)), alt.Tooltip("scenario:N", title=t("scenario", lang)),
                  alt.Tooltip("value:Q", title=title, format=fmt)])
     return _style(chart)
+
+
+def acceptors_chart(table: pd.DataFrame, lang: str = "zh") -> alt.Chart:
+    """Acceptors rostered per 30-minute interval over a typical week (from `Plan.acceptors`)."""
+    frame = table.assign(when=table["ds"])
+    return _style(alt.Chart(frame).mark_area(interpolate="step-after", opacity=0.8, color=PALETTE[0]).encode(
+        x=alt.X("when:T", title=None, axis=alt.Axis(format="%a %H:%M", labelAngle=0, tickCount=7)),
+        y=alt.Y("rostered:Q", title=t("sf_acceptors_axis", lang)),
+        tooltip=[alt.Tooltip("when:T", format="%a %H:%M", title=t("sf_interval", lang)),
+                 alt.Tooltip("calls:Q", format=".1f", title=t("sf_calls", lang)),
+                 alt.Tooltip("agents:Q", title=t("sf_on_phones", lang)),
+                 alt.Tooltip("rostered:Q", title=t("sf_acceptors_axis", lang))],
+    ).properties(height=220, title=t("sf_acceptors_title", lang)))

@@ -87,7 +87,7 @@ def test_simulate_then_plan_and_copy_it_into_the_roster(monkeypatch, demo_copy):
     ok(at.button(key="sf_make_plan").click().run())
     assert [m.label for m in at.metric][5:] == ["网格员合计（现有→需要）", "调解员合计（现有→需要）",
                                                 "现有年人力成本", "方案年人力成本"]
-    assert charts(at) == 5  # plus grid workers and mediators, now and needed
+    assert charts(at) == 6  # plus grid workers and mediators (now and needed) and the hotline acceptors
     now, needed = (int(v.replace(",", "")) for v in at.metric[5].value.split(" → "))
     assert at.success or at.warning  # either every target is reachable or the problems are listed
     ok(at.button(key="sf_copy_plan").click().run())

@@ -217,3 +217,21 @@ def test_cli_plan_and_errors(demo_copy):
     assert res.exit_code == 1 and "100%" in res.output
     res = runner.invoke(app, ["staffing", "plan", "--db", demo_copy])  # no forecast by street in the store yet
     assert res.exit_code == 1 and "forecast" in res.output
+
+
+def test_acceptors_for_a_typical_week(demo):
+    from civicdesk.staffing.acceptors import HotlineTargets, acceptor_hours, acceptors_needed
+    _, tickets, _ = demo
+    table = acceptors_needed(tickets)
+    assert len(table) == 7 * 48
+    hotline = (tickets["channel"] == "hotline").sum()
+    weeks = tickets["created_at"].dt.normalize().nunique() / 7
+    assert table["tickets"].sum() == pytest.approx(hotline / weeks, rel=0.05)
+    busy = table.loc[table["calls"].idxmax()]
+    assert busy["rostered"] == table["rostered"].max() and busy["service_level"] >= 0.8
+    assert (table.loc[table["calls"] == 0, "agents"] == 0).all()
+    patient = acceptors_needed(tickets, HotlineTargets(patience_s=120))
+    assert patient["agents"].max() <= table["agents"].max()
+    assert acceptor_hours(table) == pytest.approx(table["rostered"].sum() / 2)
+    with pytest.raises(ValueError, match="calls per ticket"):
+        acceptors_needed(tickets, HotlineTargets(calls_per_ticket=0))

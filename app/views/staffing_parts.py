@@ -233,6 +233,11 @@ def render_plan(made, base: pd.DataFrame, stale: bool, fixed: bool, key, lang: s
             moves = made.moves.assign(**{c: made.moves[c].map(lambda v: street_label(v, lang, english))
                                          for c in ("from_street", "to_street")})
             st.dataframe(moves.rename(columns={c: t(c, lang) for c in moves.columns}), hide_index=True)
+    if made.acceptors is not None:
+        from civicdesk.staffing.acceptors import acceptor_hours
+        st.altair_chart(charts.acceptors_chart(made.acceptors, lang), width="stretch")
+        st.caption(t("sf_acceptors_note", lang).format(peak=int(made.acceptors["rostered"].max()),
+                                                       hours=acceptor_hours(made.acceptors)))
     with st.expander(t("sf_plan_detail", lang)):
         detail = s.assign(street=s["street"].map(lambda v: street_label(v, lang, english))).drop(columns="reachable")
         names = {"street": t("street", lang), "grid_workers_now": f"{t('grid_workers', lang)}·{t('plan_now', lang)}",

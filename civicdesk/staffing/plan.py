@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from civicdesk import calendar as cal
+from civicdesk.staffing.acceptors import HotlineTargets, acceptors_needed
 from civicdesk.staffing.config import SimConfig
 from civicdesk.staffing.inputs import MEDIATOR_TIERS, check_demand, check_roster
 from civicdesk.staffing.mediation import run_mediation
@@ -65,7 +66,9 @@ class Plan:
             mediators_now, mediators, mediator_gap, mediation_on_time, reachable.
         moves: from_street, to_street, workers (grid workers moved when headcount is fixed).
         problems: one sentence per street and target that cannot be reached.
-        cost_now, cost_plan: yearly cost of today's and the planned roster.
+        cost_now, cost_plan: yearly cost of today's and the planned roster (grid workers and mediators).
+        acceptors: hotline acceptors per 30-minute interval of a typical week (`acceptors_needed`), or None
+            when the tickets hold no hotline calls.
     """
 
     streets: pd.DataFrame
@@ -74,6 +77,7 @@ class Plan:
     cost_now: float
     cost_plan: float
     targets: Targets = field(default_factory=Targets)
+    acceptors: pd.DataFrame | None = None
 
     def roster(self, base: pd.DataFrame) -> pd.DataFrame:
         """`base` with the planned grid workers and mediators (spread over the tiers as today)."""
@@ -213,7 +217,7 @@ def moves_between(streets: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = None, config: SimConfig | None = None,
          costs: Costs | None = None, seed: int = 0, fixed_total: bool = False, max_factor: float = 3.0,
-         progress: Progress | None = None) -> Plan:
+         hotline: HotlineTargets | None = None, progress: Progress | None = None) -> Plan:
     """The smallest grid workers and mediators per street meeting the targets on these tickets.
 
     Args:
@@ -221,6 +225,7 @@ def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = 
         roster: today's roster (ROSTER_COLUMNS).
         fixed_total: also suggest moves between streets that keep today's total headcount.
         max_factor: search up to this multiple of today's headcount before declaring a target unreachable.
+        hotline: service level and handle time for sizing the acceptors (default HotlineTargets()).
         progress: called with (share done, street).
     """
     targets, config, costs = targets or Targets(), config or SimConfig(), costs or Costs()
@@ -244,4 +249,6 @@ def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = 
             problems.append(note)
     cost_now = float(frame["grid_workers_now"].sum() * costs.grid_worker + frame["mediators_now"].sum() * costs.mediator)
     cost_plan = float(frame["grid_workers"].sum() * costs.grid_worker + frame["mediators"].sum() * costs.mediator)
-    return Plan(frame, moves, tuple(problems), cost_now, cost_plan, targets)
+    hotline_tickets = t[t["channel"] == "hotline"]
+    acceptors = acceptors_needed(t, hotline) if len(hotline_tickets) else None
+    return Plan(frame, moves, tuple(problems), cost_now, cost_plan, targets, acceptors)
