@@ -41,11 +41,11 @@ def typical_week(tickets: pd.DataFrame, channel: str = "hotline") -> pd.DataFram
     """Mean tickets of one channel per weekday × 30-minute slot: ds (in REFERENCE_MONDAY's week), dow, slot, tickets."""
     t = tickets.loc[tickets["channel"] == channel, "created_at"]
     days = pd.to_datetime(tickets["created_at"]).dt.normalize().drop_duplicates()
-    per_dow = days.dt.dayofweek.value_counts().reindex(range(7), fill_value=0)
+    per_dow = days.dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
     grid = pd.MultiIndex.from_product([range(7), range(24 * 60 // SLOT_MINUTES)], names=["dow", "slot"])
     counts = pd.Series(0.0, index=grid)
     if len(t):
-        seen = pd.DataFrame({"dow": t.dt.dayofweek, "slot": (t.dt.hour * 60 + t.dt.minute) // SLOT_MINUTES})
+        seen = pd.DataFrame({"dow": t.dt.day_of_week, "slot": (t.dt.hour * 60 + t.dt.minute) // SLOT_MINUTES})
         counts = seen.value_counts().reindex(grid, fill_value=0).astype(float)
     frame = counts.rename("tickets").reset_index()
     frame["tickets"] = frame["tickets"] / frame["dow"].map(per_dow).clip(lower=1).to_numpy()
