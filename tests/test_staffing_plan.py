@@ -157,6 +157,14 @@ def test_volume_change_limited_to_streets_and_dates(demo):
     assert len(added) - len(tickets) == pytest.approx(140, abs=40)
 
 
+def test_negative_volume_is_refused(demo):
+    _, tickets, _ = demo
+    with pytest.raises(ValueError, match="below zero"):
+        apply_volume(tickets, (Adjustment(*MONTH, "add", -5.0),))
+    with pytest.raises(ValueError, match="negative"):
+        Adjustment(*MONTH, "multiply", -0.5)
+
+
 def test_quantile_columns():
     assert quantile_column(0.9) == "hi-80"
     with pytest.raises(ValueError, match="quantile"):

@@ -111,8 +111,11 @@ def apply_volume(tickets: pd.DataFrame, adjustments: Sequence[Adjustment], seed:
             extra = rng.poisson(adj.value - 1.0, len(idx))
             copies = np.repeat(idx, extra)
         else:
+            if adj.value < 0:
+                raise ValueError(f"cannot add {adj.value:g} tickets a day: volume cannot go below zero; "
+                                 "to reduce volume use a multiplier below 1 (e.g. 0.8 for −20%)")
             n_days = (pd.Timestamp(adj.end) - pd.Timestamp(adj.start)).days + 1
-            want = rng.poisson(max(adj.value, 0.0) * n_days)
+            want = rng.poisson(adj.value * n_days)
             copies = rng.choice(idx, want) if len(idx) and want else np.array([], dtype=int)
         new = out.loc[copies].copy()
         new["created_at"] = new["created_at"] + pd.to_timedelta(rng.uniform(1, 30, len(new)), unit="min")
