@@ -34,8 +34,7 @@ REPLICAS = 1
 GRID = np.exp(np.linspace(np.log(0.005), np.log(3.0), 12))  # wide: a small centre's workers may be mostly idle
 STEP = (np.log(3.0) - np.log(0.005)) / 11
 #: Among availabilities that explain the data about as well as the best (loss within this share of the
-#: best), take
-#: the largest: too little capacity sends a simulation into a collapse the data never showed.
+#: best), take the largest: too little capacity sends a simulation into a collapse the data never showed.
 LOSS_TOLERANCE = 0.15
 Progress = Callable[[float, str], None]
 
