@@ -36,6 +36,9 @@ STEP = (np.log(3.0) - np.log(0.005)) / 11
 #: Among availabilities that explain the data about as well as the best (loss within this share of the
 #: best), take the largest: too little capacity sends a simulation into a collapse the data never showed.
 LOSS_TOLERANCE = 0.15
+#: ... but no more than this multiple of the best fit: where the loss is flat (a street that never queued)
+#: the data say little, and a huge capacity would make the plan cut that street's staff.
+MAX_DRIFT = 1.25
 Progress = Callable[[float, str], None]
 
 
@@ -90,7 +93,9 @@ def _fit_street(h, street, staff, config, seed, workers_by_day, observed, measur
         lo, hi, steps = np.log(around) - 0.12, np.log(around) + 0.12, 6
     _golden(lambda x: loss(float(np.exp(x))), lo, hi, steps)
     best = min(v[0] for v in memo.values())
-    a = max(k for k, v in memo.items() if v[0] <= best * (1 + LOSS_TOLERANCE) + 1e-4)
+    at_best = min(k for k, v in memo.items() if v[0] == best)
+    a = max(k for k, v in memo.items()
+            if v[0] <= best * (1 + LOSS_TOLERANCE) + 1e-4 and k <= at_best * MAX_DRIFT)
     return a, memo[a][1]
 
 
