@@ -26,7 +26,7 @@ from civicdesk.config import models_dir
 from civicdesk.staffing.config import Calibration, SimConfig
 from civicdesk.staffing.inputs import MEDIATOR_TIERS, grid_workers_by_day, load_history, load_staff, roster_on
 from civicdesk.staffing.mediation import run_mediation
-from civicdesk.staffing.sim import _grid_workers, _hours, _Run, simulate
+from civicdesk.staffing.sim import _daytime, _grid_workers, _Run
 
 WARMUP_DAYS = 28
 MIN_TICKETS = 30
@@ -128,7 +128,6 @@ def _lead_pools(h: pd.DataFrame, observed: pd.Series, queue: pd.Series | float) 
 def _other_pools(h: pd.DataFrame) -> dict:
     """Signing reactions at light load, urgent lead times and the mediation scale, from history."""
     gen = h[_general(h) & h["signed_at"].notna()]
-    from civicdesk.staffing.sim import _daytime
     react = (gen["signed_at"] - _daytime(gen["created_at"].reset_index(drop=True)).to_numpy()) / pd.Timedelta(hours=1)
     react = react[react >= 0]
     light = react[react <= react.quantile(0.95)].to_numpy() if len(react) else None

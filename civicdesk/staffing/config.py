@@ -113,6 +113,13 @@ class SimConfig:
         reo = c.p_reopen if c is not None and c.p_reopen is not None else self.p_reopen
         return ret, reo
 
+    def mediation_setup(self) -> MediationSetup:
+        """The mediation tiers with the calibrated scale on their case durations."""
+        scale = self.calibration.mediation_scale if self.calibration is not None else 1.0
+        if scale == 1.0:
+            return self.mediation
+        return replace(self.mediation, days=tuple(d * scale for d in self.mediation.days))
+
     def with_calibration(self, calibration: Calibration) -> "SimConfig":
         return replace(self, calibration=calibration)
 

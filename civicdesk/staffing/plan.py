@@ -9,7 +9,7 @@ total headcount is fixed, the moves between streets that close the gaps.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -121,8 +121,7 @@ def _mediation_rate(t: pd.DataFrame, total: int, today: np.ndarray, config: SimC
     t0 = t["created_at"].min().normalize()
     arrive = np.sort(_hours(t["created_at"], t0))
     horizon = float(arrive.max() + config.drain_days * 24.0)
-    scale = config.calibration.mediation_scale if config.calibration is not None else 1.0
-    setup = replace(config.mediation, days=tuple(d * scale for d in config.mediation.days))
+    setup = config.mediation_setup()
     log = run_mediation(arrive, tuple(_tier_split(total, today)), setup, np.random.default_rng(seed), horizon)
     return float(np.mean(np.nan_to_num(log.closed, nan=np.inf) - arrive <= 30 * 24.0))
 

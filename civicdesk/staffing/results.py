@@ -68,7 +68,7 @@ def _backlog(run, frame: pd.DataFrame) -> pd.DataFrame:
         created = np.sort(g["created_at"].to_numpy())
         closed = np.sort(g["closed_at"].dropna().to_numpy())
         open_ = np.searchsorted(created, ends) - np.searchsorted(closed, ends)
-        queued = getattr(run, "queue", {}).get(street, np.zeros(len(run.days)))
+        queued = run.queue.get(street, np.zeros(len(run.days)))
         parts.append(pd.DataFrame({"street": street, "ds": run.days, "open": open_, "queued": queued}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["street", "ds", "open", "queued"])
 

@@ -108,6 +108,7 @@ class _Run:
         self.role = np.full(len(self.t), "direct", dtype=object)
         self.abandoned = np.zeros(len(self.t), dtype=bool)
         self.usage: list[dict] = []
+        self.queue: dict[str, np.ndarray] = {}  # per street: tickets waiting for a grid worker at each day's start
 
     def active(self, street: str) -> np.ndarray:
         if self.workers_by_day is not None and street in self.workers_by_day.index:
@@ -165,7 +166,6 @@ def _grid_workers(run: _Run, street: str, idx: np.ndarray) -> None:
     run.usage.append({"street": street, "role": "grid_worker", "busy_h": log.busy_h.sum(),
                       "available_h": log.shift_h.sum(), "overtime_h": log.overtime_h.sum(),
                       "worker_weeks": (active & run.workday[None, :]).sum() / 5.0})
-    run.queue = getattr(run, "queue", {})
     run.queue[street] = log.queue_at_day
 
 
@@ -206,11 +206,7 @@ def _duty(run: _Run, street: str, idx: np.ndarray) -> None:
 
 def _mediators(run: _Run, street: str, idx: np.ndarray) -> None:
     t, cfg = run.t.iloc[idx], run.cfg
-    scale = cfg.calibration.mediation_scale if cfg.calibration is not None else 1.0
-    setup = cfg.mediation
-    if scale != 1.0:
-        from dataclasses import replace
-        setup = replace(setup, days=tuple(d * scale for d in setup.days))
+    setup = cfg.mediation_setup()
     arrive = _hours(t["created_at"], run.t0)
     mediators = tuple(int(run.roster.at[street, f"mediators_{k}"]) for k in MEDIATOR_TIERS)
     log = run_mediation(arrive, mediators, setup, run.rng, run.horizon_h)
