@@ -2,7 +2,15 @@
 
 Modules:
 - `table`: the ticket-level modelling table built from the store.
-- `model`: `fit_drivers` → `DriverModel` (logit / ordinal, effects, importance, diagnostics, what-if).
+- `model`: `fit_drivers` → `DriverModel` (logit / ordinal, effects, importance, diagnostics, what-if);
+  `design`, `link`, `effects`, `importance`, `diagnostics` are its parts.
+- `whatif`: `WhatIf` and builders of changed tickets for the questions leaders ask.
 - `repeats`: repeat callers and places, the key-problem list (重点问题清单).
 - `topics`: hot topics (热点) from the Chinese descriptions.
 """
+from civicdesk.drivers.model import DriverModel, fit_drivers
+from civicdesk.drivers.table import DEFAULT_FORMULA, driver_features, modelling_table
+from civicdesk.drivers.whatif import WhatIf, close_within, reduce_flag, sign_within
+
+__all__ = ["DEFAULT_FORMULA", "DriverModel", "WhatIf", "close_within", "driver_features", "fit_drivers",
+           "modelling_table", "reduce_flag", "sign_within"]

@@ -167,3 +167,31 @@ def followup_parents(rng: np.random.Generator, callback: np.ndarray, candidates:
 def callback_frame_codes(code: np.ndarray) -> pd.Series:
     """Callback codes as an object Series of strings with None."""
     return pd.Series(CALLBACK_CODES[code], dtype=object)
+
+
+#: The planted model as a formula on `civicdesk.drivers` modelling-table columns, with the reference levels
+#: whose planted effect is zero, so that its coefficients are the planted values themselves.
+PLANTED_FORMULA = ("satisfied ~ closed_on_time + days_to_sign + working_days_to_close + returned + reopened"
+                   " + repeat_caller + C(category, Treatment('水电气')) + C(channel, Treatment('hotline'))")
+
+
+def planted_coefficients() -> pd.Series:
+    """The planted log-odds coefficients, named as a logit of `PLANTED_FORMULA` names its terms."""
+    m = SATISFACTION
+    values = {"Intercept": m["intercept"], "closed_on_time": m["b_ontime"], "days_to_sign": m["b_sign_per_day"],
+              "working_days_to_close": m["b_working_days"], "returned": m["b_returned"],
+              "reopened": m["b_reopened"], "repeat_caller": m["b_repeat"]}
+    values |= {f"C(category, Treatment('水电气'))[T.{c}]": v for c, v in m["category"].items() if c != "水电气"}
+    values |= {f"C(channel, Treatment('hotline'))[T.{h}]": v for h, v in m["channel"].items() if h != "hotline"}
+    return pd.Series(values, name="planted")
+
+
+def planted_probability(table: pd.DataFrame) -> np.ndarray:
+    """P(满意 or 基本满意) under the planted model for the rows of a modelling table (the true counterfactual)."""
+    m = SATISFACTION
+    eta = (m["intercept"] + m["b_ontime"] * table["closed_on_time"] + m["b_sign_per_day"] * table["days_to_sign"]
+           + m["b_working_days"] * table["working_days_to_close"] + m["b_returned"] * table["returned"]
+           + m["b_reopened"] * table["reopened"] + m["b_repeat"] * table["repeat_caller"]
+           + table["category"].astype(object).map(m["category"]).astype(float)
+           + table["channel"].astype(object).map(m["channel"]).astype(float))
+    return 1.0 / (1.0 + np.exp(-eta.to_numpy(dtype=float)))

@@ -1,0 +1,125 @@
+"""The ticket-level modelling table for satisfaction drivers.
+
+One row per ticket, built from the store (`modelling_table`) or from a tickets DataFrame
+(`driver_features`). Columns (`TABLE_COLUMNS`):
+
+- ``satisfied``: 1.0 for 满意 or 基本满意, 0.0 for 不满意, NaN when there was no callback or it did not
+  reach the caller (not reached is missing, never "unsatisfied");
+- ``satisfaction_level``: ordered categorical 不满意 < 基本满意 < 满意 (NaN as above);
+- ``hours_to_sign``, ``days_to_sign`` (hours ÷ 24), ``working_days_to_close`` (working-day clock);
+- ``closed_on_time`` (closed by the deadline), ``returned`` (退单 at least once), ``reopened`` (重办),
+  ``escalated``, ``repeat_caller`` (the same caller contacted in the previous 30 days): 0/1 floats;
+- ``category``, ``channel``, ``street``, ``urgency``, ``weekday`` (0 = Monday) and ``ticket_id``,
+  ``created_at``, ``grid_id``, ``callback_result`` for reference (never the caller's key).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from civicdesk import calendar as cal
+from civicdesk.drivers.repeats import repeat_caller_flags
+from civicdesk.store.queries import read_frame
+from civicdesk.store.schema import tickets
+
+REPEAT_WINDOW_DAYS = 30
+#: Callback results in satisfaction order; "not_reached" and NULL are missing.
+LEVELS = ("unsatisfied", "basically_satisfied", "satisfied")
+LEVEL_LABELS = {"unsatisfied": "不满意", "basically_satisfied": "基本满意", "satisfied": "满意"}
+SOURCE_COLUMNS = ("ticket_id", "created_at", "street", "grid_id", "category", "channel", "urgency", "signed_at",
+                  "closed_at", "deadline_at", "returned_count", "reopened_count", "escalated", "callback_result")
+_CATEGORICAL = ("street", "category", "channel", "urgency", "callback_result")
+#: The drivers a centre can act on, as 0/1 or numeric columns of the table.
+DRIVERS = ("closed_on_time", "days_to_sign", "working_days_to_close", "returned", "reopened", "repeat_caller")
+TABLE_COLUMNS = ("ticket_id", "created_at", "street", "grid_id", "category", "channel", "urgency", "weekday",
+                 "callback_result", "satisfied", "satisfaction_level", "hours_to_sign",
+                 "days_to_sign", "working_days_to_close", "closed_on_time", "returned", "reopened", "escalated",
+                 "repeat_caller")
+#: The default driver formula (statsmodels/patsy syntax) on the table's columns.
+DEFAULT_FORMULA = ("satisfied ~ closed_on_time + days_to_sign + working_days_to_close + returned + reopened"
+                   " + repeat_caller + C(category) + C(channel)")
+
+
+def _flag(series: pd.Series) -> pd.Series:
+    return (pd.to_numeric(series, errors="coerce").fillna(0) > 0).astype("float64")
+
+
+def _outcomes(result: pd.Series) -> tuple[pd.Series, pd.Series]:
+    level = pd.Categorical(result.where(result.isin(LEVELS)), categories=list(LEVELS), ordered=True)
+    satisfied = pd.Series(np.where(result.isin(LEVELS[1:]), 1.0, np.where(result == LEVELS[0], 0.0, np.nan)),
+                          index=result.index)
+    return satisfied, pd.Series(level, index=result.index)
+
+
+def driver_features(frame: pd.DataFrame, repeat: pd.Series | np.ndarray | None = None,
+                    window_days: int = REPEAT_WINDOW_DAYS) -> pd.DataFrame:
+    """The modelling table (TABLE_COLUMNS) from a tickets DataFrame with the store's column names.
+
+    Args:
+        repeat: repeat-caller flags per row; by default computed from the frame's ``caller_key``
+            column, looking only at the tickets in ``frame`` (include the `window_days` before the
+            period of interest, as ``modelling_table`` does, or the first month's flags are too low).
+    """
+    need = list(SOURCE_COLUMNS) + ([] if repeat is not None else ["caller_key"])
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise ValueError(f"the tickets lack the column(s) {missing} the modelling table needs")
+    df = frame.loc[:, list(SOURCE_COLUMNS)].copy()
+    for col in ("created_at", "signed_at", "closed_at", "deadline_at"):
+        df[col] = pd.to_datetime(df[col])
+    df["satisfied"], df["satisfaction_level"] = _outcomes(df["callback_result"].astype(object))
+    df["hours_to_sign"] = (df["signed_at"] - df["created_at"]).dt.total_seconds() / 3600.0
+    df["days_to_sign"] = df["hours_to_sign"] / 24.0
+    df["working_days_to_close"] = cal.working_days_between(df["created_at"], df["closed_at"])
+    on_time = (df["closed_at"] <= df["deadline_at"]).astype("float64")
+    df["closed_on_time"] = on_time.where(df["closed_at"].notna() & df["deadline_at"].notna())
+    df["returned"] = _flag(df["returned_count"])
+    df["reopened"] = _flag(df["reopened_count"])
+    df["escalated"] = _flag(df["escalated"].astype("float64"))
+    flags = repeat_caller_flags(frame, window_days=window_days) if repeat is None else repeat
+    df["repeat_caller"] = np.asarray(flags, dtype="float64")
+    df["weekday"] = df["created_at"].dt.day_of_week
+    return df.loc[:, list(TABLE_COLUMNS)].reset_index(drop=True)
+
+
+def _period(query: sa.Select, lo: pd.Timestamp | None, hi: pd.Timestamp | None) -> sa.Select:
+    if lo is not None:
+        query = query.where(tickets.c.created_at >= lo.to_pydatetime())
+    if hi is not None:
+        query = query.where(tickets.c.created_at < hi.to_pydatetime())
+    return query
+
+
+def _repeat_flags(engine: Engine, ids: np.ndarray, lo, hi, window_days: int) -> np.ndarray:
+    """Repeat-caller flags of the tickets ``ids``, from every contact since ``window_days`` before ``lo``."""
+    t = tickets.c
+    read_from = None if lo is None else lo - pd.Timedelta(days=window_days)
+    contacts = read_frame(engine, _period(sa.select(t.id, t.caller_key, t.created_at)
+                                          .where(t.caller_key.isnot(None)), read_from, hi))
+    flags = pd.Series(np.asarray(repeat_caller_flags(contacts, window_days=window_days), dtype=bool),
+                      index=contacts["id"].to_numpy())
+    return flags.reindex(ids, fill_value=False).to_numpy()
+
+
+def modelling_table(engine: Engine, start=None, end=None, reached_only: bool = False,
+                    window_days: int = REPEAT_WINDOW_DAYS) -> pd.DataFrame:
+    """The modelling table for tickets created in [start, end] (dates, inclusive; None = open-ended).
+
+    Args:
+        reached_only: keep only tickets whose callback reached the caller (the rows a model fits on).
+        window_days: the repeat-caller window; contacts that many days before ``start`` count too.
+    """
+    lo = None if start is None else pd.Timestamp(start).normalize()
+    hi = None if end is None else pd.Timestamp(end).normalize() + pd.Timedelta(days=1)
+    if lo is not None and hi is not None and hi <= lo:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    t = tickets.c
+    query = _period(sa.select(t.id, *[t[name] for name in SOURCE_COLUMNS]), lo, hi)
+    if reached_only:
+        query = query.where(t.callback_result.in_(LEVELS))
+    frame = read_frame(engine, query, categorical=_CATEGORICAL)
+    repeat = _repeat_flags(engine, frame["id"].to_numpy(), lo, hi, window_days)
+    table = driver_features(frame, repeat=repeat, window_days=window_days)
+    return table.sort_values("created_at", kind="stable", ignore_index=True)
