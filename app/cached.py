@@ -144,3 +144,42 @@ def calibration(path: str, modified: float | None):
 def clear() -> None:
     """Forget cached query results (after the store changed)."""
     st.cache_data.clear()
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def kpis(_engine, url: str, freq: str, by: tuple[str, ...], start, end):
+    """KPIs per period × `by` from the rollup (`civicdesk.kpi.kpi_table`)."""
+    from civicdesk.kpi import kpi_table
+
+    return kpi_table(_engine, freq, by, start, end)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def kpi_totals(_engine, url: str, by: tuple[str, ...], start, end):
+    """KPIs over the whole period per `by`."""
+    from civicdesk.kpi import kpi_table, totals
+
+    return totals(kpi_table(_engine, "W", by, start, end), by)
+
+
+@st.cache_resource(show_spinner=False)
+def _driver_models() -> dict:
+    return {}
+
+
+def driver_model(_engine, url: str, start, end, version, progress=None):
+    """The satisfaction driver model of a period, fitted once per (store, period, data version) and shared.
+
+    Kept as a resource (its patsy design cannot be pickled) in a small dict rather than through
+    `st.cache_resource` itself, so that the fit can draw its progress bar. The last four are kept.
+    """
+    from civicdesk.drivers import fit_store
+
+    models = _driver_models()
+    key = (url, start, end, version)
+    if key not in models:
+        model = fit_store(_engine, start, end, progress=progress)
+        while len(models) >= 4:
+            models.pop(next(iter(models)))
+        models[key] = model
+    return models[key]

@@ -1,7 +1,10 @@
 """UI and report strings in Chinese (default) and English, shared by the app, charts and briefing."""
 from __future__ import annotations
 
+import re
+
 from civicdesk import codes
+from civicdesk.i18n_drivers import DRIVER_LABELS, DRIVER_STRINGS
 from civicdesk.kpi import KPI_LABELS
 
 LANGS = {"zh": "中文", "en": "English"}
@@ -397,3 +400,25 @@ def street_label(name: str, lang: str = "zh", english: dict[str, str] | None = N
     if not name:
         return t("unspecified", lang)
     return name if lang == "zh" else (english or {}).get(name, name)
+
+
+STRINGS.update(DRIVER_STRINGS)
+
+
+def driver_label(name: str, lang: str = "zh") -> str:
+    """A driver (formula term or design column) as shown: 重复来电, 类别：供暖, 渠道：网格员上报, …
+
+    Design columns of a categorical term ("C(category, Treatment('水电气'))[T.供暖]") show the variable and
+    the level; anything unknown is shown as written.
+    """
+    match = re.match(r"C\((\w+)[^\[]*\)(?:\[T\.(.+)\])?$", name)
+    var, level = (match.group(1), match.group(2)) if match else (name, None)
+    pair = DRIVER_LABELS.get(var)
+    shown = var if pair is None else (pair[0] if lang == "zh" else pair[1])
+    if level is None:
+        return shown
+    if var == "category":
+        level = category_label(level, lang)
+    elif var == "channel":
+        level = channel_label(level, lang)
+    return f"{shown}：{level}" if lang == "zh" else f"{shown}: {level}"

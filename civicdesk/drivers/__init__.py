@@ -8,9 +8,9 @@ Modules:
 - `repeats`: repeat callers and places, the key-problem list (重点问题清单).
 - `topics`: hot topics (热点) from the Chinese descriptions.
 """
-from civicdesk.drivers.model import DriverModel, fit_drivers
+from civicdesk.drivers.model import DriverModel, fit_drivers, fit_store
 from civicdesk.drivers.table import DEFAULT_FORMULA, driver_features, modelling_table
-from civicdesk.drivers.whatif import WhatIf, close_within, reduce_flag, sign_within
+from civicdesk.drivers.whatif import Levers, WhatIf, close_within, lever_changes, reduce_flag, sign_within
 
-__all__ = ["DEFAULT_FORMULA", "DriverModel", "WhatIf", "close_within", "driver_features", "fit_drivers",
-           "modelling_table", "reduce_flag", "sign_within"]
+__all__ = ["DEFAULT_FORMULA", "DriverModel", "Levers", "WhatIf", "close_within", "driver_features", "fit_drivers",
+           "fit_store", "lever_changes", "modelling_table", "reduce_flag", "sign_within"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from civicdesk.drivers import diagnostics as dg
 from civicdesk.drivers.design import Design, build_design
 from civicdesk.drivers.effects import marginal_effects
 from civicdesk.drivers.importance import shapley_importance
-from civicdesk.drivers.link import augment, delta_se, mean_prob, prob
+from civicdesk.drivers.link import augment, delta_se, prob
 from civicdesk.drivers.table import DEFAULT_FORMULA, LEVELS
 from civicdesk.drivers.whatif import WhatIf
 
@@ -59,34 +60,52 @@ class DriverModel:
     def warnings(self) -> tuple[str, ...]:
         return self.diagnostics.warnings
 
-    def _z(self, frame: pd.DataFrame) -> np.ndarray:
-        X = self.design.matrix(frame)
+    def _z(self, frame: pd.DataFrame | np.ndarray) -> np.ndarray:
+        X = self.design.matrix(frame) if isinstance(frame, pd.DataFrame) else frame
         if self.kind == "ordinal":
             X = X[:, 1:]
         return augment(X, self.kind, len(self.params))
+
+    @cached_property
+    def _baseline(self) -> tuple[np.ndarray, float, np.ndarray, pd.Series]:
+        """P(satisfied) of every fitted ticket, their mean, its gradient, and ticket_id → row position."""
+        Z = self._z(self.design.X.to_numpy(dtype=float))
+        p = prob(Z, self.params)
+        grad = (p * (1.0 - p)) @ Z / len(p)
+        return p, float(p.mean()), grad, pd.Series(np.arange(len(self.data)), index=self.data["ticket_id"])
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """P(满意 or 基本满意) for each ticket of a modelling table."""
         return prob(self._z(frame), self.params)
 
     def what_if(self, changed: pd.DataFrame) -> WhatIf:
-        """Predicted 满意率 when the tickets in ``changed`` (matched on ticket_id) replace the observed ones."""
+        """Predicted 满意率 when the tickets in ``changed`` (matched on ticket_id) replace the observed ones.
+
+        Only the changed rows are re-predicted: the rate moves by their change in P(satisfied) ÷ all callbacks.
+        """
         if "ticket_id" not in changed.columns:
             raise ValueError("the changed tickets need their ticket_id to say which observed tickets they replace")
-        base = self.data
-        known = changed["ticket_id"].isin(base["ticket_id"])
+        p_base, before, g_base, position = self._baseline
+        known = changed["ticket_id"].isin(position.index)
         if not known.all():
             raise ValueError(f"{int((~known).sum())} changed ticket(s) are not among the model's callbacks "
                              f"(e.g. {changed.loc[~known, 'ticket_id'].iloc[0]}); change rows of its data")
-        new = base.set_index("ticket_id", drop=False)
-        repl = changed.set_index("ticket_id", drop=False)
-        cols = [c for c in repl.columns if c in new.columns]
-        new.loc[repl.index, cols] = repl[cols]
-        rate, g_new = mean_prob(self._z(new), self.params)
-        before, g_base = mean_prob(self._z(base), self.params)
-        se, se_change = delta_se(g_new, self.cov), delta_se(g_new - g_base, self.cov)
-        return WhatIf(rate, rate - Z95 * se, rate + Z95 * se, before, rate - before,
-                      rate - before - Z95 * se_change, rate - before + Z95 * se_change, len(base), len(changed))
+        rows = position[changed["ticket_id"]].to_numpy()
+        new = self.data.iloc[rows].copy()
+        for col in [c for c in changed.columns if c in new.columns]:
+            new[col] = changed[col].array
+        n = len(p_base)
+        if len(rows):
+            Z_new, Z_old = self._z(new), self._z(self.design.X.to_numpy(dtype=float)[rows])
+            p_new, p_old = prob(Z_new, self.params), p_base[rows]
+            delta = float((p_new.sum() - p_old.sum()) / n)
+            g_delta = ((p_new * (1 - p_new)) @ Z_new - (p_old * (1 - p_old)) @ Z_old) / n
+        else:
+            delta, g_delta = 0.0, np.zeros_like(g_base)
+        rate = before + delta
+        se, se_change = delta_se(g_base + g_delta, self.cov), delta_se(g_delta, self.cov)
+        return WhatIf(rate, rate - Z95 * se, rate + Z95 * se, before, delta, delta - Z95 * se_change,
+                      delta + Z95 * se_change, n, len(changed))
 
 
 def _outcome(formula: str, kind: str) -> str | None:
@@ -213,3 +232,23 @@ def fit_drivers(df: pd.DataFrame, formula: str = DEFAULT_FORMULA, kind: str = "l
                           float(min(y.sum(), len(y) - y.sum()) / len(params)), warn)
     data = df.loc[design.index].reset_index(drop=True)
     return DriverModel(formula, kind, cluster, len(y), coefs, effects, imp, diag, params, cov, design, data)
+
+
+def fit_store(engine, start=None, end=None, formula: str = DEFAULT_FORMULA, kind: str = "logit",
+              cluster: str | None = None, progress=None) -> DriverModel:
+    """Read the modelling table for [start, end] from the store and fit a driver model on it.
+
+    Categories and channels with too few callbacks to estimate are merged first (`lump_rare_levels`).
+
+    Args:
+        progress: called as progress(fraction, stage) with stage "read", "fit" or "done".
+    """
+    from civicdesk.drivers.table import lump_rare_levels, modelling_table
+
+    report = progress or (lambda fraction, stage: None)
+    report(0.05, "read")
+    table = lump_rare_levels(modelling_table(engine, start, end, reached_only=True))
+    report(0.5, "fit")
+    model = fit_drivers(table, formula, kind=kind, cluster=cluster)
+    report(1.0, "done")
+    return model

@@ -122,4 +122,31 @@ def modelling_table(engine: Engine, start=None, end=None, reached_only: bool = F
     frame = read_frame(engine, query, categorical=_CATEGORICAL)
     repeat = _repeat_flags(engine, frame["id"].to_numpy(), lo, hi, window_days)
     table = driver_features(frame, repeat=repeat, window_days=window_days)
+    for col in ("category", "channel", "street"):  # most common level first: a formula's reference level
+        if isinstance(table[col].dtype, pd.CategoricalDtype):
+            table[col] = table[col].cat.reorder_categories(table[col].value_counts().index.tolist())
     return table.sort_values("created_at", kind="stable", ignore_index=True)
+
+
+#: The level rare levels are merged into by `lump_rare_levels`.
+LUMPED = "少见类别（合并）"
+
+
+def lump_rare_levels(table: pd.DataFrame, columns=("category", "channel"), min_callbacks: int = 50,
+                     min_each: int = 5) -> pd.DataFrame:
+    """Merge levels with too few reached callbacks into `LUMPED`, so that no level separates the outcome.
+
+    A level is rare when it has fewer than ``min_callbacks`` reached callbacks, or fewer than ``min_each``
+    of either outcome (satisfied, unsatisfied): its own effect could not be estimated.
+    """
+    out = table.copy()
+    reached = out[out["satisfied"].notna()]
+    for col in columns:
+        counts = reached.groupby(col, observed=True)["satisfied"].agg(["size", "sum"])
+        rare = counts.index[(counts["size"] < min_callbacks) | (counts["sum"] < min_each)
+                            | (counts["size"] - counts["sum"] < min_each)].tolist()
+        if rare:
+            values = out[col].astype(object).where(~out[col].isin(rare), LUMPED)
+            out[col] = pd.Categorical(values, categories=[c for c in out[col].cat.categories if c not in rare]
+                                      + [LUMPED]) if isinstance(out[col].dtype, pd.CategoricalDtype) else values
+    return out

@@ -70,3 +70,40 @@ def reduce_flag(table: pd.DataFrame, column: str, share: float, seed: int = 0) -
     out = table.iloc[np.sort(pick)].copy()
     out[column] = 0.0
     return out
+
+
+@dataclass(frozen=True)
+class Levers:
+    """The levers of the app's what-if sliders (None or 0 = leave as observed).
+
+    Attributes:
+        close_within_wd: general tickets closed within this many working days.
+        sign_within_h: every ticket signed within this many hours.
+        fewer_repeat_callers, fewer_returns, fewer_reopens: share (0–1) of such tickets that no longer are.
+    """
+
+    close_within_wd: float | None = None
+    sign_within_h: float | None = None
+    fewer_repeat_callers: float = 0.0
+    fewer_returns: float = 0.0
+    fewer_reopens: float = 0.0
+
+
+def lever_changes(table: pd.DataFrame, levers: Levers, seed: int = 0) -> pd.DataFrame:
+    """The tickets of ``table`` that the levers change, as changed (all levers applied together)."""
+    current = table.copy()
+    touched = pd.Series(False, index=table.index)
+    steps = []
+    if levers.close_within_wd is not None:
+        steps.append(lambda t: close_within(t, levers.close_within_wd))
+    if levers.sign_within_h is not None:
+        steps.append(lambda t: sign_within(t, levers.sign_within_h))
+    for column, share in (("repeat_caller", levers.fewer_repeat_callers), ("returned", levers.fewer_returns),
+                          ("reopened", levers.fewer_reopens)):
+        if share:
+            steps.append(lambda t, c=column, s=share: reduce_flag(t, c, s, seed))
+    for step in steps:
+        changed = step(current)
+        current.loc[changed.index, changed.columns] = changed
+        touched[changed.index] = True
+    return current[touched]
