@@ -12,6 +12,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from civicdesk.store.queries import read_frame
 from civicdesk.store.schema import tickets
 
 Source = Engine | pd.DataFrame
@@ -41,9 +42,7 @@ def read_tickets(source: Source, start: pd.Timestamp, end: pd.Timestamp,
     else:
         query = (sa.select(*[tickets.c[c] for c in columns])
                  .where(tickets.c.created_at >= start.to_pydatetime(), tickets.c.created_at < end.to_pydatetime()))
-        with source.connect() as conn:
-            df = pd.read_sql(query, conn)
-        df["created_at"] = pd.to_datetime(df["created_at"])
+        df = read_frame(source, query)
     return df.sort_values("created_at", kind="stable", ignore_index=True)
 
 

@@ -151,15 +151,13 @@ def _check_args(source: Source, as_of, window_days: int, min_contacts: int, hist
 
 
 def _group_keys(df: pd.DataFrame, kind: str) -> pd.Series:
-    """Group key per ticket for callers or places (None where the ticket has no such group)."""
+    """Group key per ticket for callers or places (missing where the ticket has no such group)."""
     if kind == "caller":
         return _usable_keys(df["caller_key"])
-    grid = df["grid_id"].astype(object).fillna("").astype(str)
-    site = df["site"].astype(object).fillna("").astype(str)
-    key = (df["street"].astype(object).fillna("").astype(str) + "|" + grid + "|" + site + "|"
-           + df["category"].astype(object).fillna("").astype(str) + "|"
-           + df["subcategory"].astype(object).fillna("").astype(str))
-    return key.where(site != "", None)
+    cols = ["street", "grid_id", "site", "category", "subcategory"]
+    place = df[cols].astype(object).fillna("")
+    key = place.groupby(cols, sort=False).ngroup().astype(float)
+    return key.where(place["site"] != "", np.nan)
 
 
 def _rolling_contacts(created: pd.Series, group: pd.Series, window_days: int) -> np.ndarray:
@@ -262,7 +260,7 @@ _HISTORY_COLUMNS = ["entry_id", "label", "kind", "ticket_id", "created_at", "cha
 
 
 def key_problems(source: Source, as_of, window_days: int = REPEAT_WINDOW_DAYS, min_contacts: int = 3,
-                 history_days: int = 180, kinds: tuple[str, ...] = ("caller", "place")) -> KeyProblems:
+                 history_days: int = 90, kinds: tuple[str, ...] = ("caller", "place")) -> KeyProblems:
     """The key-problem list (重点问题清单) as of a day: callers and places with repeated contacts.
 
     Args:
