@@ -177,3 +177,27 @@ def test_table_on_both_backends(store_url):
     assert got["returned"].tolist() == [0.0, 1.0, 0.0]
     assert got["working_days_to_close"].iloc[1] == pytest.approx(6.0)  # Fri 10th → Mon 20th: 6 working days
     assert isinstance(got["created_at"].iloc[0], pd.Timestamp)
+
+
+def test_rare_levels_are_merged_so_nothing_separates(table):
+    from civicdesk.drivers.table import LUMPED, lump_rare_levels
+
+    lumped = lump_rare_levels(table)
+    assert "重点巡查事项" not in set(lumped["category"].astype(object))  # 2 callbacks, both satisfied
+    assert len(lumped) == len(table) and lumped["category"].notna().all()
+    model = fit_drivers(lumped, importance=False)
+    assert model.warnings == ()
+    counts = lumped.loc[lumped["category"] == LUMPED, "satisfied"]
+    assert counts.empty or (len(counts) >= 50 and 5 <= counts.sum() <= len(counts) - 5)
+
+
+def test_levers_combine(table, planted_fit):
+    from civicdesk.drivers import Levers, lever_changes
+
+    none = lever_changes(table, Levers())
+    assert none.empty
+    close = lever_changes(table, Levers(close_within_wd=3))
+    both = lever_changes(table, Levers(close_within_wd=3, fewer_repeat_callers=1.0))
+    assert set(close["ticket_id"]) <= set(both["ticket_id"])
+    assert (both["repeat_caller"] == 0).all()
+    assert planted_fit.what_if(both).change > planted_fit.what_if(close).change

@@ -132,21 +132,30 @@ def modelling_table(engine: Engine, start=None, end=None, reached_only: bool = F
 LUMPED = "少见类别（合并）"
 
 
+def _rare(reached: pd.DataFrame, col: str, min_callbacks: int, min_each: int) -> list:
+    counts = reached.groupby(col, observed=True)["satisfied"].agg(["size", "sum"])
+    mask = (counts["size"] < min_callbacks) | (counts["sum"] < min_each) | (counts["size"] - counts["sum"] < min_each)
+    return counts.index[mask].tolist()
+
+
 def lump_rare_levels(table: pd.DataFrame, columns=("category", "channel"), min_callbacks: int = 50,
                      min_each: int = 5) -> pd.DataFrame:
     """Merge levels with too few reached callbacks into `LUMPED`, so that no level separates the outcome.
 
     A level is rare when it has fewer than ``min_callbacks`` reached callbacks, or fewer than ``min_each``
-    of either outcome (satisfied, unsatisfied): its own effect could not be estimated.
+    of either outcome (satisfied, unsatisfied): its own effect could not be estimated. When the merged
+    level is itself that rare, it joins the most common level instead.
     """
     out = table.copy()
-    reached = out[out["satisfied"].notna()]
     for col in columns:
-        counts = reached.groupby(col, observed=True)["satisfied"].agg(["size", "sum"])
-        rare = counts.index[(counts["size"] < min_callbacks) | (counts["sum"] < min_each)
-                            | (counts["size"] - counts["sum"] < min_each)].tolist()
-        if rare:
-            values = out[col].astype(object).where(~out[col].isin(rare), LUMPED)
-            out[col] = pd.Categorical(values, categories=[c for c in out[col].cat.categories if c not in rare]
-                                      + [LUMPED]) if isinstance(out[col].dtype, pd.CategoricalDtype) else values
+        values = out[col].astype(object)
+        reached = out["satisfied"].notna()
+        rare = _rare(out.loc[reached].assign(**{col: values[reached]}), col, min_callbacks, min_each)
+        if not rare:
+            continue
+        values = values.where(~values.isin(rare), LUMPED)
+        if LUMPED in _rare(out.loc[reached].assign(**{col: values[reached]}), col, min_callbacks, min_each):
+            values = values.where(values != LUMPED, values[reached].value_counts().index[0])
+        order = values.value_counts().index.tolist()
+        out[col] = pd.Categorical(values, categories=order)
     return out
