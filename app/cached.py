@@ -183,3 +183,17 @@ def driver_model(_engine, url: str, start, end, version, progress=None):
             models.pop(next(iter(models)))
         models[key] = model
     return models[key]
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner="正在整理重点问题 / Building the key-problem list…")
+def key_problems(_engine, url: str, as_of, min_contacts: int):
+    from civicdesk.drivers import key_problems as build
+
+    return build(_engine, as_of, min_contacts=min_contacts)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner="正在分析热点 / Finding hot topics…")
+def hot_topics(_engine, url: str, week: str):
+    from civicdesk.drivers import hot_topics as build
+
+    return build(_engine, week)

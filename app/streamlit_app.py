@@ -31,5 +31,7 @@ pages = [st.Page(str(VIEWS / "overview.py"), title=t("overview", lang), icon=":m
          st.Page(str(VIEWS / "staffing.py"), title=t("staffing", lang), icon=":material/groups:", url_path="staffing"),
          st.Page(str(VIEWS / "satisfaction.py"), title=t("satisfaction", lang), icon=":material/sentiment_satisfied:",
                  url_path="satisfaction"),
+         st.Page(str(VIEWS / "key_problems.py"), title=t("key_problems", lang), icon=":material/report:",
+                 url_path="key-problems"),
          st.Page(str(VIEWS / "data.py"), title=t("data", lang), icon=":material/upload_file:", url_path="data")]
 st.navigation(pages).run()

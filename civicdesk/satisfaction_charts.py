@@ -101,3 +101,44 @@ def calibration_chart(calibration: pd.DataFrame, lang: str = "zh") -> alt.Chart:
         tooltip=[alt.Tooltip("decile:O"), alt.Tooltip("n:Q", format=","),
                  alt.Tooltip("mean_predicted:Q", format=".1%"), alt.Tooltip("observed:Q", format=".1%")])
     return _style(alt.layer(diag, points).properties(title=t("sat_calibration", lang), height=260))
+
+
+def contact_history_chart(history: pd.DataFrame, lang: str = "zh") -> alt.Chart:
+    """One entry's contacts over time (history: created_at, category, subcategory, callback_result,
+    description, in_window), coloured by the callback result."""
+    from civicdesk import codes
+
+    data = history.copy()
+    order = ["satisfied", "basically_satisfied", "unsatisfied", "not_reached"]
+    names = [codes.label(codes.CALLBACK_RESULTS, c, lang) for c in order] + [t("kp_no_callback", lang)]
+    data["result"] = data["callback_result"].map(
+        lambda c: codes.label(codes.CALLBACK_RESULTS, c, lang) if isinstance(c, str) else t("kp_no_callback", lang))
+    data["subject"] = data["subcategory"].fillna(data["category"])
+    chart = alt.Chart(data).mark_circle(size=110, opacity=0.85).encode(
+        x=alt.X("created_at:T", title=None, axis=alt.Axis(format="%m-%d")),
+        y=alt.Y("subject:N", title=None, axis=LABELS),
+        color=alt.Color("result:N", title=t("kp_callback", lang), scale=alt.Scale(
+            domain=names, range=[PALETTE[2], "#8fc9a3", PALETTE[3], "#888888", "#cccccc"])),
+        tooltip=[alt.Tooltip("created_at:T", title=t("date", lang), format="%Y-%m-%d %H:%M"),
+                 alt.Tooltip("subject:N", title=t("category", lang)),
+                 alt.Tooltip("result:N", title=t("kp_callback", lang)),
+                 alt.Tooltip("description:N", title=t("kp_description", lang))])
+    return _style(chart.properties(title=t("kp_history", lang), height=alt.Step(34)))
+
+
+def hot_terms_chart(terms: pd.DataFrame, title: str, lang: str = "zh") -> alt.Chart:
+    """Bars of this week's tickets per hot term against the baseline's weekly mean (terms: term, count,
+    baseline_mean, score), strongest rise on top."""
+    data = terms.assign(label=terms["term"])
+    long = pd.concat([data.assign(kind=t("kp_this_week", lang), value=data["count"]),
+                      data.assign(kind=t("kp_baseline", lang), value=data["baseline_mean"])])
+    return _style(alt.Chart(long).mark_bar().encode(
+        y=alt.Y("label:N", sort=data["label"].tolist(), title=None, axis=LABELS),
+        yOffset=alt.YOffset("kind:N", sort=[t("kp_this_week", lang), t("kp_baseline", lang)]),
+        x=alt.X("value:Q", title=t("count", lang)),
+        color=alt.Color("kind:N", title=None, scale=alt.Scale(range=[PALETTE[3], "#bbbbbb"]),
+                        sort=[t("kp_this_week", lang), t("kp_baseline", lang)]),
+        tooltip=[alt.Tooltip("label:N", title=t("kp_term", lang)), alt.Tooltip("kind:N", title=""),
+                 alt.Tooltip("value:Q", title=t("count", lang), format=",.1f"),
+                 alt.Tooltip("score:Q", title=t("kp_score", lang), format=".1f")],
+    ).properties(title=title, height=alt.Step(12)))

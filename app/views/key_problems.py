@@ -1,0 +1,150 @@
+"""Key problems: the key-problem list (重点问题清单) with each entry's contact history, and the week's hot topics.
+
+controls → `civicdesk.drivers.key_problems` / `hot_topics` (via cached) → render.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from civicdesk import codes, config
+from civicdesk import satisfaction_charts as sc
+from civicdesk.drivers import DISTRICT
+from civicdesk.i18n import category_label, street_label, t
+from civicdesk.periods import iso_week_name, last_complete_week, week_label
+
+import cached
+
+LIST_COLUMNS = {"rank": "kp_rank", "kind": "kp_kind", "label": "kp_entry", "street": "street",
+                "category": "category", "contacts": "kp_contacts", "first_contact": "kp_first",
+                "last_contact": "kp_last", "last_unsatisfied": "kp_last_unsat", "open_tickets": "kp_open",
+                "listed_since": "kp_listed", "priority": "kp_priority"}
+HISTORY_COLUMNS = {"ticket_id": "kp_tickets", "created_at": "date", "channel": "channel", "category": "category",
+                   "subcategory": "category", "status": "kp_status", "callback_result": "kp_callback",
+                   "description": "kp_description", "joined_list": "kp_on_list"}
+
+
+def list_controls(lang: str, last_day: date) -> tuple[date, int, int]:
+    a, b, c = st.columns(3)
+    as_of = a.date_input(t("kp_as_of", lang), value=last_day, max_value=last_day, key="kp_as_of")
+    minimum = b.number_input(t("kp_min_contacts", lang), 2, 20, 3, key="kp_min")
+    shown = c.select_slider(t("kp_show", lang), [10, 20, 50, 100], value=20, key="kp_shown")
+    return as_of, int(minimum), int(shown)
+
+
+def display_list(entries: pd.DataFrame, lang: str, english: dict[str, str]) -> pd.DataFrame:
+    table = entries[list(LIST_COLUMNS)].copy()
+    table["kind"] = table["kind"].map(lambda k: t(f"kp_kind_{k}", lang))
+    table["street"] = table["street"].map(lambda s: street_label(s, lang, english))
+    table["category"] = table["category"].map(lambda c: category_label(c, lang))
+    for col in ("first_contact", "last_contact", "listed_since"):
+        table[col] = pd.to_datetime(table[col]).dt.strftime("%Y-%m-%d")
+    table["last_unsatisfied"] = table["last_unsatisfied"].map({True: "是" if lang == "zh" else "yes",
+                                                               False: ""})
+    return table.rename(columns={k: t(v, lang) for k, v in LIST_COLUMNS.items()})
+
+
+def display_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+    table = history[[c for c in HISTORY_COLUMNS if c in history.columns]].copy()
+    table["created_at"] = pd.to_datetime(table["created_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    table["channel"] = table["channel"].map(lambda c: codes.label(codes.CHANNELS, c, lang))
+    table["status"] = table["status"].map(lambda c: codes.label(codes.STATUSES, c, lang))
+    table["callback_result"] = table["callback_result"].map(lambda c: codes.label(codes.CALLBACK_RESULTS, c, lang)
+                                                            if isinstance(c, str) else "")
+    table["joined_list"] = table["joined_list"].map({True: "★", False: ""})
+    names = {k: t(v, lang) for k, v in HISTORY_COLUMNS.items()}
+    names["subcategory"] = "二级分类" if lang == "zh" else "Subcategory"
+    return table.rename(columns=names)
+
+
+def list_excel(kp, lang: str, english: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer) as writer:
+        display_list(kp.entries, lang, english).to_excel(writer, sheet_name=t("kp_list", lang), index=False)
+        display_history(kp.history.assign(label=kp.history["label"]), lang).assign(
+            **{t("kp_entry", lang): kp.history["label"].to_numpy()}).to_excel(
+            writer, sheet_name=t("kp_history", lang), index=False)
+    return buffer.getvalue()
+
+
+def render_list(engine, lang: str, last_day: date) -> None:
+    st.subheader(t("kp_list", lang))
+    as_of, minimum, shown = list_controls(lang, last_day)
+    url = config.db_url()
+    try:
+        kp = cached.key_problems(engine, url, as_of, minimum)
+    except ValueError as exc:
+        st.warning(str(exc))
+        return
+    entries = kp.entries
+    if entries.empty:
+        st.info(t("kp_none", lang))
+        return
+    english = cached.street_english(engine, url)
+    kinds = entries["kind"].value_counts()
+    st.markdown(t("kp_count_line", lang).format(day=as_of, n=len(entries), c=int(kinds.get("caller", 0)),
+                                                 p=int(kinds.get("place", 0)),
+                                                 u=int(entries["last_unsatisfied"].sum())))
+    st.dataframe(display_list(entries.head(shown), lang, english), hide_index=True, width="stretch")
+    st.download_button(t("kp_download", lang), list_excel(kp, lang, english), key="kp_dl",
+                       file_name=f"key-problems-{as_of}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    pick = st.selectbox(t("kp_pick", lang), entries.head(shown)["entry_id"].tolist(), key="kp_pick",
+                        format_func=lambda e: f"{entries.set_index('entry_id').loc[e, 'rank']}. "
+                                              f"{entries.set_index('entry_id').loc[e, 'label']}")
+    history = kp.history[kp.history["entry_id"] == pick]
+    st.altair_chart(sc.contact_history_chart(history, lang), width="stretch")
+    st.dataframe(display_history(history, lang), hide_index=True, width="stretch")
+
+
+def render_hot(engine, lang: str, last_day: date) -> None:
+    st.subheader(t("kp_hot", lang))
+    last = last_complete_week(last_day)
+    weeks = [last - timedelta(weeks=i) for i in range(12)]
+    monday = st.selectbox(t("kp_week", lang), weeks, key="kp_week", format_func=lambda m: week_label(m, lang))
+    try:
+        hot = cached.hot_topics(engine, config.db_url(), iso_week_name(monday))
+    except ValueError as exc:
+        st.warning(str(exc))
+        return
+    st.markdown(t("kp_week_line", lang).format(week=week_label(monday, lang), n=hot.tickets))
+    levels = {"district": t("kp_level_district", lang), "street": t("street", lang),
+              "category": t("category", lang)}
+    found = [k for k in levels if (hot.terms["level"] == k).any()]
+    level = st.radio(t("kp_level", lang), list(levels), format_func=levels.get, horizontal=True, key="kp_level",
+                     index=list(levels).index(found[0]) if found else 0)
+    terms = hot.terms[hot.terms["level"] == level]
+    if terms.empty:
+        st.info(t("kp_no_hot", lang))
+        return
+    groups = terms.groupby("group", sort=False)["score"].max().sort_values(ascending=False).index.tolist()
+    group = DISTRICT if level == "district" else st.selectbox(levels[level], groups, key=f"kp_group_{level}")
+    top = hot.top(group, level)
+    st.altair_chart(sc.hot_terms_chart(top, f"{group} · {t('kp_hot', lang)}", lang), width="stretch")
+    for _, row in top.iterrows():
+        related = "、".join(row["related"][:5])
+        with st.expander(f"{row['term']}（{int(row['count'])} / {row['baseline_mean']:.1f}）"
+                         + (f" · {t('kp_related', lang)}：{related}" if related else "")):
+            ex = hot.examples[(hot.examples["level"] == level) & (hot.examples["group"] == group)
+                              & (hot.examples["term"] == row["term"])]
+            for _, e in ex.iterrows():
+                st.markdown(f"- `{e['ticket_id']}` {pd.Timestamp(e['created_at']):%m-%d %H:%M} {e['description']}")
+
+
+def page() -> None:
+    engine = cached.current_engine()
+    lang = st.session_state.get("lang", "zh")
+    st.title(t("key_problems", lang))
+    st.caption(t("kp_intro", lang))
+    span = cached.data_span(engine, config.db_url())
+    if span is None:
+        st.info(t("empty_store", lang))
+        return
+    render_list(engine, lang, span[1])
+    render_hot(engine, lang, span[1])
+
+
+page()

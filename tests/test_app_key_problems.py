@@ -1,0 +1,54 @@
+"""AppTest of the Key-problems view: the ranked list, an entry's history, the week's hot topics, both languages."""
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.test_app import run_app
+
+
+def open_view(monkeypatch, url, lang=None):
+    at = run_app(monkeypatch, url, lang)
+    at.switch_page("views/key_problems.py").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_key_problem_list_and_history(monkeypatch, demo_store_url):
+    at = open_view(monkeypatch, demo_store_url)
+    assert at.title[0].value == "重点问题"
+    assert any("达到列入条件" in m.value for m in at.markdown)
+    listed = at.dataframe[0].value
+    assert list(listed.columns)[:3] == ["排序", "类型", "条目"]
+    assert listed["排序"].tolist() == sorted(listed["排序"].tolist())
+    assert not listed["条目"].str.contains("[0-9a-f]{16}", regex=True).any()  # never a caller key
+    history = at.dataframe[1].value
+    assert "相关工单" in history.columns and len(history) >= 3
+    assert (history["在清单中"] == "★").sum() >= 1  # the ticket that put the entry on the list is marked
+    second = at.selectbox(key="kp_pick").options[1]
+    at.selectbox(key="kp_pick").set_value(at.selectbox(key="kp_pick").options[1]).run(timeout=120)
+    assert not at.exception and second
+
+
+def test_stricter_list_is_shorter(monkeypatch, demo_store_url):
+    at = open_view(monkeypatch, demo_store_url)
+    first = at.markdown[0].value
+    at.number_input(key="kp_min").set_value(6).run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    n = lambda text: int(text.split("共有")[1].split("个")[0])  # noqa: E731
+    assert n(at.markdown[0].value) < n(first)
+
+
+def test_hot_topics_in_english(monkeypatch, demo_store_url):
+    at = open_view(monkeypatch, demo_store_url, lang="en")
+    assert at.title[0].value == "Key problems"
+    weeks = at.selectbox(key="kp_week").options
+    assert len(weeks) == 12
+    at.radio(key="kp_level").set_value("street").run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_date_before_the_data_is_explained(monkeypatch, demo_store_url):
+    at = open_view(monkeypatch, demo_store_url)
+    at.date_input(key="kp_as_of").set_value(dt.date(2020, 1, 1)).run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.warning or at.info
