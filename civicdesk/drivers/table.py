@@ -10,9 +10,11 @@ One row per ticket, built from the store (`modelling_table`) or from a tickets D
 - ``closed_on_time`` (closed by the deadline), ``returned`` (退单 at least once), ``reopened`` (重办),
   ``escalated``, ``repeat_caller`` (the same caller contacted in the previous 30 days): 0/1 floats;
 - ``category``, ``channel``, ``street``, ``urgency``, ``weekday`` (0 = Monday) and ``ticket_id``,
-  ``created_at``, ``grid_id``, ``callback_result`` for reference (never the caller's key).
+  ``created_at``, ``callback_result`` for reference (never the caller's key).
 """
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -28,12 +30,12 @@ REPEAT_WINDOW_DAYS = 30
 #: Callback results in satisfaction order; "not_reached" and NULL are missing.
 LEVELS = ("unsatisfied", "basically_satisfied", "satisfied")
 LEVEL_LABELS = {"unsatisfied": "不满意", "basically_satisfied": "基本满意", "satisfied": "满意"}
-SOURCE_COLUMNS = ("ticket_id", "created_at", "street", "grid_id", "category", "channel", "urgency", "signed_at",
+SOURCE_COLUMNS = ("ticket_id", "created_at", "street", "category", "channel", "urgency", "signed_at",
                   "closed_at", "deadline_at", "returned_count", "reopened_count", "escalated", "callback_result")
 _CATEGORICAL = ("street", "category", "channel", "urgency", "callback_result")
 #: The drivers a centre can act on, as 0/1 or numeric columns of the table.
 DRIVERS = ("closed_on_time", "days_to_sign", "working_days_to_close", "returned", "reopened", "repeat_caller")
-TABLE_COLUMNS = ("ticket_id", "created_at", "street", "grid_id", "category", "channel", "urgency", "weekday",
+TABLE_COLUMNS = ("ticket_id", "created_at", "street", "category", "channel", "urgency", "weekday",
                  "callback_result", "satisfied", "satisfaction_level", "hours_to_sign",
                  "days_to_sign", "working_days_to_close", "closed_on_time", "returned", "reopened", "escalated",
                  "repeat_caller")
@@ -92,12 +94,16 @@ def _period(query: sa.Select, lo: pd.Timestamp | None, hi: pd.Timestamp | None) 
     return query
 
 
-def _repeat_flags(engine: Engine, ids: np.ndarray, lo, hi, window_days: int) -> np.ndarray:
-    """Repeat-caller flags of the tickets ``ids``, from every contact since ``window_days`` before ``lo``."""
+def _contacts(engine: Engine, lo, hi, window_days: int) -> pd.DataFrame:
+    """Every contact with a caller key since ``window_days`` before ``lo``: id, caller_key, created_at."""
     t = tickets.c
     read_from = None if lo is None else lo - pd.Timedelta(days=window_days)
-    contacts = read_frame(engine, _period(sa.select(t.id, t.caller_key, t.created_at)
-                                          .where(t.caller_key.isnot(None)), read_from, hi))
+    return read_frame(engine, _period(sa.select(t.id, t.caller_key, t.created_at).where(t.caller_key.isnot(None)),
+                                      read_from, hi))
+
+
+def _repeat_flags(contacts: pd.DataFrame, ids: np.ndarray, window_days: int) -> np.ndarray:
+    """Repeat-caller flags of the tickets ``ids`` from the contacts around them."""
     flags = pd.Series(np.asarray(repeat_caller_flags(contacts, window_days=window_days), dtype=bool),
                       index=contacts["id"].to_numpy())
     return flags.reindex(ids, fill_value=False).to_numpy()
@@ -119,8 +125,10 @@ def modelling_table(engine: Engine, start=None, end=None, reached_only: bool = F
     query = _period(sa.select(t.id, *[t[name] for name in SOURCE_COLUMNS]), lo, hi)
     if reached_only:
         query = query.where(t.callback_result.in_(LEVELS))
-    frame = read_frame(engine, query, categorical=_CATEGORICAL)
-    repeat = _repeat_flags(engine, frame["id"].to_numpy(), lo, hi, window_days)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the two reads overlap while the database works
+        contacts = pool.submit(_contacts, engine, lo, hi, window_days)
+        frame = read_frame(engine, query, categorical=_CATEGORICAL)
+        repeat = _repeat_flags(contacts.result(), frame["id"].to_numpy(), window_days)
     table = driver_features(frame, repeat=repeat, window_days=window_days)
     for col in ("category", "channel", "street"):  # most common level first: a formula's reference level
         if isinstance(table[col].dtype, pd.CategoricalDtype):
