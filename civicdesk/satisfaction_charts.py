@@ -137,6 +137,7 @@ def hot_terms_chart(terms: pd.DataFrame, title: str, lang: str = "zh") -> alt.Ch
         yOffset=alt.YOffset("kind:N", sort=[t("kp_this_week", lang), t("kp_baseline", lang)]),
         x=alt.X("value:Q", title=t("count", lang)),
         color=alt.Color("kind:N", title=None, scale=alt.Scale(range=[PALETTE[3], "#bbbbbb"]),
+                        legend=alt.Legend(labelLimit=260),
                         sort=[t("kp_this_week", lang), t("kp_baseline", lang)]),
         tooltip=[alt.Tooltip("label:N", title=t("kp_term", lang)), alt.Tooltip("kind:N", title=""),
                  alt.Tooltip("value:Q", title=t("count", lang), format=",.1f"),

@@ -41,9 +41,9 @@ def test_stricter_list_is_shorter(monkeypatch, demo_store_url):
 def test_hot_topics_in_english(monkeypatch, demo_store_url):
     at = open_view(monkeypatch, demo_store_url, lang="en")
     assert at.title[0].value == "Key problems"
-    weeks = at.selectbox(key="kp_week").options
+    weeks = at.selectbox(key="kp_week_en").options
     assert len(weeks) == 12
-    at.radio(key="kp_level").set_value("street").run(timeout=120)
+    at.radio(key="kp_level_en").set_value("street").run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
 
 

@@ -27,7 +27,7 @@ def test_satisfaction_view_in_chinese(monkeypatch, demo_store_url):
     assert any("AUC" in c.value for c in at.caption)
     rate, change = projected(at)
     assert change == 0.0
-    at.select_slider(key="sat_close").set_value(2).run(timeout=120)
+    at.select_slider(key="sat_close_zh").set_value(2).run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     faster_rate, faster = projected(at)
     assert faster > 0 and faster_rate > rate
@@ -41,7 +41,7 @@ def test_satisfaction_view_in_chinese(monkeypatch, demo_store_url):
 def test_satisfaction_view_in_english_for_all_data(monkeypatch, demo_store_url):
     at = open_satisfaction(monkeypatch, demo_store_url, lang="en")
     assert at.title[0].value == "Satisfaction"
-    at.radio(key="sat_period").set_value("sat_all").run(timeout=120)
+    at.radio(key="sat_period_en").set_value("sat_all").run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     assert [m.label for m in at.metric] == ["Current rate (model)", "Projected satisfaction"]
     assert any("callbacks" in c.value for c in at.caption)

@@ -51,6 +51,7 @@ def display_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
     table = history[[c for c in HISTORY_COLUMNS if c in history.columns]].copy()
     table["created_at"] = pd.to_datetime(table["created_at"]).dt.strftime("%Y-%m-%d %H:%M")
     table["channel"] = table["channel"].map(lambda c: codes.label(codes.CHANNELS, c, lang))
+    table["category"] = table["category"].map(lambda c: category_label(c, lang))
     table["status"] = table["status"].map(lambda c: codes.label(codes.STATUSES, c, lang))
     table["callback_result"] = table["callback_result"].map(lambda c: codes.label(codes.CALLBACK_RESULTS, c, lang)
                                                             if isinstance(c, str) else "")
@@ -104,7 +105,9 @@ def render_hot(engine, lang: str, last_day: date) -> None:
     st.subheader(t("kp_hot", lang))
     last = last_complete_week(last_day)
     weeks = [last - timedelta(weeks=i) for i in range(12)]
-    monday = st.selectbox(t("kp_week", lang), weeks, key="kp_week", format_func=lambda m: week_label(m, lang))
+    # widgets whose labels change with the language are keyed per language (Streamlit keeps a keyed
+    # widget's old labels otherwise)
+    monday = st.selectbox(t("kp_week", lang), weeks, key=f"kp_week_{lang}", format_func=lambda m: week_label(m, lang))
     try:
         hot = cached.hot_topics(engine, config.db_url(), iso_week_name(monday))
     except ValueError as exc:
@@ -114,16 +117,20 @@ def render_hot(engine, lang: str, last_day: date) -> None:
     levels = {"district": t("kp_level_district", lang), "street": t("street", lang),
               "category": t("category", lang)}
     found = [k for k in levels if (hot.terms["level"] == k).any()]
-    level = st.radio(t("kp_level", lang), list(levels), format_func=levels.get, horizontal=True, key="kp_level",
+    level = st.radio(t("kp_level", lang), list(levels), format_func=levels.get, horizontal=True, key=f"kp_level_{lang}",
                      index=list(levels).index(found[0]) if found else 0)
     terms = hot.terms[hot.terms["level"] == level]
     if terms.empty:
         st.info(t("kp_no_hot", lang))
         return
     groups = terms.groupby("group", sort=False)["score"].max().sort_values(ascending=False).index.tolist()
-    group = DISTRICT if level == "district" else st.selectbox(levels[level], groups, key=f"kp_group_{level}")
+    english = cached.street_english(engine, config.db_url())
+    shown = {"district": lambda g: t("kp_level_district", lang), "category": lambda g: category_label(g, lang),
+             "street": lambda g: street_label(g, lang, english)}[level]
+    group = DISTRICT if level == "district" else st.selectbox(levels[level], groups, format_func=shown,
+                                                              key=f"kp_group_{level}_{lang}")
     top = hot.top(group, level)
-    st.altair_chart(sc.hot_terms_chart(top, f"{group} · {t('kp_hot', lang)}", lang), width="stretch")
+    st.altair_chart(sc.hot_terms_chart(top, f"{shown(group)} · {t('kp_hot', lang)}", lang), width="stretch")
     for _, row in top.iterrows():
         related = "、".join(row["related"][:5])
         with st.expander(f"{row['term']}（{int(row['count'])} / {row['baseline_mean']:.1f}）"

@@ -24,7 +24,7 @@ TARGET = TARGETS["satisfaction_rate"]
 
 def controls(lang: str, last_day) -> tuple[pd.Timestamp | None, pd.Timestamp]:
     choice = st.radio(t("sat_period", lang), list(PERIODS), format_func=lambda k: t(k, lang), horizontal=True,
-                      key="sat_period")
+                      key=f"sat_period_{lang}")  # labels change with the language
     end = pd.Timestamp(last_day)
     days = PERIODS[choice]
     return (None if days is None else end - pd.Timedelta(days=days - 1)), end
@@ -63,8 +63,8 @@ def render_drivers(model, lang: str) -> None:
 def _levers(lang: str) -> Levers:
     same = t("sat_no_change", lang)
     c1, c2 = st.columns(2)
-    close = c1.select_slider(t("sat_lever_close", lang), [same, 5, 4, 3, 2, 1], value=same, key="sat_close")
-    sign = c2.select_slider(t("sat_lever_sign", lang), [same, 24, 12, 8, 4, 2, 1], value=same, key="sat_sign")
+    close = c1.select_slider(t("sat_lever_close", lang), [same, 5, 4, 3, 2, 1], value=same, key=f"sat_close_{lang}")
+    sign = c2.select_slider(t("sat_lever_sign", lang), [same, 24, 12, 8, 4, 2, 1], value=same, key=f"sat_sign_{lang}")
     c3, c4, c5 = st.columns(3)
     pct = dict(min_value=0, max_value=100, value=0, step=10, format="%d%%")
     repeat = c3.slider(t("sat_lever_repeat", lang), key="sat_repeat", **pct)
