@@ -50,3 +50,21 @@ def filters(engine, lang: str) -> Filters:
                                         key="categories", placeholder=t("all", lang),
                                         format_func=lambda c: category_label(c, lang))
     return Filters(lang, week, tuple(streets), tuple(categories))
+
+
+def page_start(title_key: str, intro_key: str | None = None):
+    """A view's opening: title and intro in the chosen language, and the store's span.
+
+    Returns:
+        (engine, lang, (first_day, last_day)), or None when the store holds no tickets (after saying so).
+    """
+    engine = cached.current_engine()
+    lang = st.session_state.get("lang", "zh")
+    st.title(t(title_key, lang))
+    if intro_key:
+        st.caption(t(intro_key, lang))
+    span = cached.data_span(engine, config.db_url())
+    if span is None:
+        st.info(t("empty_store", lang))
+        return None
+    return engine, lang, span

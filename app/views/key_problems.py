@@ -17,6 +17,7 @@ from civicdesk.i18n import category_label, street_label, t
 from civicdesk.periods import iso_week_name, last_complete_week, week_label
 
 import cached
+import sidebar
 
 LIST_COLUMNS = {"rank": "kp_rank", "kind": "kp_kind", "label": "kp_entry", "street": "street",
                 "category": "category", "contacts": "kp_contacts", "first_contact": "kp_first",
@@ -142,14 +143,10 @@ def render_hot(engine, lang: str, last_day: date) -> None:
 
 
 def page() -> None:
-    engine = cached.current_engine()
-    lang = st.session_state.get("lang", "zh")
-    st.title(t("key_problems", lang))
-    st.caption(t("kp_intro", lang))
-    span = cached.data_span(engine, config.db_url())
-    if span is None:
-        st.info(t("empty_store", lang))
+    opened = sidebar.page_start("key_problems", "kp_intro")
+    if opened is None:
         return
+    engine, lang, span = opened
     render_list(engine, lang, span[1])
     render_hot(engine, lang, span[1])
 

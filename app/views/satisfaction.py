@@ -17,6 +17,7 @@ from civicdesk.i18n import category_label, driver_label, street_label, t
 from civicdesk.kpi import TARGETS
 
 import cached
+import sidebar
 
 PERIODS = {"sat_last_quarter": 91, "sat_last_half": 182, "sat_last_year": 365, "sat_all": None}
 TARGET = TARGETS["satisfaction_rate"]
@@ -119,14 +120,10 @@ def fit_with_progress(engine, start, end, version, lang: str):
 
 
 def page() -> None:
-    engine = cached.current_engine()
-    lang = st.session_state.get("lang", "zh")
-    st.title(t("satisfaction", lang))
-    st.caption(t("sat_intro", lang))
-    span = cached.data_span(engine, config.db_url())
-    if span is None:
-        st.info(t("empty_store", lang))
+    opened = sidebar.page_start("satisfaction", "sat_intro")
+    if opened is None:
         return
+    engine, lang, span = opened
     start, end = controls(lang, span[1])
     render_rates(engine, start, end, lang)
     try:
