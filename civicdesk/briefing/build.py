@@ -1,0 +1,87 @@
+"""`build_briefing(engine, week, lang)`: the weekly briefing as data, every number from the store.
+
+Sections: 一、总体情况 (`volume`), 二、三率 (`volume`), 三、预警与热点 and 四、重点问题清单 (`signals`),
+五、下周预测与力量建议 and 六、满意度分析 (`outlook`). A section whose analysis cannot run on this week's data
+(too little history to forecast, no roster to plan with) says so in a sentence instead of failing the
+whole briefing.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from civicdesk import store
+from civicdesk.briefing import formatting as fm
+from civicdesk.briefing.model import Briefing, Section
+from civicdesk.briefing.outlook import outlook_section, satisfaction_section
+from civicdesk.briefing.signals import key_section, signals_section
+from civicdesk.briefing.volume import overview_section, rates_section
+from civicdesk.overview import overview
+from civicdesk.periods import iso_week_name, week_monday
+
+ISSUER = {"zh": "区社会治理综合服务中心", "en": "District social-governance service centre"}
+TITLE = {"zh": "社会治理综合服务中心工作周报", "en": "Weekly briefing of the social-governance service centre"}
+#: Weeks of history a forecast-based section needs before the week.
+MIN_HISTORY_WEEKS = 8
+HEADINGS = {"signals": ("三、预警与热点", "3. Early warnings and hot topics"),
+            "outlook": ("五、下周预测与力量建议", "5. Next week: forecast and staffing")}
+
+
+def _guarded(key: str, lang: str, build: Callable[[], tuple[Section, dict]], ready: bool) -> tuple[Section, dict]:
+    """Run a forecast-based section builder; too little history, or a ValueError from data too thin for
+    it, becomes an honest sentence instead."""
+    try:
+        if not ready:
+            raise ValueError(_too_early(lang))
+        return build()
+    except ValueError as exc:
+        zh, en = HEADINGS[key]
+        text = f"本部分暂无法生成：{exc}。" if lang == "zh" else f"This part could not be produced: {exc}."
+        return Section(key, zh if lang == "zh" else en, (text,)), {}
+
+
+def _too_early(lang: str) -> str:
+    return (f"数据起始不足{MIN_HISTORY_WEEKS}周，暂不能作出可靠预测" if lang == "zh"
+            else f"the data start less than {MIN_HISTORY_WEEKS} weeks before this week, too early to forecast")
+
+
+def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, str], None] | None = None) -> Briefing:
+    """Build the briefing of an ISO week ("2023-W07" or any date inside it).
+
+    Raises:
+        ValueError: the week holds no tickets, or the language is not "zh" or "en".
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"the briefing is written in 'zh' or 'en', not {lang!r}")
+    report = progress or (lambda fraction, stage: None)
+    monday = week_monday(week)
+    sunday = monday + timedelta(days=6)
+    span = store.data_span(engine)
+    ov = overview(engine, monday)
+    if span is None or int(ov.this_week.get("received", 0) or 0) == 0:
+        raise ValueError(f"the week {iso_week_name(monday)} ({monday} – {sunday}) has no tickets in the store")
+    english = {} if lang == "zh" else _english(engine)
+    enough = (monday - span[0]).days >= 7 * MIN_HISTORY_WEEKS
+    report(0.1, "overview")
+    parts = [overview_section(engine, ov, lang, english, span[0]), rates_section(ov, lang, english)]
+    report(0.3, "signals")
+    parts.append(_guarded("signals", lang, lambda: signals_section(engine, monday, lang, english), enough))
+    parts.append(key_section(engine, sunday, lang, english))
+    report(0.6, "outlook")
+    received = int(ov.this_week["received"])
+    parts.append(_guarded("outlook", lang, lambda: outlook_section(engine, sunday, received, lang, english), enough))
+    report(0.8, "satisfaction")
+    parts.append(satisfaction_section(engine, sunday, lang))
+    report(1.0, "done")
+    numbers = {k: v for _, n in parts for k, v in n.items()}
+    issued = sunday + timedelta(days=1)
+    subtitle = (f"（{fm.chinese_date(monday)}—{fm.chinese_date(sunday, monday.year != sunday.year)}）"
+                if lang == "zh" else f"({monday:%d %B %Y} – {sunday:%d %B %Y})")
+    return Briefing(iso_week_name(monday), monday, sunday, lang, TITLE[lang], subtitle, ISSUER[lang],
+                    fm.chinese_date(issued) if lang == "zh" else f"{issued:%d %B %Y}",
+                    tuple(s for s, _ in parts), numbers)
+
+
+def _english(engine) -> dict[str, str]:
+    streets = store.street_table(engine)
+    return dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))

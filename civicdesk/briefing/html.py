@@ -1,0 +1,249 @@
+"""The briefing as ONE self-contained HTML file in the official-document look (GB/T 9704-2012).
+
+Everything is inline: the CSS, the charts (SVG drawn offline by vl-convert), no scripts, no web fonts, no
+links to load anything; a Content-Security-Policy meta tag tells the browser so too. On screen the text sits
+in an A4-like page column; printing it (or `civicdesk.briefing.pdf`, which lays out the same HTML with
+WeasyPrint) gives A4 pages with the 公文 margins.
+
+Fonts: the office fonts first (方正小标宋 for the title, 仿宋_GB2312 for the body, 黑体 for 一、 headings,
+楷体 for （一）), then Noto CJK (Debian: fonts-noto-cjk) as the fallback. "Times New Roman" leads every stack:
+it has no Chinese glyphs, so digits and Latin letters come from it (Debian: its metric twin Liberation
+Serif) and each Chinese character falls through to the CJK font after it.
+"""
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+from civicdesk.briefing.figures import figure_svg
+from civicdesk.briefing.formatting import cell
+from civicdesk.briefing.model import Briefing, Figure, Section, Table
+
+LATIN = '"Times New Roman", "Times", "Liberation Serif"'
+TITLE_FONT = f'{LATIN}, "方正小标宋简体", "FZXiaoBiaoSong-B05S", "SimSun", "Songti SC", "Noto Serif CJK SC", serif'
+BODY_FONT = f'{LATIN}, "仿宋_GB2312", "FangSong", "STFangsong", "Noto Serif CJK SC", serif'
+HEADING_FONT = f'{LATIN}, "黑体", "SimHei", "Noto Sans CJK SC", sans-serif'
+KAI_FONT = f'{LATIN}, "楷体_GB2312", "KaiTi", "STKaiti", "Noto Serif CJK SC", serif'
+
+#: Body line spacing in pt (GB/T 9704: 22 lines in the 225 mm text block, about 29 pt).
+LINE = 29
+
+#: Tables with at most this many rows are kept on one page; longer ones split with the header repeated.
+KEEP_TOGETHER_ROWS = 18
+
+#: Charts are drawn a quarter larger than Vega's pixels (its 10–11 px labels read as 9–10 pt), but never
+#: wider than the text block (156 mm = 589 CSS px) nor taller than about 45% of it (400 px = 300 pt).
+#: The size is set explicitly: WeasyPrint does not derive an inline SVG's height from its viewBox.
+CHART_SCALE = 1.25
+CHART_MAX_WIDTH_PX = 589
+CHART_MAX_HEIGHT_PX = 400
+
+#: Table font by number of columns: 小四 (12 pt), 五号 (10.5 pt) from 7 columns, 小五 (9 pt) from 10.
+TABLE_FONT_PT = ((10, 9.0, 13.5), (7, 10.5, 15.5), (0, 12.0, 18.0))
+
+#: A text column whose every cell is at most this many characters never wraps (so "预警" or "明水街道" do
+#: not break one character a line next to a long free-text column).
+NOWRAP_CHARS = 6
+
+#: A second-level heading run into a paragraph, "（一）受理总量。…", and a third-level one, "1. 便民服务。…".
+_LEVEL2 = re.compile(r"^（[一二三四五六七八九十]+）")
+_LEVEL3 = re.compile(r"^\d{1,2}[.．]")
+
+_CSS = f"""
+* {{ box-sizing: border-box; }}
+html {{ -webkit-text-size-adjust: 100%; }}
+body {{ margin: 0; color: #000; font-family: {BODY_FONT}; font-size: 16pt; line-height: {LINE}pt; }}
+.page {{ background: #fff; }}
+h1.title {{ font-family: {TITLE_FONT}; font-size: 22pt; line-height: 35pt; font-weight: bold; text-align: center;
+  margin: 0; }}
+p.subtitle {{ font-family: {KAI_FONT}; text-align: center; text-indent: 0; margin: 0 0 {LINE}pt 0; }}
+h2 {{ font-family: {HEADING_FONT}; font-size: 16pt; line-height: {LINE}pt; font-weight: normal;
+  text-indent: 2em; margin: 0; break-after: avoid; page-break-after: avoid; }}
+p {{ margin: 0; text-indent: 2em; text-align: justify; orphans: 2; widows: 2; }}
+.lang-en section p {{ text-align: left; }}
+.h3 {{ font-family: {KAI_FONT}; }}
+.h4 {{ font-weight: bold; }}
+.table-block {{ margin: 6pt 0 {LINE}pt 0; }}
+table {{ border-collapse: collapse; width: 100%; margin: 0; font-size: 12pt; line-height: 18pt;
+  font-variant-numeric: tabular-nums; }}
+div.keep {{ break-inside: avoid; page-break-inside: avoid; }}
+caption {{ caption-side: top; font-family: {HEADING_FONT}; font-size: 14pt; line-height: 22pt; text-align: center;
+  padding-bottom: 4pt; break-after: avoid; page-break-after: avoid; }}
+thead {{ display: table-header-group; }}
+tr {{ break-inside: avoid; page-break-inside: avoid; }}
+th, td {{ border: 0.75pt solid #000; padding: 2pt 5pt; vertical-align: middle; }}
+th {{ font-family: {HEADING_FONT}; font-weight: normal; text-align: center; background: #f2f2f2; }}
+td.num {{ text-align: right; white-space: nowrap; }}
+td.text {{ text-align: left; }}
+.nowrap {{ white-space: nowrap; }}
+p.table-note {{ text-indent: 0; font-size: 10.5pt; line-height: 15pt; margin-top: 3pt; text-align: left; }}
+figure {{ margin: 6pt 0 {LINE}pt 0; text-align: center; break-inside: avoid; page-break-inside: avoid; }}
+figure svg {{ display: block; margin: 0 auto; max-width: 100%; height: auto; }}
+figcaption {{ font-family: {HEADING_FONT}; font-size: 14pt; line-height: 22pt; text-align: center;
+  margin-top: 4pt; }}
+.signoff {{ text-align: right; margin-top: {2 * LINE}pt; padding-right: 2em; break-inside: avoid;
+  page-break-inside: avoid; }}
+.signoff > span {{ display: inline-block; text-align: center; }}
+.signoff span span {{ display: block; }}
+"""
+
+_SCREEN_CSS = """
+@media screen {
+  body { background: #e8e8e8; padding: 24px 0; }
+  .page { width: 210mm; min-height: 297mm; margin: 0 auto; padding: 37mm 26mm 35mm 28mm;
+    box-shadow: 0 1px 6px rgba(0, 0, 0, 0.25); }
+}
+@media screen and (max-width: 820px) {
+  body { padding: 0; }
+  .page { width: auto; min-height: 0; padding: 16px; box-shadow: none; }
+  figure svg { height: auto !important; }
+}
+@page { size: A4; margin: 37mm 26mm 35mm 28mm; }
+@media print { body { background: #fff; } .page { box-shadow: none; } }
+"""
+
+_PRINT_CSS = f"""
+@page {{
+  size: A4;
+  margin: 37mm 26mm 35mm 28mm;
+  @bottom-center {{
+    content: "— " counter(page) " —";
+    font-family: {LATIN}, "宋体", "SimSun", "Noto Serif CJK SC", serif;
+    font-size: 14pt;
+    vertical-align: top;
+    padding-top: 7mm;
+  }}
+}}
+body {{ background: #fff; }}
+/* WeasyPrint justifies by stretching spaces only: a Chinese line with one space would gape */
+section p {{ text-align: left; }}
+"""
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _paragraph(text: str) -> str:
+    """A paragraph; a run-in second/third-level heading ("（一）…。", "1. …。") gets its 楷体/bold lead."""
+    for pattern, cls in ((_LEVEL2, "h3"), (_LEVEL3, "h4")):
+        if pattern.match(text):
+            end = text.find("。")
+            lead, rest = (text, "") if end < 0 else (text[: end + 1], text[end + 1:])
+            return f'<p><span class="{cls}">{_e(lead)}</span>{_e(rest)}</p>'
+    return f"<p>{_e(text)}</p>"
+
+
+def _svg(figure: Figure, n: int) -> str:
+    """The chart as inline SVG: no XML prolog/doctype, ids made unique per figure (clip paths would collide)."""
+    svg = figure_svg(figure)
+    svg = re.sub(r"^\s*<\?xml[^>]*\?>\s*", "", svg)
+    svg = re.sub(r"^\s*<!DOCTYPE[^>]*>\s*", "", svg)
+    prefix = f"fig{n}-"
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    svg = re.sub(r'(\bhref=")#([^"]+)"', lambda m: f'{m.group(1)}#{prefix}{m.group(2)}"', svg)
+    title = _e(figure.title)
+    head = svg[: svg.find(">")]
+    width = re.search(r'\swidth="([\d.]+)"', head)
+    height = re.search(r'\sheight="([\d.]+)"', head)
+    style = ""
+    if width and height:
+        w, h = float(width.group(1)), float(height.group(1))
+        scale = min(CHART_SCALE, CHART_MAX_WIDTH_PX / w, CHART_MAX_HEIGHT_PX / h) if w > 0 and h > 0 else 1.0
+        style = f' style="width: {w * scale:.0f}px; height: {h * scale:.0f}px"'
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{title}"{style} ', 1)
+
+
+def _figure(figure: Figure, n: int) -> str:
+    return (f'<figure id="figure-{_e(figure.key)}">{_svg(figure, n)}'
+            f"<figcaption>{_e(figure.title)}</figcaption></figure>")
+
+
+def _table(table: Table, lang: str) -> str:
+    frame = table.frame
+    columns = list(frame.columns)
+    fmts = [table.formats.get(c, "text") for c in columns]
+    rows = [[cell(v, f, lang) for v, f in zip(row, fmts)] for row in frame.itertuples(index=False, name=None)]
+    classes = []
+    for i, f in enumerate(fmts):
+        if f != "text":
+            classes.append("num")
+        else:
+            short = all(len(r[i]) <= NOWRAP_CHARS for r in rows)
+            classes.append("text nowrap" if short else "text")
+    head_classes = [' class="nowrap"' if len(str(c)) <= 4 else "" for c in columns]
+    size, line = next((pt, lh) for n, pt, lh in TABLE_FONT_PT if len(columns) >= n)
+    keep = " keep" if len(frame) <= KEEP_TOGETHER_ROWS else ""
+    out = [f'<div class="table-block{keep}">',
+           f'<table id="table-{_e(table.key)}" class="briefing-table" '
+           f'style="font-size: {size:g}pt; line-height: {line:g}pt">',
+           f"<caption>{_e(table.title)}</caption>",
+           "<thead><tr>" + "".join(f'<th scope="col"{k}>{_e(c)}</th>' for c, k in zip(columns, head_classes))
+           + "</tr></thead>"]
+    out.append("<tbody>")
+    for row in rows:
+        out.append("<tr>" + "".join(f'<td class="{k}">{_e(v)}</td>' for v, k in zip(row, classes)) + "</tr>")
+    out.append("</tbody></table>")
+    if table.note:
+        out.append(f'<p class="table-note">{_e(table.note)}</p>')
+    out.append("</div>")
+    return "\n".join(out)
+
+
+def _section(section: Section, lang: str, figure_no: list[int]) -> str:
+    out = [f'<section id="section-{_e(section.key)}">', f"<h2>{_e(section.heading)}</h2>"]
+    out += [_paragraph(p) for p in section.paragraphs]
+    for figure in section.figures:
+        figure_no[0] += 1
+        out.append(_figure(figure, figure_no[0]))
+    out += [_table(t, lang) for t in section.tables]
+    out.append("</section>")
+    return "\n".join(out)
+
+
+def briefing_html(briefing: Briefing, for_print: bool = False) -> str:
+    """The briefing as one self-contained HTML document (UTF-8, no external resources).
+
+    ``for_print`` swaps the on-screen page column for the print CSS WeasyPrint lays out: A4, the 公文
+    margins (37/26/35/28 mm) and "— 1 —" page numbers centred at the foot.
+    """
+    lang = "en" if briefing.lang == "en" else "zh"
+    figure_no = [0]
+    body = [f'<h1 class="title">{_e(briefing.title)}</h1>']
+    if briefing.subtitle:
+        body.append(f'<p class="subtitle">{_e(briefing.subtitle)}</p>')
+    body += [_section(s, lang, figure_no) for s in briefing.sections]
+    signoff = [x for x in (briefing.issuer, briefing.issued) if x]
+    if signoff:
+        body.append('<div class="signoff"><span>' + "".join(f"<span>{_e(x)}</span>" for x in signoff)
+                    + "</span></div>")
+    css = _CSS + (_PRINT_CSS if for_print else _SCREEN_CSS)
+    head_title = " ".join(x for x in (briefing.title, briefing.subtitle) if x)
+    return "\n".join([
+        "<!DOCTYPE html>",
+        f'<html lang="{"en" if lang == "en" else "zh-CN"}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="civicdesk briefing {_e(briefing.week)}">',
+        f"<title>{_e(head_title)}</title>",
+        f"<style>{css}</style>",
+        "</head>",
+        f'<body class="lang-{lang}">',
+        '<main class="page">',
+        *body,
+        "</main>",
+        "</body>",
+        "</html>",
+        "",
+    ])
+
+
+def render_html(briefing: Briefing, path) -> None:
+    """Write the briefing as a single self-contained HTML file (UTF-8)."""
+    Path(path).write_text(briefing_html(briefing), encoding="utf-8")

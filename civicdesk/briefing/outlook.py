@@ -1,0 +1,150 @@
+"""Sections 五、下周预测与力量建议 and 六、满意度分析."""
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pandas as pd
+
+from civicdesk.briefing import formatting as fm
+from civicdesk.briefing.model import Section, Table
+from civicdesk.briefing.signals import week_forecast
+from civicdesk.drivers import DRIVERS, close_within, fit_drivers, lump_rare_levels, modelling_table
+from civicdesk.i18n import driver_label, street_label
+from civicdesk.staffing import SimConfig, Targets, load_calibration, load_staff, plan, roster_on, simulate
+from civicdesk.staffing.demand import demand_from_forecast
+
+Z95 = 1.959964
+QUARTER_DAYS = 91
+
+
+def weekly_totals(forecast: pd.DataFrame) -> pd.DataFrame:
+    """Daily forecasts summed to the week per series: unique_id, mean, lo, hi (95%).
+
+    The weekly interval adds the days' variances, each read off its daily 95% interval, so it is narrower
+    than the sum of the daily bounds (which would assume every day is extreme together)."""
+    model = next(c for c in forecast.columns if c not in ("unique_id", "ds") and "-" not in c)
+    f = forecast.assign(sd=(forecast[f"{model}-hi-95"] - forecast[f"{model}-lo-95"]) / (2 * Z95))
+    out = f.groupby("unique_id").agg(mean=(model, "sum"), var=("sd", lambda s: float((s ** 2).sum())))
+    half = Z95 * out["var"] ** 0.5
+    return pd.DataFrame({"mean": out["mean"], "lo": (out["mean"] - half).clip(lower=0), "hi": out["mean"] + half}
+                        ).reset_index()
+
+
+def _failing(summary: pd.DataFrame, targets: Targets) -> list[str]:
+    """Streets whose simulated grid or mediation rates fall short of the targets with today's roster."""
+    grid = summary[summary["role"] == "grid_worker"]
+    med = summary[summary["role"] == "mediator"]
+    bad = set(grid.loc[(grid["on_time"] < targets.close_general) | (grid["signed_on_time"] < targets.sign_24h),
+                       "street"])
+    bad |= set(med.loc[med["on_time"] < targets.mediation_30d, "street"])
+    return sorted(bad)
+
+
+def _staffing(engine, forecast: pd.DataFrame, sunday: date) -> tuple[pd.DataFrame, bool]:
+    """Grid workers and mediators short per street on next week's forecast at its P90: one simulation with
+    today's roster, then the smallest roster (`plan`) only for the streets that fall short."""
+    model = next(c for c in forecast.columns if c not in ("unique_id", "ds") and "-" not in c)
+    values = forecast[forecast["unique_id"] != "total"].rename(
+        columns={model: "mean", f"{model}-hi-80": "hi-80", f"{model}-hi-95": "hi-95"})
+    tickets = demand_from_forecast(engine, SimpleNamespace(by=("street",), values=values), quantile=0.9)
+    calibration = load_calibration()
+    config = SimConfig(calibration=calibration) if calibration else SimConfig()
+    roster, targets = roster_on(load_staff(engine), sunday), Targets()
+    failing = _failing(simulate(tickets, roster, config).summary, targets)
+    if not failing:
+        return pd.DataFrame(columns=["street", "grid_workers_now", "grid_gap", "mediator_gap"]), calibration is not None
+    result = plan(tickets[tickets["street"].isin(failing)], roster[roster["street"].isin(failing)], targets, config)
+    return result.streets, calibration is not None
+
+
+def _short_text(streets: pd.DataFrame, calibrated: bool, lang: str, english: dict[str, str]) -> str:
+    short = streets[(streets["grid_gap"] > 0) | (streets["mediator_gap"] > 0)].sort_values("grid_gap", ascending=False)
+    caveat = "" if calibrated else ("（模拟尚未按本中心历史校准，结果仅供参考）" if lang == "zh" else
+                                    " (the simulation is not yet calibrated on this centre's history)")
+    if short.empty:
+        return ("按预测上限（P90）模拟，现有网格员和调解员力量可以满足下周按时签收、按时办结的要求。" + caveat if lang == "zh"
+                else "At the forecast's P90, today's grid workers and mediators meet next week's time limits." + caveat)
+    parts = []
+    for _, r in short.iterrows():
+        name = street_label(r["street"], lang, english)
+        need = []
+        if r["grid_gap"] > 0:
+            need.append(f"网格员{int(r['grid_gap'])}名（现有{int(r['grid_workers_now'])}名）" if lang == "zh"
+                        else f"{int(r['grid_gap'])} grid workers (now {int(r['grid_workers_now'])})")
+        if r["mediator_gap"] > 0:
+            need.append(f"调解员{int(r['mediator_gap'])}名" if lang == "zh" else f"{int(r['mediator_gap'])} mediators")
+        parts.append(f"{name}需增加{'、'.join(need)}" if lang == "zh" else f"{name} needs {' and '.join(need)} more")
+    if lang == "zh":
+        return (f"按预测上限（P90）模拟，{len(short)}个镇街现有力量难以保证按时办结：{'；'.join(parts)}。"
+                "建议从任务较轻的镇街统筹调配或安排加班。" + caveat)
+    return f"At the forecast's P90, {len(short)} streets cannot keep to the time limits: {'; '.join(parts)}." + caveat
+
+
+def _forecast_table(weekly: pd.DataFrame, lang: str, english: dict[str, str]) -> Table:
+    zh = lang == "zh"
+    cols = ["范围", "预测（件）", "95%区间下限", "95%区间上限"] if zh else ["Where", "Forecast", "95% low", "95% high"]
+    order = pd.concat([weekly[weekly["unique_id"] == "total"],
+                       weekly[weekly["unique_id"] != "total"].sort_values("mean", ascending=False)])
+    frame = pd.DataFrame({cols[0]: [("全区" if zh else "District") if u == "total" else street_label(u, lang, english)
+                                    for u in order["unique_id"]],
+                          cols[1]: order["mean"].round(0), cols[2]: order["lo"].round(0), cols[3]: order["hi"].round(0)})
+    return Table("forecast", "表6 下周受理量预测" if zh else "Table 6 Next week's forecast", frame,
+                 {c: "int" for c in cols[1:]})
+
+
+def outlook_section(engine, sunday: date, received: int, lang: str, english: dict[str, str]) -> tuple[Section, dict]:
+    """五、下周预测与力量建议."""
+    forecast = week_forecast(engine, sunday, levels=(80, 95))
+    weekly = weekly_totals(forecast)
+    total = weekly[weekly["unique_id"] == "total"].iloc[0]
+    nxt = sunday + timedelta(days=1)
+    change = total["mean"] / received - 1.0 if received else None
+    if lang == "zh":
+        first = (f"预计下周（{fm.chinese_date(nxt, False)}至{fm.chinese_date(nxt + timedelta(days=6), False)}）受理工单"
+                 f"{int(round(total['mean']))}件左右（95%区间{int(round(total['lo']))}—{int(round(total['hi']))}件）"
+                 + (f"，较本周{fm.change(change)}。" if change is not None else "。"))
+    else:
+        first = (f"Next week ({nxt:%d %b} – {nxt + timedelta(days=6):%d %b}) about {total['mean']:,.0f} tickets are "
+                 f"expected (95% interval {total['lo']:,.0f}–{total['hi']:,.0f}).")
+    streets, calibrated = _staffing(engine, forecast, sunday)
+    numbers = {"forecast_next_week": float(total["mean"]), "forecast_lo": float(total["lo"]),
+               "forecast_hi": float(total["hi"]),
+               "streets_short": int(((streets["grid_gap"] > 0) | (streets["mediator_gap"] > 0)).sum())}
+    heading = "五、下周预测与力量建议" if lang == "zh" else "5. Next week: forecast and staffing"
+    return Section("outlook", heading, (first, _short_text(streets, calibrated, lang, english)), (),
+                   (_forecast_table(weekly, lang, english),)), numbers
+
+
+def _importance_text(model, change, lang: str) -> str:
+    imp = model.importance[model.importance["term"].isin(DRIVERS)].head(3)
+    effects = model.marginal_effects.set_index("column")["effect"]
+    top = imp.iloc[0]["term"]
+    if lang == "zh":
+        rest = "、".join(driver_label(t).split("（")[0] for t in imp["term"].iloc[1:])
+        return (f"对本季度{model.nobs}次接通回访的分析显示，影响满意率最大的因素是{driver_label(top).split('（')[0]}（占模型解释力的"
+                f"{fm.pct(imp.iloc[0]['share'], 0)}），相关工单满意率平均{'低' if effects[top] < 0 else '高'}"
+                f"{abs(effects[top]) * 100:.1f}个百分点；其次是{rest}。如一般工单均能在3个工作日内办结，满意率预计可"
+                f"{fm.points(change.change)}（95%区间{change.change_ci_low * 100:.1f}—{change.change_ci_high * 100:.1f}）。")
+    rest = ", ".join(driver_label(t, "en").split(" (")[0].lower() for t in imp["term"].iloc[1:])
+    return (f"Across {model.nobs:,} callbacks this quarter, {driver_label(top, 'en').split(' (')[0].lower()} matters most "
+            f"({fm.pct(imp.iloc[0]['share'], 0)} of what the model explains; {effects[top] * 100:+.1f} points), then "
+            f"{rest}. Closing every general ticket within 3 working days would move satisfaction "
+            f"{fm.points(change.change, 'en')}.")
+
+
+def satisfaction_section(engine, sunday: date, lang: str) -> tuple[Section, dict]:
+    """六、满意度分析: what the driver model says matters most this quarter, in two sentences."""
+    heading = "六、满意度分析" if lang == "zh" else "6. What drives satisfaction"
+    table = modelling_table(engine, sunday - timedelta(days=QUARTER_DAYS - 1), sunday, reached_only=True)
+    try:
+        model = fit_drivers(lump_rare_levels(table))
+    except ValueError:
+        text = ("本季度接通的回访过少，暂不能可靠分析满意度的影响因素。" if lang == "zh" else
+                "Too few callbacks reached callers this quarter to analyse what drives satisfaction.")
+        return Section("satisfaction", heading, (text,)), {"driver_callbacks": len(table)}
+    change = model.what_if(close_within(model.data, 3))
+    numbers = {"driver_callbacks": model.nobs, "what_if_close_3wd": change.change,
+               "top_driver_share": float(model.importance.iloc[0]["share"]) if len(model.importance) else math.nan}
+    return Section("satisfaction", heading, (_importance_text(model, change, lang),)), numbers

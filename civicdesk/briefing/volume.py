@@ -1,0 +1,201 @@
+"""Sections 一、总体情况 and 二、三率: the week's tickets and the four rates, from the Overview and the rollup."""
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+import pandas as pd
+
+from civicdesk import charts
+from civicdesk.briefing import formatting as fm
+from civicdesk.briefing.model import Figure, Section, Table
+from civicdesk.i18n import category_label, channel_label, kpi_label, street_label
+from civicdesk.kpi import TARGETS, kpi_table, totals
+from civicdesk.overview import Overview
+
+RATES = ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate")
+TOP_CATEGORIES = 5
+TOP_STREETS = 3
+
+
+def _num(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def year_ago(engine, ov: Overview, first_day=None) -> float | None:
+    """Tickets received in the same ISO week a year before (52 weeks), None when that week holds none or
+    is not wholly inside the data."""
+    monday = ov.week_start - timedelta(weeks=52)
+    if first_day is not None and monday < first_day:
+        return None
+    frame = kpi_table(engine, "W", (), monday, monday + timedelta(days=6))
+    received = int(frame["received"].sum()) if len(frame) else 0
+    return float(received) if received else None
+
+
+def _changes(ov: Overview, yoy_base: float | None, first_day) -> tuple[float | None, float | None]:
+    """环比 and 同比 as ratios − 1; None when the week compared with is not wholly inside the data."""
+    now = float(ov.this_week["received"])
+    whole = first_day is None or ov.week_start - timedelta(weeks=1) >= first_day
+    last = float(ov.last_week.get("received", 0) or 0) if whole else 0.0
+    wow = now / last - 1.0 if last else None
+    yoy = now / yoy_base - 1.0 if yoy_base else None
+    return wow, yoy
+
+
+def _opening(ov: Overview, wow, yoy, lang: str) -> str:
+    n = int(ov.this_week["received"])
+    start, end = ov.week_start, ov.week_end
+    if lang == "zh":
+        head = f"{fm.chinese_date(start, False)}至{fm.chinese_date(end, False)}一周，区社会治理综合服务中心接收工单{n}件"
+        wow_text = f"，环比{fm.change(wow)}" if wow is not None else "（上周无数据，暂无环比）"
+        yoy_text = f"，同比{fm.change(yoy)}" if yoy is not None else "，去年同期无可比数据"
+        return head + wow_text + yoy_text + "。"
+    head = f"In the week {start:%d %b} – {end:%d %b %Y} the centre received {n:,} tickets"
+    wow_text = f", {fm.change(wow, 'en')} on the week before" if wow is not None else " (no data for the week before)"
+    yoy_text = f" and {fm.change(yoy, 'en')} on a year ago" if yoy is not None else "; there is no data a year ago"
+    return head + wow_text + yoy_text + "."
+
+
+def _mix(ov: Overview, lang: str) -> str:
+    cats = ov.by_category
+    top = cats.head(TOP_CATEGORIES)
+    rest = int(cats["received"].iloc[TOP_CATEGORIES:].sum())
+    sep = "、" if lang == "zh" else ", "
+    parts = [f"{category_label(c, lang)}{fm.count(n)}" if lang == "zh" else f"{category_label(c, lang)} {int(n):,}"
+             for c, n in zip(top["category"], top["received"])]
+    if rest:
+        parts.append(f"其余类别合计{rest}件" if lang == "zh" else f"all other categories {rest:,}")
+    channels = ov.by_channel.sort_values("received", ascending=False)
+    ch = sep.join(f"{channel_label(c, lang)}{fm.count(n)}（占{fm.pct(s)}）" if lang == "zh"
+                  else f"{channel_label(c, lang)} {int(n):,} ({fm.pct(s)})"
+                  for c, n, s in zip(channels["channel"], channels["received"], channels["share"]))
+    if lang == "zh":
+        return f"其中，{sep.join(parts)}。从渠道看，{ch}。"
+    return f"By category: {sep.join(parts)}. By channel: {ch}."
+
+
+def _streets_line(ov: Overview, lang: str, english: dict[str, str]) -> str:
+    top = ov.by_street.head(TOP_STREETS)
+    if lang == "zh":
+        parts = "、".join(f"{s}（{int(n)}件）" for s, n in zip(top["street"], top["received"]))
+        return f"从镇街看，受理量居前{len(top)}位的是{parts}。"
+    parts = ", ".join(f"{street_label(s, lang, english)} ({int(n):,})" for s, n in zip(top["street"], top["received"]))
+    return f"The busiest streets were {parts}."
+
+
+def _category_table(ov: Overview, lang: str) -> Table:
+    zh = lang == "zh"
+    cols = ["类别", "本周（件）", "上周（件）", "环比", "占比"] if zh else ["Category", "This week", "Last week",
+                                                                  "Change", "Share"]
+    c = ov.by_category
+    frame = pd.DataFrame({cols[0]: [category_label(x, lang) for x in c["category"]], cols[1]: c["received"],
+                          cols[2]: c["last_week"], cols[3]: c["change"], cols[4]: c["share"]})
+    return Table("by_category", "表1 各类诉求受理情况" if zh else "Table 1 Tickets by category", frame,
+                 {cols[1]: "int", cols[2]: "int", cols[3]: "change", cols[4]: "pct"})
+
+
+def _street_table(ov: Overview, lang: str, english: dict[str, str]) -> Table:
+    zh = lang == "zh"
+    s = ov.by_street
+    names = ["镇街", "受理（件）", "环比"] if zh else ["Street", "Received", "Change"]
+    frame = pd.DataFrame({names[0]: [street_label(x, lang, english) for x in s["street"]], names[1]: s["received"],
+                          names[2]: s["change"]})
+    for rate in RATES:
+        frame[kpi_label(rate, lang)] = s[rate]
+    formats = {names[1]: "int", names[2]: "change", **{kpi_label(r, lang): "pct" for r in RATES}}
+    return Table("by_street", "表2 各镇街受理及办理情况" if zh else "Table 2 Tickets and rates by street", frame,
+                 formats, "办结率按本周受理工单截至统计时的办结情况计算。" if zh else
+                 "Closure counts this week's tickets closed by the time of the data snapshot.")
+
+
+def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], first_day=None) -> tuple[Section, dict]:
+    """一、总体情况, and the numbers it states (`first_day`: the data's first day; weeks before it are not
+    compared with)."""
+    yoy_base = year_ago(engine, ov, first_day)
+    wow, yoy = _changes(ov, yoy_base, first_day)
+    paragraphs = (_opening(ov, wow, yoy, lang), _mix(ov, lang), _streets_line(ov, lang, english))
+    trend = ov.trend.tail(12)
+    figure = Figure("weekly_volume", "图1 近12周受理量" if lang == "zh" else "Figure 1 Tickets per week, last 12 weeks",
+                    charts.weekly_volume_chart(trend, lang).to_dict())
+    numbers = {"received": int(ov.this_week["received"]), "received_last_week": _num(ov.last_week.get("received")),
+               "received_year_ago": yoy_base, "received_wow": wow, "received_yoy": yoy}
+    numbers |= {f"category:{c}": int(n) for c, n in zip(ov.by_category["category"], ov.by_category["received"])}
+    numbers |= {f"street:{s}": int(n) for s, n in zip(ov.by_street["street"], ov.by_street["received"])}
+    numbers |= {f"channel:{c}": int(n) for c, n in zip(ov.by_channel["channel"], ov.by_channel["received"])}
+    heading = "一、总体情况" if lang == "zh" else "1. Overview"
+    return Section("overview", heading, paragraphs, (figure,),
+                   (_category_table(ov, lang), _street_table(ov, lang, english))), numbers
+
+
+def _rates_line(ov: Overview, lang: str) -> str:
+    now, before = ov.this_week, ov.last_week
+    reached = int(now.get("cb_satisfied", 0) + now.get("cb_basically_satisfied", 0) + now.get("cb_unsatisfied", 0))
+    if lang == "zh":
+        parts = "，".join(f"{kpi_label(r)}{fm.pct(_num(now[r]))}" for r in RATES[:3])
+        sat = (f"满意率{fm.pct(_num(now['satisfaction_rate']))}（回访接通{reached}件）" if reached
+               else "本周无接通的回访，满意率暂无法统计")
+        text = f"本周{parts}，{sat}。"
+        diffs = [(r, _num(now[r]) - _num(before[r])) for r in RATES
+                 if _num(now.get(r)) is not None and _num(before.get(r)) is not None]
+        if diffs:
+            text += "与上周相比，" + "，".join(f"{kpi_label(r)}{fm.points(d)}" for r, d in diffs) + "。"
+        return text
+    parts = ", ".join(f"{kpi_label(r, 'en').lower()} {fm.pct(_num(now[r]))}" for r in RATES[:3])
+    sat = (f"satisfaction {fm.pct(_num(now['satisfaction_rate']))} ({reached:,} callbacks reached)" if reached
+           else "no callback reached a caller, so there is no satisfaction rate")
+    return f"This week: {parts}; {sat}."
+
+
+def _below_target(ov: Overview, lang: str, english: dict[str, str]) -> tuple[str, dict]:
+    s = ov.by_street
+    lines, below = [], {}
+    for rate in RATES:
+        low = s[s[rate] < TARGETS[rate]].sort_values(rate)
+        below[rate] = low["street"].tolist()
+        if low.empty:
+            continue
+        shown = [fm.pct(v, 2 if round(v, 3) >= TARGETS[rate] else 1) for v in low[rate]]  # never "95.0%" < 95%
+        names = ("、" if lang == "zh" else ", ").join(
+            f"{street_label(x, lang, english)}（{p}）" if lang == "zh" else f"{street_label(x, lang, english)} ({p})"
+            for x, p in zip(low["street"], shown))
+        lines.append(f"{kpi_label(rate)}低于目标的有{len(low)}个镇街：{names}" if lang == "zh"
+                     else f"{kpi_label(rate, 'en').lower()} was below target in {len(low)} streets: {names}")
+    targets = "、".join(f"{kpi_label(r)}{fm.pct(TARGETS[r], 0)}" for r in RATES)
+    if lang == "zh":
+        text = f"对照目标（{targets}），" + ("；".join(lines) + "。" if lines else "各镇街均达到目标。")
+    else:
+        text = "Against the targets, " + ("; ".join(lines) + "." if lines else "every street met every target.")
+        text = text.replace("below target in 1 streets", "below target in 1 street")
+    return text, below
+
+
+def _rates_table(ov: Overview, lang: str) -> Table:
+    zh = lang == "zh"
+    cols = ["指标", "本周", "上周", "变化（百分点）", "目标", "完成情况"] if zh else ["Indicator", "This week",
+                                                                       "Last week", "Change (points)", "Target",
+                                                                       "Status"]
+    rows = []
+    for r in RATES:
+        now, before = _num(ov.this_week.get(r)), _num(ov.last_week.get(r))
+        status = "—" if now is None else (("达标" if zh else "met") if now >= TARGETS[r] else ("未达标" if zh else "below"))
+        rows.append([kpi_label(r, lang), now, before, None if now is None or before is None else now - before,
+                     TARGETS[r], status])
+    frame = pd.DataFrame(rows, columns=cols)
+    return Table("rates", "表3 三率完成情况" if zh else "Table 3 The rates against their targets", frame,
+                 {cols[1]: "pct", cols[2]: "pct", cols[3]: "pt", cols[4]: "pct"})
+
+
+def rates_section(ov: Overview, lang: str, english: dict[str, str]) -> tuple[Section, dict]:
+    """二、三率 (response, closure and on-time, satisfaction) against the targets, with the streets below."""
+    target_text, below = _below_target(ov, lang, english)
+    paragraphs = (_rates_line(ov, lang), target_text)
+    numbers = {r: _num(ov.this_week.get(r)) for r in RATES}
+    numbers |= {f"{r}_last_week": _num(ov.last_week.get(r)) for r in RATES}
+    numbers["callbacks_reached"] = int(sum(ov.this_week.get(c, 0) for c in
+                                           ("cb_satisfied", "cb_basically_satisfied", "cb_unsatisfied")))
+    numbers |= {f"below:{r}": len(v) for r, v in below.items()}
+    figure = Figure("rates_trend", "图2 近12周三率走势" if lang == "zh" else "Figure 2 Rates by week, last 12 weeks",
+                    charts.rates_trend_chart(ov.trend.tail(12), lang).to_dict())
+    heading = "二、三率完成情况" if lang == "zh" else "2. Response, closure and satisfaction"
+    return Section("rates", heading, paragraphs, (figure,), (_rates_table(ov, lang),)), numbers
