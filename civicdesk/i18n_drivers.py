@@ -29,14 +29,16 @@ DRIVER_STRINGS: dict[str, tuple[str, str]] = {
     "sat_raises": ("提升满意率", "Raises satisfaction"),
     "sat_lowers": ("拉低满意率", "Lowers satisfaction"),
     "sat_whatif": ("改进测算", "What if"),
-    "sat_whatif_help": ("拖动滑块设定改进措施，按模型测算满意率的变化（含95%区间）。",
-                        "Set the improvements with the sliders; the model projects the satisfaction rate "
-                        "(with its 95% interval)."),
+    "sat_whatif_help": ("拖动滑块设定改进措施，按模型测算满意率的变化（含95%区间）。占比降低指相应工单按首次来电、未退单、"
+                        "未重办处理，工单总量不变。",
+                        "Set the improvements with the sliders; the model projects the satisfaction rate (with "
+                        "its 95% interval). Cutting a share treats those tickets as first contacts, never returned "
+                        "or never reopened; the number of tickets stays the same."),
     "sat_lever_close": ("一般工单办结用时不超过（工作日）", "General tickets closed within (working days)"),
     "sat_lever_sign": ("签收用时不超过（小时）", "Signed within (hours)"),
-    "sat_lever_repeat": ("重复来电减少", "Fewer repeat callers"),
-    "sat_lever_return": ("退单减少", "Fewer returned tickets"),
-    "sat_lever_reopen": ("重办减少", "Fewer reopened tickets"),
+    "sat_lever_repeat": ("重复来电工单占比降低", "Share of repeat callers cut by"),
+    "sat_lever_return": ("退单工单占比降低", "Share of returned tickets cut by"),
+    "sat_lever_reopen": ("重办工单占比降低", "Share of reopened tickets cut by"),
     "sat_no_change": ("不变", "As now"),
     "sat_projected": ("测算满意率", "Projected satisfaction"),
     "sat_today": ("当前满意率（模型）", "Current rate (model)"),

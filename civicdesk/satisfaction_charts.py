@@ -32,7 +32,10 @@ def satisfaction_trend_chart(weekly: pd.DataFrame, target: float, lang: str = "z
 def rate_by_chart(frame: pd.DataFrame, key: str, label, target: float, title: str, lang: str = "zh") -> alt.Chart:
     """Bars of 满意率 by `key` (frame: key, satisfaction_rate), lowest on top, red below `target`."""
     below, met = t("below_target", lang), t("target_met", lang)
-    data = frame[[key, "satisfaction_rate"]].dropna().copy()
+    data = frame.dropna(subset=["satisfaction_rate"]).copy()
+    reached = [c for c in ("cb_satisfied", "cb_basically_satisfied", "cb_unsatisfied") if c in data.columns]
+    data["callbacks"] = data[reached].sum(axis=1) if reached else float("nan")
+    data = data[[key, "satisfaction_rate", "callbacks"]]
     data["label"] = data[key].map(label)
     data["status"] = (data["satisfaction_rate"] < target).map({True: below, False: met})
     base = alt.Chart(data).encode(
@@ -40,7 +43,8 @@ def rate_by_chart(frame: pd.DataFrame, key: str, label, target: float, title: st
         x=alt.X("satisfaction_rate:Q", title=t("sat_rate", lang), axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[min(0.7, float(data["satisfaction_rate"].min()) - 0.02), 1])),
         tooltip=[alt.Tooltip("label:N", title=t(key, lang)),
-                 alt.Tooltip("satisfaction_rate:Q", title=t("sat_rate", lang), format=".1%")])
+                 alt.Tooltip("satisfaction_rate:Q", title=t("sat_rate", lang), format=".1%"),
+                 alt.Tooltip("callbacks:Q", title=t("sat_callbacks", lang), format=",")])
     bars = base.mark_bar(clip=True).encode(color=alt.Color("status:N", title=None, scale=alt.Scale(
         domain=[met, below], range=[PALETTE[0], PALETTE[3]])))
     text = base.mark_text(align="left", dx=3, fontSize=11).encode(

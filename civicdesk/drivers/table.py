@@ -147,7 +147,7 @@ def _rare(reached: pd.DataFrame, col: str, min_callbacks: int, min_each: int) ->
 
 
 def lump_rare_levels(table: pd.DataFrame, columns=("category", "channel"), min_callbacks: int = 50,
-                     min_each: int = 5) -> pd.DataFrame:
+                     min_each: int = 3) -> pd.DataFrame:
     """Merge levels with too few reached callbacks into `LUMPED`, so that no level separates the outcome.
 
     A level is rare when it has fewer than ``min_callbacks`` reached callbacks, or fewer than ``min_each``

@@ -189,6 +189,11 @@ def planted_coefficients() -> pd.Series:
 def planted_probability(table: pd.DataFrame) -> np.ndarray:
     """P(满意 or 基本满意) under the planted model for the rows of a modelling table (the true counterfactual)."""
     m = SATISFACTION
+    unknown = (set(table["category"].astype(object)) - set(m["category"])) | (
+        set(table["channel"].astype(object)) - set(m["channel"]))
+    if unknown:
+        raise ValueError(f"the planted model knows no level {sorted(map(str, unknown))}: compute the truth on the "
+                         "table before merging or renaming levels")
     eta = (m["intercept"] + m["b_ontime"] * table["closed_on_time"] + m["b_sign_per_day"] * table["days_to_sign"]
            + m["b_working_days"] * table["working_days_to_close"] + m["b_returned"] * table["returned"]
            + m["b_reopened"] * table["reopened"] + m["b_repeat"] * table["repeat_caller"]
