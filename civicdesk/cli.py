@@ -186,8 +186,10 @@ def profiles():
 
 
 def _add_groups() -> None:
+    from civicdesk.cli_briefing import briefing
     from civicdesk.cli_staffing import app as staffing_app
     app.add_typer(staffing_app, name="staffing")
+    app.command("briefing")(briefing)
 
 
 _add_groups()

@@ -114,7 +114,7 @@ def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], f
     compared with)."""
     yoy_base = year_ago(engine, ov, first_day)
     wow, yoy = _changes(ov, yoy_base, first_day)
-    paragraphs = (_opening(ov, wow, yoy, lang), _mix(ov, lang), _streets_line(ov, lang, english))
+    paragraphs = (_opening(ov, wow, yoy, lang) + _mix(ov, lang), _streets_line(ov, lang, english))
     trend = ov.trend.tail(12)
     figure = Figure("weekly_volume", "图1 近12周受理量" if lang == "zh" else "Figure 1 Tickets per week, last 12 weeks",
                     charts.weekly_volume_chart(trend, lang).to_dict())

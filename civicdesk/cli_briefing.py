@@ -1,0 +1,41 @@
+"""`civicdesk briefing --week 2023-W07 --format docx,pdf,html,xlsx --out reports/`: the weekly briefing, for cron."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week such as 2023-W07, or a date in "
+                                                 "it; default the last complete week in the data."),
+             formats: str = typer.Option("docx,pdf,html,xlsx", "--format", help="Comma-separated: docx, pdf, html, xlsx."),
+             out: Path = typer.Option(Path("reports"), "--out", help="Folder to write into (created if missing)."),
+             lang: str = typer.Option("zh", "--lang", help="zh (default) or en."),
+             db: Optional[str] = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")):
+    """Write the weekly briefing (周报) in each format; exits 1 with a message when the week has no data."""
+    from civicdesk.briefing import FORMATS, build_briefing, render
+    from civicdesk.cli import _Bar, _open
+    from civicdesk.overview import default_week
+
+    wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        typer.secho(f"unknown format(s) {unknown or formats!r}; choose from {', '.join(FORMATS)}", fg="red", err=True)
+        raise typer.Exit(2)
+    engine = _open(db)
+    chosen = week or default_week(engine)
+    if chosen is None:
+        typer.secho("the store holds no tickets yet; import them or run `civicdesk demo`", fg="red", err=True)
+        raise typer.Exit(1)
+    bar = _Bar("周报 briefing")
+    try:
+        result = build_briefing(engine, chosen, lang=lang, progress=bar)
+    except ValueError as exc:
+        bar.close()
+        typer.secho(f"cannot write the briefing: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    bar.close()
+    for fmt in wanted:
+        path = render(result, fmt, out / f"briefing-{result.week}-{lang}.{fmt}")
+        typer.echo(str(path))

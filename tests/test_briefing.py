@@ -1,0 +1,159 @@
+"""The weekly briefing end to end: its numbers equal the KPI queries in every format, and thin weeks read honestly."""
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+
+import openpyxl
+import pandas as pd
+import pytest
+from docx import Document
+from typer.testing import CliRunner
+
+from civicdesk import store
+from civicdesk.briefing import build_briefing, render
+from civicdesk.briefing.formatting import cell
+from civicdesk.cli import app
+from civicdesk.kpi import kpi_table, totals
+from tests.conftest import make_tickets
+
+WEEK = "2023-W20"  # 2023-05-15 … 05-21: 19 weeks into the half-year test store
+
+
+@pytest.fixture(scope="module")
+def engine(demo_store_url):
+    e = store.connect(demo_store_url)
+    yield e
+    e.dispose()
+
+
+@pytest.fixture(scope="module")
+def briefing(engine):
+    return build_briefing(engine, WEEK)
+
+
+@pytest.fixture(scope="module")
+def files(briefing, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("briefing")
+    return {fmt: render(briefing, fmt, folder / f"b.{fmt}") for fmt in ("docx", "pdf", "html", "xlsx")}
+
+
+def week_kpis(engine, by=()):
+    frame = kpi_table(engine, "W", by, "2023-05-15", "2023-05-21")
+    return totals(frame, by)
+
+
+def all_text(b) -> str:
+    return "\n".join([b.title, b.subtitle, *(p for s in b.sections for p in (s.heading, *s.paragraphs))])
+
+
+def test_six_sections_with_the_stores_numbers(engine, briefing):
+    assert [s.heading[:2] for s in briefing.sections] == ["一、", "二、", "三、", "四、", "五、", "六、"]
+    k = week_kpis(engine).iloc[0]
+    assert briefing.numbers["received"] == k["received"]
+    for rate in ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"):
+        assert briefing.numbers[rate] == pytest.approx(k[rate])
+    by_cat = week_kpis(engine, ("category",)).set_index("category")["received"]
+    for category, n in by_cat.items():
+        assert briefing.numbers[f"category:{category}"] == n
+    opening = briefing.sections[0].paragraphs[0]
+    assert opening.startswith(f"5月15日至5月21日一周，区社会治理综合服务中心接收工单{int(k['received'])}件，环比")
+    top = by_cat.sort_values(ascending=False)
+    assert f"其中，{top.index[0]}{top.iloc[0]}件" in opening
+    assert "nan" not in all_text(briefing).lower()
+
+
+def test_docx_tables_show_exactly_the_kpis(engine, briefing, files):
+    doc = Document(str(files["docx"]))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert briefing.title in text and briefing.sections[0].paragraphs[0] in text
+    by_cat = week_kpis(engine, ("category",)).set_index("category")
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "类别")
+    rows = {r.cells[0].text: [c.text for c in r.cells] for r in table.rows[1:]}
+    for category, row in by_cat.iterrows():
+        assert rows[category][1] == cell(row["received"], "int")
+        assert rows[category][4] == cell(row["received"] / by_cat["received"].sum(), "pct")
+
+
+def test_xlsx_holds_the_kpis_as_numbers(engine, files):
+    book = openpyxl.load_workbook(files["xlsx"])
+    sheet = book["rates"]
+    values = {r[0]: r[1] for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]}
+    k = week_kpis(engine).iloc[0]
+    assert values["响应率"] == pytest.approx(k["response_rate"], abs=0)
+    assert values["满意率"] == pytest.approx(k["satisfaction_rate"], abs=0)
+    streets = book["by_street"]
+    got = {r[0]: r[1] for r in streets.iter_rows(min_row=3, values_only=True) if r[0]}
+    want = week_kpis(engine, ("street",)).set_index("street")["received"]
+    assert {s: got[s] for s in want.index} == want.to_dict()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_pdf_text_has_the_chinese_sentences(briefing, files):
+    text = subprocess.run(["pdftotext", str(files["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    for sentence in (briefing.sections[0].paragraphs[0][:40], briefing.sections[1].paragraphs[0][:30]):
+        assert re.sub(r"\s+", "", sentence) in flat
+
+
+def test_html_is_one_self_contained_file(briefing, files):
+    html = files["html"].read_text(encoding="utf-8")
+    assert briefing.sections[0].paragraphs[0] in html
+    assert not re.search(r"""(src|href)\s*=\s*["']https?://""", html)
+    assert "<svg" in html
+
+
+def test_week_without_tickets_is_a_clear_error(engine):
+    with pytest.raises(ValueError, match="2024-W10 .* has no tickets"):
+        build_briefing(engine, "2024-W10")
+
+
+def test_first_week_says_there_is_nothing_to_compare(engine):
+    b = build_briefing(engine, "2023-W01")
+    text = all_text(b)
+    assert "上周无数据，暂无环比" in text and "去年同期无可比数据" in text
+    assert "暂无法生成" in b.sections[2].paragraphs[0]  # too early to forecast
+    assert "nan" not in text.lower() and b.numbers["received_wow"] is None
+
+
+def test_week_without_callbacks(tmp_path):
+    engine = store.connect(f"sqlite:///{tmp_path / 'quiet.db'}")
+    rows = [{"created_at": f"2023-03-{d:02d} 09:{m:02d}", "street": s} for d in range(1, 29)
+            for m, s in enumerate(("明水街道", "双山街道", "圣井街道"))]
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets(rows))
+    b = build_briefing(engine, "2023-W12")
+    text = all_text(b)
+    assert "本周无接通的回访，满意率暂无法统计" in text
+    assert "回访过少" in b.sections[5].paragraphs[0]
+    assert "nan" not in text.lower()
+    for fmt in ("docx", "xlsx", "html"):
+        render(b, fmt, tmp_path / f"quiet.{fmt}")
+
+
+def test_english_briefing(engine):
+    b = build_briefing(engine, WEEK, lang="en")
+    assert b.sections[0].heading == "1. Overview"
+    assert b.sections[0].paragraphs[0].startswith("In the week 15 May – 21 May 2023 the centre received")
+    assert not re.search(r"[\u4e00-\u9fff]", b.sections[1].paragraphs[0])  # no Chinese in the rates text
+
+
+def test_cli_writes_every_format_and_fails_on_an_empty_week(demo_store_url, tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(app, ["briefing", "--week", WEEK, "--format", "docx,xlsx", "--out", str(tmp_path),
+                             "--db", demo_store_url])
+    assert ok.exit_code == 0, ok.output
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".docx", ".xlsx"]
+    empty = runner.invoke(app, ["briefing", "--week", "2024-W10", "--db", demo_store_url, "--out", str(tmp_path)])
+    assert empty.exit_code == 1 and "has no tickets" in empty.output
+    wrong = runner.invoke(app, ["briefing", "--format", "doc", "--db", demo_store_url])
+    assert wrong.exit_code == 2
+
+
+def test_numbers_are_finite_or_missing(briefing):
+    for name, value in briefing.numbers.items():
+        assert value is None or (isinstance(value, (int, float)) and not (isinstance(value, float)
+                                                                          and math.isinf(value))), name
+    assert isinstance(briefing.tables()[0].frame, pd.DataFrame)
