@@ -197,3 +197,44 @@ def hot_topics(_engine, url: str, week: str):
     from civicdesk.drivers import hot_topics as build
 
     return build(_engine, week)
+
+
+@st.cache_resource(show_spinner=False)
+def _briefings() -> dict:
+    return {}
+
+
+def briefing(_engine, url: str, week: str, lang: str, version, progress=None):
+    """The briefing of a week, built once per (store, week, language, data version) and shared; last 8 kept."""
+    from civicdesk.briefing import build_briefing
+
+    built = _briefings()
+    key = (url, week, lang, version)
+    if key not in built:
+        value = build_briefing(_engine, week, lang=lang, progress=progress)
+        while len(built) >= 8:
+            built.pop(next(iter(built)))
+        built[key] = {"briefing": value, "files": None}
+    return built[key]["briefing"]
+
+
+def briefing_files(b, progress=None) -> dict[str, bytes] | None:
+    """The briefing rendered in every format (bytes by format); None until asked for with `progress`."""
+    import tempfile
+    from pathlib import Path
+
+    from civicdesk.briefing import FORMATS, render
+
+    entry = next((v for v in _briefings().values() if v["briefing"] is b), None)
+    if entry is not None and entry["files"] is not None:
+        return entry["files"]
+    if progress is None:
+        return None
+    files = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for k, fmt in enumerate(FORMATS):
+            progress(k / len(FORMATS), fmt)
+            files[fmt] = render(b, fmt, Path(folder) / f"briefing.{fmt}").read_bytes()
+    if entry is not None:
+        entry["files"] = files
+    return files

@@ -33,5 +33,7 @@ pages = [st.Page(str(VIEWS / "overview.py"), title=t("overview", lang), icon=":m
                  url_path="satisfaction"),
          st.Page(str(VIEWS / "key_problems.py"), title=t("key_problems", lang), icon=":material/report:",
                  url_path="key-problems"),
+         st.Page(str(VIEWS / "briefing.py"), title=t("briefing", lang), icon=":material/description:",
+                 url_path="briefing"),
          st.Page(str(VIEWS / "data.py"), title=t("data", lang), icon=":material/upload_file:", url_path="data")]
 st.navigation(pages).run()

@@ -63,7 +63,8 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
     english = {} if lang == "zh" else _english(engine)
     enough = (monday - span[0]).days >= 7 * MIN_HISTORY_WEEKS
     report(0.1, "overview")
-    parts = [overview_section(engine, ov, lang, english, span[0]), rates_section(ov, lang, english)]
+    settled = (span[1] - sunday).days >= 7
+    parts = [overview_section(engine, ov, lang, english, span[0]), rates_section(ov, lang, english, settled)]
     report(0.3, "signals")
     parts.append(_guarded("signals", lang, lambda: signals_section(engine, monday, lang, english), enough))
     parts.append(key_section(engine, sunday, lang, english))

@@ -147,10 +147,10 @@ def _rates_line(ov: Overview, lang: str) -> str:
     return f"This week: {parts}; {sat}."
 
 
-def _below_target(ov: Overview, lang: str, english: dict[str, str]) -> tuple[str, dict]:
+def _below_target(ov: Overview, lang: str, english: dict[str, str], settled: bool = True) -> tuple[str, dict]:
     s = ov.by_street
     lines, below = [], {}
-    for rate in RATES:
+    for rate in RATES if settled else [r for r in RATES if r != "closure_rate"]:
         low = s[s[rate] < TARGETS[rate]].sort_values(rate)
         below[rate] = low["street"].tolist()
         if low.empty:
@@ -164,9 +164,13 @@ def _below_target(ov: Overview, lang: str, english: dict[str, str]) -> tuple[str
     targets = "、".join(f"{kpi_label(r)}{fm.pct(TARGETS[r], 0)}" for r in RATES)
     if lang == "zh":
         text = f"对照目标（{targets}），" + ("；".join(lines) + "。" if lines else "各镇街均达到目标。")
+        if not settled:
+            text += "本周受理的工单多数仍在办理时限内，办结率暂不与目标比较。"
     else:
         text = "Against the targets, " + ("; ".join(lines) + "." if lines else "every street met every target.")
         text = text.replace("below target in 1 streets", "below target in 1 street")
+        if not settled:
+            text += " Most of this week's tickets are still within their time limits, so closure is not judged yet."
     return text, below
 
 
@@ -186,9 +190,14 @@ def _rates_table(ov: Overview, lang: str) -> Table:
                  {cols[1]: "pct", cols[2]: "pct", cols[3]: "pt", cols[4]: "pct"})
 
 
-def rates_section(ov: Overview, lang: str, english: dict[str, str]) -> tuple[Section, dict]:
-    """二、三率 (response, closure and on-time, satisfaction) against the targets, with the streets below."""
-    target_text, below = _below_target(ov, lang, english)
+def rates_section(ov: Overview, lang: str, english: dict[str, str], settled: bool = True) -> tuple[Section, dict]:
+    """二、三率 (response, closure and on-time, satisfaction) against the targets, with the streets below.
+
+    Args:
+        settled: the data reach a week past this week's end, so its tickets have had time to close; when
+            not, closure is reported but not judged against its target.
+    """
+    target_text, below = _below_target(ov, lang, english, settled)
     paragraphs = (_rates_line(ov, lang), target_text)
     numbers = {r: _num(ov.this_week.get(r)) for r in RATES}
     numbers |= {f"{r}_last_week": _num(ov.last_week.get(r)) for r in RATES}

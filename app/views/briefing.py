@@ -1,0 +1,95 @@
+"""Briefing: pick the week, read the weekly briefing (周报) in the page, download it as Word, PDF, HTML or Excel.
+
+controls → `civicdesk.briefing.build_briefing` / `render` (via cached) → render.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from civicdesk import config
+from civicdesk.briefing.formatting import cell
+from civicdesk.i18n import t
+from civicdesk.periods import iso_week_name, last_complete_week, week_label
+
+import cached
+import sidebar
+
+MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pdf": "application/pdf", "html": "text/html",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def choose_week(lang: str, span) -> str:
+    last = last_complete_week(span[1])
+    first = span[0] - timedelta(days=span[0].weekday())
+    weeks = []
+    monday = last
+    while monday >= first and len(weeks) < 104:
+        weeks.append(monday)
+        monday -= timedelta(weeks=1)
+    picked = st.selectbox(t("br_week", lang), weeks, key=f"br_week_{lang}", format_func=lambda m: week_label(m, lang))
+    return iso_week_name(picked)
+
+
+def shown_table(table, lang: str) -> pd.DataFrame:
+    return pd.DataFrame({c: [cell(v, table.formats.get(c, "text"), lang) for v in table.frame[c]]
+                         for c in table.frame.columns})
+
+
+def preview(b, lang: str) -> None:
+    with st.container(border=True):
+        st.markdown(f"<h2 style='text-align:center'>{b.title}</h2><p style='text-align:center'>{b.subtitle}</p>",
+                    unsafe_allow_html=True)
+        for section in b.sections:
+            st.subheader(section.heading)
+            for paragraph in section.paragraphs:
+                st.markdown(paragraph.replace("$", "\\$"))
+            for figure in section.figures:
+                st.vega_lite_chart(figure.spec, width="stretch")
+                st.caption(figure.title)
+            for table in section.tables:
+                st.markdown(f"**{table.title}**")
+                st.dataframe(shown_table(table, lang), hide_index=True, width="stretch")
+                if table.note:
+                    st.caption(table.note)
+        st.markdown(f"<p style='text-align:right'>{b.issuer}<br>{b.issued}</p>", unsafe_allow_html=True)
+
+
+def downloads(b, lang: str) -> None:
+    st.subheader(t("br_download", lang))
+    files = cached.briefing_files(b)
+    if files is None:
+        if not st.button(t("br_make_files", lang), type="primary", key="br_make"):
+            return
+        bar = st.progress(0.0, text=t("br_rendering", lang))
+        files = cached.briefing_files(b, progress=lambda f, fmt: bar.progress(f, text=f"{t('br_rendering', lang)} {fmt}"))
+        bar.empty()
+    cols = st.columns(len(files))
+    for col, (fmt, data) in zip(cols, files.items()):
+        col.download_button(t(f"br_{fmt}", lang), data, file_name=f"briefing-{b.week}-{lang}.{fmt}", mime=MIME[fmt],
+                            key=f"br_dl_{fmt}")
+
+
+def page() -> None:
+    opened = sidebar.page_start("briefing", "br_intro")
+    if opened is None:
+        return
+    engine, lang, span = opened
+    week = choose_week(lang, span)
+    bar = st.progress(0.0, text=t("br_building", lang))
+    try:
+        b = cached.briefing(engine, config.db_url(), week, lang, span,
+                            progress=lambda f, stage: bar.progress(f, text=f"{t('br_building', lang)} {stage}"))
+    except ValueError as exc:
+        st.warning(str(exc))
+        return
+    finally:
+        bar.empty()
+    downloads(b, lang)
+    preview(b, lang)
+
+
+page()
