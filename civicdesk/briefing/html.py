@@ -5,6 +5,11 @@ links to load anything; a Content-Security-Policy meta tag tells the browser so 
 in an A4-like page column; printing it (or `civicdesk.briefing.pdf`, which lays out the same HTML with
 WeasyPrint) gives A4 pages with the 公文 margins.
 
+Tables: caption above, numbers right-aligned, column widths planned from the content (short columns never
+wrap, long text shares the rest), 小四/五号/小五 by the number of columns; short tables are kept on one page,
+long ones split between rows with the header repeated. Figures: caption below, never split, a quarter larger
+than Vega draws them but at most the text width and about 40% of its height.
+
 Fonts: the office fonts first (方正小标宋 for the title, 仿宋_GB2312 for the body, 黑体 for 一、 headings,
 楷体 for （一）), then Noto CJK (Debian: fonts-noto-cjk) as the fallback. "Times New Roman" leads every stack:
 it has no Chinese glyphs, so digits and Latin letters come from it (Debian: its metric twin Liberation
@@ -30,21 +35,24 @@ KAI_FONT = f'{LATIN}, "楷体_GB2312", "KaiTi", "STKaiti", "Noto Serif CJK SC", 
 LINE = 29
 
 #: Tables with at most this many rows are kept on one page; longer ones split with the header repeated.
-KEEP_TOGETHER_ROWS = 18
+KEEP_TOGETHER_ROWS = 10
 
 #: Charts are drawn a quarter larger than Vega's pixels (its 10–11 px labels read as 9–10 pt), but never
-#: wider than the text block (156 mm = 589 CSS px) nor taller than about 45% of it (400 px = 300 pt).
+#: wider than the text block (156 mm = 589 CSS px) nor taller than about 40% of it (330 px = 248 pt).
 #: The size is set explicitly: WeasyPrint does not derive an inline SVG's height from its viewBox.
 CHART_SCALE = 1.25
 CHART_MAX_WIDTH_PX = 589
-CHART_MAX_HEIGHT_PX = 400
+CHART_MAX_HEIGHT_PX = 330
 
-#: Table font by number of columns: 小四 (12 pt), 五号 (10.5 pt) from 7 columns, 小五 (9 pt) from 10.
-TABLE_FONT_PT = ((10, 9.0, 13.5), (7, 10.5, 15.5), (0, 12.0, 18.0))
+#: Table font by number of columns: 小四 (12 pt), 五号 (10.5 pt) from 7 columns, 小五 (9 pt) from 9.
+TABLE_FONT_PT = ((9, 9.0, 13.0), (7, 10.5, 14.5), (0, 12.0, 16.0))
 
-#: A text column whose every cell is at most this many characters never wraps (so "预警" or "明水街道" do
-#: not break one character a line next to a long free-text column).
-NOWRAP_CHARS = 6
+#: A text column whose every cell is at most this wide (em) never wraps (so "预警", "明水街道" or a date do
+#: not break next to a long free-text column); headers up to HEADER_WRAP_EM stay on one line.
+NOWRAP_CHARS = 6.0
+HEADER_WRAP_EM = 4.0
+CELL_PADDING_PT = 12.0  # 5 pt each side, the rules, and a little slack for our rough glyph widths
+TEXT_WIDTH_PT = 442.2  # A4 210 mm − 28 − 26 mm = 156 mm
 
 #: A second-level heading run into a paragraph, "（一）受理总量。…", and a third-level one, "1. 便民服务。…".
 _LEVEL2 = re.compile(r"^（[一二三四五六七八九十]+）")
@@ -72,11 +80,13 @@ caption {{ caption-side: top; font-family: {HEADING_FONT}; font-size: 14pt; line
   padding-bottom: 4pt; break-after: avoid; page-break-after: avoid; }}
 thead {{ display: table-header-group; }}
 tr {{ break-inside: avoid; page-break-inside: avoid; }}
-th, td {{ border: 0.75pt solid #000; padding: 2pt 5pt; vertical-align: middle; }}
+th, td {{ border: 0.75pt solid #000; padding: 1.5pt 5pt; vertical-align: middle; }}
 th {{ font-family: {HEADING_FONT}; font-weight: normal; text-align: center; background: #f2f2f2; }}
 td.num {{ text-align: right; white-space: nowrap; }}
 td.text {{ text-align: left; }}
 .nowrap {{ white-space: nowrap; }}
+table.fixed {{ table-layout: fixed; }}
+td {{ overflow-wrap: break-word; }}
 p.table-note {{ text-indent: 0; font-size: 10.5pt; line-height: 15pt; margin-top: 3pt; text-align: left; }}
 figure {{ margin: 6pt 0 {LINE}pt 0; text-align: center; break-inside: avoid; page-break-inside: avoid; }}
 figure svg {{ display: block; margin: 0 auto; max-width: 100%; height: auto; }}
@@ -98,6 +108,7 @@ _SCREEN_CSS = """
   body { padding: 0; }
   .page { width: auto; min-height: 0; padding: 16px; box-shadow: none; }
   figure svg { height: auto !important; }
+  table.fixed { table-layout: auto; }
 }
 @page { size: A4; margin: 37mm 26mm 35mm 28mm; }
 @media print { body { background: #fff; } .page { box-shadow: none; } }
@@ -163,27 +174,85 @@ def _figure(figure: Figure, n: int) -> str:
             f"<figcaption>{_e(figure.title)}</figcaption></figure>")
 
 
+def _width(text: str) -> float:
+    """Display width in em, roughly: a Chinese character 1, a digit ½, a Latin letter a little more."""
+    return sum(1.0 if ord(ch) >= 0x2E80 else 0.5 if ch.isdigit() else 0.3 if ch in ".,:;-+ ·'" else
+               0.85 if ch in "%MW@" else 0.6 for ch in text)
+
+
+_WORD = re.compile(r"[^\s\u2e80-\uffff-]+-?")
+
+
+def _word(text: str) -> float:
+    """Width (em) of the longest piece a line cannot break inside: a Latin word or a number."""
+    return max((_width(w) for w in _WORD.findall(text)), default=0.0)
+
+
+def _column_plan(columns: list, rows: list[list[str]], fmts: list[str], size: float):
+    """Per column: its class ("num", "text nowrap", "text") and its width in % of the text width, or None
+    widths when the short columns alone do not fit (then the browser's automatic layout decides).
+
+    Numbers and short text columns (every cell at most NOWRAP_CHARS em) get exactly what their longest cell
+    and their header (up to 4 em; longer headers wrap) need; the long text columns share the rest by their
+    length (capped at 12 em), never narrower than 3 em or their longest word; what is left over is spread
+    over all columns. Both WeasyPrint and Chromium then
+    lay the table out the same way (table-layout: fixed), instead of squeezing a long column to one
+    character a line next to a roomy short one.
+    """
+    if not columns:
+        return [], None
+    total = TEXT_WIDTH_PT / size
+    padding = CELL_PADDING_PT / size
+    classes, need, least, flexible = [], [], [], []
+    for i, column in enumerate(columns):
+        content = max((_width(r[i]) for r in rows), default=0.0)
+        word = max((_word(r[i]) for r in rows), default=0.0)
+        header = _width(str(column))
+        if header > HEADER_WRAP_EM:  # a long header wraps, in at most 3 lines, never inside a word
+            header = max(header / 3, 3.0, _word(str(column)))
+        if fmts[i] != "text":
+            classes.append("num")
+        elif content <= NOWRAP_CHARS:
+            classes.append("text nowrap")
+        else:
+            classes.append("text")
+            flexible.append(i)
+            content = max(min(content, 12.0), word)
+        need.append(max(content, header, 1.0) + padding)
+        least.append(max(min(content, 3.0), word, header, 1.0) + padding)
+    fixed = sum(w for i, w in enumerate(need) if i not in flexible)
+    floor = sum(least[i] for i in flexible)
+    if fixed + floor > total:
+        return classes, None
+    widths = list(need)
+    wanted = sum(need[i] for i in flexible)
+    if fixed + wanted > total:  # the long columns share what is left (each at least its floor) and wrap
+        room = total - fixed - floor
+        extra = sum(need[i] - least[i] for i in flexible) or 1.0
+        for i in flexible:
+            widths[i] = least[i] + (need[i] - least[i]) * room / extra
+    spread = total / sum(widths)  # >= 1: the left-over space, spread in proportion
+    return classes, [100.0 * w * spread / total for w in widths]
+
+
 def _table(table: Table, lang: str) -> str:
     frame = table.frame
     columns = list(frame.columns)
     fmts = [table.formats.get(c, "text") for c in columns]
     rows = [[cell(v, f, lang) for v, f in zip(row, fmts)] for row in frame.itertuples(index=False, name=None)]
-    classes = []
-    for i, f in enumerate(fmts):
-        if f != "text":
-            classes.append("num")
-        else:
-            short = all(len(r[i]) <= NOWRAP_CHARS for r in rows)
-            classes.append("text nowrap" if short else "text")
-    head_classes = [' class="nowrap"' if len(str(c)) <= 4 else "" for c in columns]
     size, line = next((pt, lh) for n, pt, lh in TABLE_FONT_PT if len(columns) >= n)
+    classes, widths = _column_plan(columns, rows, fmts, size)
+    head_classes = [' class="nowrap"' if _width(str(c)) <= HEADER_WRAP_EM else "" for c in columns]
     keep = " keep" if len(frame) <= KEEP_TOGETHER_ROWS else ""
+    layout = " fixed" if widths else ""
     out = [f'<div class="table-block{keep}">',
-           f'<table id="table-{_e(table.key)}" class="briefing-table" '
+           f'<table id="table-{_e(table.key)}" class="briefing-table{layout}" '
            f'style="font-size: {size:g}pt; line-height: {line:g}pt">',
-           f"<caption>{_e(table.title)}</caption>",
-           "<thead><tr>" + "".join(f'<th scope="col"{k}>{_e(c)}</th>' for c, k in zip(columns, head_classes))
-           + "</tr></thead>"]
+           f"<caption>{_e(table.title)}</caption>"]
+    if widths:
+        out.append("<colgroup>" + "".join(f'<col style="width: {w:.2f}%">' for w in widths) + "</colgroup>")
+    out.append("<thead><tr>" + "".join(f'<th scope="col"{k}>{_e(c)}</th>' for c, k in zip(columns, head_classes))
+               + "</tr></thead>")
     out.append("<tbody>")
     for row in rows:
         out.append("<tr>" + "".join(f'<td class="{k}">{_e(v)}</td>' for v, k in zip(row, classes)) + "</tr>")

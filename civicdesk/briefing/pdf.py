@@ -9,10 +9,15 @@ real Chinese glyphs wherever it is opened. The CSS asks for the office fonts fir
 方正小标宋, 楷体; Times New Roman for digits and Latin), so on an office PC with them those are embedded. On
 Debian with ``fonts-noto-cjk`` (checked with ``pdffonts``) the PDF embeds:
 
-- Noto Serif CJK SC (regular and bold; from NotoSerifCJK-*.ttc) for the body, the 楷体 lead-ins, the title
-  and the page numbers' fallback;
-- Noto Sans CJK SC for the 一、 headings, table headers and captions, and the chart text;
-- Liberation Serif (fonts-liberation, fontconfig's metric twin of "Times New Roman") for digits and Latin.
+- Noto Serif CJK SC and Noto-Serif-CJK-SC-Bold (NotoSerifCJK-*.ttc) for the body, the （一） lead-ins and
+  the bold title (there is no 仿宋/楷体/小标宋 on Debian: Noto Serif is the nearest 宋体-like face);
+- Noto Sans CJK SC for the 一、 headings, table headers and captions, and the charts' text (its Bold for the
+  chart and axis titles);
+- Liberation Serif and Liberation-Serif-Bold (fonts-liberation, fontconfig's metric twin of
+  "Times New Roman") for digits, Latin letters and the page numbers.
+
+All are subset and embedded (``pdffonts``: CID Type 0C / CID TrueType, emb yes, sub yes, uni yes), so
+pdftotext extracts the Chinese text.
 
 Without any CJK font (``fc-list :lang=zh`` finds nothing) WeasyPrint would silently draw empty boxes, so
 `render_pdf` raises a RuntimeError instead, naming the package to install
