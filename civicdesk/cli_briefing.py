@@ -14,7 +14,7 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
              lang: str = typer.Option("zh", "--lang", help="zh (default) or en."),
              db: Optional[str] = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")):
     """Write the weekly briefing (周报) in each format; exits 1 with a message when the week has no data."""
-    from civicdesk.briefing import FORMATS, build_briefing, render
+    from civicdesk.briefing import FORMATS, build_briefing, render_all
     from civicdesk.cli import _Bar, _open
     from civicdesk.overview import default_week
 
@@ -36,6 +36,5 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
         typer.secho(f"cannot write the briefing: {exc}", fg="red", err=True)
         raise typer.Exit(1) from None
     bar.close()
-    for fmt in wanted:
-        path = render(result, fmt, out / f"briefing-{result.week}-{lang}.{fmt}")
+    for path in render_all(result, out, wanted).values():
         typer.echo(str(path))

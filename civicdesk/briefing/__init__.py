@@ -5,6 +5,6 @@ Modules: `model` (Briefing, Section, Table, Figure), `formatting` (numbers as Ch
 """
 from civicdesk.briefing.build import build_briefing
 from civicdesk.briefing.model import Briefing, Figure, Section, Table
-from civicdesk.briefing.render import FORMATS, render
+from civicdesk.briefing.render import FORMATS, render, render_all
 
-__all__ = ["FORMATS", "Briefing", "Figure", "Section", "Table", "build_briefing", "render"]
+__all__ = ["FORMATS", "Briefing", "Figure", "Section", "Table", "build_briefing", "render", "render_all"]

@@ -8,6 +8,7 @@ whole briefing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from civicdesk import store
@@ -64,16 +65,18 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
     enough = (monday - span[0]).days >= 7 * MIN_HISTORY_WEEKS
     report(0.1, "overview")
     settled = (span[1] - sunday).days >= 7
-    parts = [overview_section(engine, ov, lang, english, span[0]), rates_section(ov, lang, english, settled)]
-    report(0.3, "signals")
-    parts.append(_guarded("signals", lang, lambda: signals_section(engine, monday, lang, english), enough))
-    parts.append(key_section(engine, sunday, lang, english))
-    report(0.6, "outlook")
     received = int(ov.this_week["received"])
-    parts.append(_guarded("outlook", lang, lambda: outlook_section(engine, sunday, received, lang, english), enough))
-    report(0.8, "satisfaction")
-    parts.append(satisfaction_section(engine, sunday, lang))
-    report(1.0, "done")
+    later = [lambda: _guarded("signals", lang, lambda: signals_section(engine, monday, lang, english), enough),
+             lambda: key_section(engine, sunday, lang, english),
+             lambda: _guarded("outlook", lang, lambda: outlook_section(engine, sunday, received, lang, english), enough),
+             lambda: satisfaction_section(engine, sunday, lang)]
+    # the sections read the store and fit models largely outside the GIL: threads halve the wait on two cores
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = [pool.submit(build) for build in later]
+        parts = [overview_section(engine, ov, lang, english, span[0]), rates_section(ov, lang, english, settled)]
+        for k, future in enumerate(futures):
+            parts.append(future.result())
+            report(0.2 + 0.8 * (k + 1) / len(futures), ("signals", "key_problems", "outlook", "satisfaction")[k])
     numbers = {k: v for _, n in parts for k, v in n.items()}
     issued = sunday + timedelta(days=1)
     subtitle = (f"（{fm.chinese_date(monday)}—{fm.chinese_date(sunday, monday.year != sunday.year)}）"

@@ -162,10 +162,12 @@ def _table(document, table: Table, lang: str, width) -> None:
 
 
 def _fill_row(row, texts: list[str], aligns, style, bold: bool = False) -> None:
+    style_id = style.style_id if hasattr(style, "style_id") else row.part.document.styles[style].style_id
     for target, text, align in zip(row.cells, texts, aligns):
         target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         paragraph = target.paragraphs[0]
-        paragraph.style, paragraph.alignment = style, align
+        paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = style_id  # noqa: SLF001 - python-docx looks
+        paragraph.alignment = align  # the style up by name on every assignment, a second per table
         run = paragraph.add_run(text)
         if bold:
             run.bold = True

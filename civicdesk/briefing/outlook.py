@@ -12,11 +12,17 @@ from civicdesk.briefing.model import Section, Table
 from civicdesk.briefing.signals import week_forecast
 from civicdesk.drivers import DRIVERS, close_within, fit_drivers, lump_rare_levels, modelling_table
 from civicdesk.i18n import driver_label, street_label
-from civicdesk.staffing import SimConfig, Targets, load_calibration, load_staff, plan, roster_on, simulate
+from civicdesk.staffing import SimConfig, Targets, load_calibration, load_staff, plan, roster_on
+from civicdesk.staffing.plan import streets_short
 from civicdesk.staffing.demand import demand_from_forecast
+from civicdesk.staffing.inputs import load_history
 
 Z95 = 1.959964
 QUARTER_DAYS = 91
+#: Callbacks the briefing's importance ranking is computed on (the app uses more; the ranking is stable).
+BRIEFING_IMPORTANCE_ROWS = 4000
+#: Weeks of recent tickets whose mix next week's simulated tickets copy.
+TEMPLATE_WEEKS = 2
 
 
 def weekly_totals(forecast: pd.DataFrame) -> pd.DataFrame:
@@ -32,27 +38,20 @@ def weekly_totals(forecast: pd.DataFrame) -> pd.DataFrame:
                         ).reset_index()
 
 
-def _failing(summary: pd.DataFrame, targets: Targets) -> list[str]:
-    """Streets whose simulated grid or mediation rates fall short of the targets with today's roster."""
-    grid = summary[summary["role"] == "grid_worker"]
-    med = summary[summary["role"] == "mediator"]
-    bad = set(grid.loc[(grid["on_time"] < targets.close_general) | (grid["signed_on_time"] < targets.sign_24h),
-                       "street"])
-    bad |= set(med.loc[med["on_time"] < targets.mediation_30d, "street"])
-    return sorted(bad)
-
-
 def _staffing(engine, forecast: pd.DataFrame, sunday: date) -> tuple[pd.DataFrame, bool]:
-    """Grid workers and mediators short per street on next week's forecast at its P90: one simulation with
-    today's roster, then the smallest roster (`plan`) only for the streets that fall short."""
+    """Grid workers and mediators short per street on next week's forecast at its P90: today's roster checked
+    street by street (`streets_short`), then the smallest roster (`plan`) only for the streets that fall short."""
     model = next(c for c in forecast.columns if c not in ("unique_id", "ds") and "-" not in c)
     values = forecast[forecast["unique_id"] != "total"].rename(
         columns={model: "mean", f"{model}-hi-80": "hi-80", f"{model}-hi-95": "hi-95"})
-    tickets = demand_from_forecast(engine, SimpleNamespace(by=("street",), values=values), quantile=0.9)
+    first = pd.Timestamp(sunday) + pd.Timedelta(days=1)
+    template = load_history(engine, first - pd.Timedelta(weeks=TEMPLATE_WEEKS), first - pd.Timedelta(days=1))
+    tickets = demand_from_forecast(engine, SimpleNamespace(by=("street",), values=values), quantile=0.9,
+                                   template=template)
     calibration = load_calibration()
     config = SimConfig(calibration=calibration) if calibration else SimConfig()
     roster, targets = roster_on(load_staff(engine), sunday), Targets()
-    failing = _failing(simulate(tickets, roster, config).summary, targets)
+    failing = streets_short(tickets, roster, targets, config)
     if not failing:
         return pd.DataFrame(columns=["street", "grid_workers_now", "grid_gap", "mediator_gap"]), calibration is not None
     result = plan(tickets[tickets["street"].isin(failing)], roster[roster["street"].isin(failing)], targets, config)
@@ -139,7 +138,7 @@ def satisfaction_section(engine, sunday: date, lang: str) -> tuple[Section, dict
     heading = "六、满意度分析" if lang == "zh" else "6. What drives satisfaction"
     table = modelling_table(engine, sunday - timedelta(days=QUARTER_DAYS - 1), sunday, reached_only=True)
     try:
-        model = fit_drivers(lump_rare_levels(table))
+        model = fit_drivers(lump_rare_levels(table), importance=BRIEFING_IMPORTANCE_ROWS)
     except ValueError:
         text = ("本季度接通的回访过少，暂不能可靠分析满意度的影响因素。" if lang == "zh" else
                 "Too few callbacks reached callers this quarter to analyse what drives satisfaction.")

@@ -8,6 +8,16 @@ from civicdesk.briefing.model import Briefing
 FORMATS = ("docx", "pdf", "html", "xlsx")
 
 
+def render_all(briefing: Briefing, folder: str | Path, formats=FORMATS, stem: str | None = None) -> dict[str, Path]:
+    """Write ``briefing`` in several formats into ``folder`` at once (in threads: Word and PDF layout overlap)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stem = stem or f"briefing-{briefing.week}-{briefing.lang}"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {fmt: pool.submit(render, briefing, fmt, Path(folder) / f"{stem}.{fmt}") for fmt in formats}
+        return {fmt: future.result() for fmt, future in futures.items()}
+
+
 def render(briefing: Briefing, fmt: str, path: str | Path) -> Path:
     """Write ``briefing`` in ``fmt`` to ``path`` (parent folders are created) and return the path."""
     if fmt not in FORMATS:

@@ -77,11 +77,11 @@ def _sampled(r2: _R2, names: list[str], rng: np.random.Generator) -> dict[str, f
 
 
 def shapley_importance(X: np.ndarray, y: np.ndarray, intercept: list[int], terms: dict[str, list[int]],
-                       seed: int = 0) -> pd.DataFrame:
-    """Each term's share of McFadden's R² (columns term, r2, share), largest first."""
+                       seed: int = 0, max_rows: int = MAX_ROWS) -> pd.DataFrame:
+    """Each term's share of McFadden's R² (columns term, r2, share), largest first, on at most `max_rows`."""
     rng = np.random.default_rng(seed)
-    if len(y) > MAX_ROWS:
-        rows = rng.choice(len(y), MAX_ROWS, replace=False)
+    if len(y) > max_rows:
+        rows = rng.choice(len(y), max_rows, replace=False)
         X, y = X[rows], y[rows]
     names = list(terms)
     with threadpool_limits(1, user_api="blas"):  # hundreds of small fits: threads cost more than they give

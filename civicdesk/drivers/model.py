@@ -21,6 +21,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationError
 from civicdesk.drivers import diagnostics as dg
 from civicdesk.drivers.design import Design, build_design
 from civicdesk.drivers.effects import marginal_effects
+from civicdesk.drivers.importance import MAX_ROWS as MAX_IMPORTANCE_ROWS
 from civicdesk.drivers.importance import shapley_importance
 from civicdesk.drivers.link import augment, delta_se, prob
 from civicdesk.drivers.table import DEFAULT_FORMULA, LEVELS
@@ -198,14 +199,15 @@ def _mcfadden(res, y_raw: pd.Series) -> float:
 
 
 def fit_drivers(df: pd.DataFrame, formula: str = DEFAULT_FORMULA, kind: str = "logit", cluster: str | None = None,
-                importance: bool = True, seed: int = 0) -> DriverModel:
+                importance: bool | int = True, seed: int = 0) -> DriverModel:
     """Fit a satisfaction driver model on a modelling table (`civicdesk.drivers.modelling_table`).
 
     Args:
         formula: statsmodels/patsy formula on the table's columns, e.g. DEFAULT_FORMULA.
         kind: "logit" (satisfied vs not) or "ordinal" (不满意 < 基本满意 < 满意).
         cluster: a column (e.g. "street") for cluster-robust standard errors.
-        importance: compute the Shapley decomposition (a few seconds); False leaves it empty.
+        importance: compute the Shapley decomposition (a few seconds); False leaves it empty; a number
+            computes it on at most that many callbacks (default `importance.MAX_ROWS`).
         seed: for the row samples behind importance and marginal effects.
     """
     if kind not in KINDS:
@@ -222,7 +224,8 @@ def fit_drivers(df: pd.DataFrame, formula: str = DEFAULT_FORMULA, kind: str = "l
     terms = design.terms if kind == "logit" else {t: [c - 1 for c in cs] for t, cs in design.terms.items()}
     coefs = _coefficients(res, kind, names)
     effects = marginal_effects(Z, params, cov, names[1:] if kind == "ordinal" else names, terms, seed)
-    imp = (shapley_importance(X, y, [0], design.terms, seed) if importance
+    rows = importance if importance is not True and importance else MAX_IMPORTANCE_ROWS
+    imp = (shapley_importance(X, y, [0], design.terms, seed, rows) if importance
            else pd.DataFrame(columns=["term", "r2", "share"]))
     vif = dg.vif_table(design.X)
     p = prob(Z, params)

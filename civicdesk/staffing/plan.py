@@ -251,3 +251,23 @@ def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = 
     hotline_tickets = t[t["channel"] == "hotline"]
     acceptors = acceptors_needed(t, hotline) if len(hotline_tickets) else None
     return Plan(frame, moves, tuple(problems), cost_now, cost_plan, targets, acceptors)
+
+
+def streets_short(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = None,
+                  config: SimConfig | None = None, seed: int = 0) -> list[str]:
+    """Streets where today's roster misses a target, by the rule `plan` searches with (one run per street
+    at today's headcount, no search): a quick check before planning only those streets."""
+    targets, config = targets or Targets(), config or SimConfig()
+    t, base = check_demand(tickets), check_roster(roster)
+    short = []
+    for street in base.index:
+        ts = t[t["street"] == street]
+        general = ts[~ts["direct"] & ~ts["dispute"] & (ts["urgency"] == "general")]
+        disputes = ts[ts["dispute"] & ~ts["direct"]]
+        today_med = base.loc[street, MEDIATOR_COLUMNS].to_numpy(float)
+        close, sign = (_grid_rates(general, street, int(base.loc[street, "grid_workers"]), config, seed)
+                       if len(general) else (1.0, 1.0))
+        med = _mediation_rate(disputes, int(today_med.sum()), today_med, config, seed)
+        if close < targets.close_general or sign < targets.sign_24h or med < targets.mediation_30d:
+            short.append(street)
+    return short
