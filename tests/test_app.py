@@ -19,6 +19,14 @@ def run_app(monkeypatch, url: str, lang: str | None = None) -> AppTest:
     return at
 
 
+def open_view(monkeypatch, url: str, view: str, lang: str | None = None, timeout: int = 180) -> AppTest:
+    """The app switched to ``views/<view>.py``, with no exception on the page."""
+    at = run_app(monkeypatch, url, lang)
+    at.switch_page(f"views/{view}.py").run(timeout=timeout)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def texts(at: AppTest) -> str:
     return " ".join([m.value for m in at.markdown] + [t.value for t in at.title] + [s.value for s in at.subheader])
 

@@ -1,18 +1,11 @@
 """AppTest of the Briefing view: pick a week, read the six sections, make the four files; English too."""
 from __future__ import annotations
 
-from tests.test_app import run_app
-
-
-def open_view(monkeypatch, url, lang=None):
-    at = run_app(monkeypatch, url, lang)
-    at.switch_page("views/briefing.py").run(timeout=180)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from tests.test_app import open_view
 
 
 def test_briefing_preview_and_files(monkeypatch, demo_store_url):
-    at = open_view(monkeypatch, demo_store_url)
+    at = open_view(monkeypatch, demo_store_url, "briefing")
     assert at.title[0].value == "周报"
     headings = [h.value for h in at.subheader]
     assert [h for h in headings if h[:2] in ("一、", "二、", "三、", "四、", "五、", "六、")] == [
@@ -27,6 +20,6 @@ def test_briefing_preview_and_files(monkeypatch, demo_store_url):
 
 
 def test_briefing_in_english(monkeypatch, demo_store_url):
-    at = open_view(monkeypatch, demo_store_url, lang="en")
+    at = open_view(monkeypatch, demo_store_url, "briefing", lang="en")
     assert at.title[0].value == "Briefing"
     assert "1. Overview" in [h.value for h in at.subheader]

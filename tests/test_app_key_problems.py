@@ -3,18 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.test_app import run_app
-
-
-def open_view(monkeypatch, url, lang=None):
-    at = run_app(monkeypatch, url, lang)
-    at.switch_page("views/key_problems.py").run(timeout=120)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+from tests.test_app import open_view
 
 
 def test_key_problem_list_and_history(monkeypatch, demo_store_url):
-    at = open_view(monkeypatch, demo_store_url)
+    at = open_view(monkeypatch, demo_store_url, "key_problems")
     assert at.title[0].value == "重点问题"
     assert any("达到列入条件" in m.value for m in at.markdown)
     listed = at.dataframe[0].value
@@ -30,7 +23,7 @@ def test_key_problem_list_and_history(monkeypatch, demo_store_url):
 
 
 def test_stricter_list_is_shorter(monkeypatch, demo_store_url):
-    at = open_view(monkeypatch, demo_store_url)
+    at = open_view(monkeypatch, demo_store_url, "key_problems")
     first = at.markdown[0].value
     at.number_input(key="kp_min").set_value(6).run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
@@ -39,7 +32,7 @@ def test_stricter_list_is_shorter(monkeypatch, demo_store_url):
 
 
 def test_hot_topics_in_english(monkeypatch, demo_store_url):
-    at = open_view(monkeypatch, demo_store_url, lang="en")
+    at = open_view(monkeypatch, demo_store_url, "key_problems", lang="en")
     assert at.title[0].value == "Key problems"
     weeks = at.selectbox(key="kp_week_en").options
     assert len(weeks) == 12
@@ -48,7 +41,7 @@ def test_hot_topics_in_english(monkeypatch, demo_store_url):
 
 
 def test_date_before_the_data_is_explained(monkeypatch, demo_store_url):
-    at = open_view(monkeypatch, demo_store_url)
+    at = open_view(monkeypatch, demo_store_url, "key_problems")
     at.date_input(key="kp_as_of").set_value(dt.date(2020, 1, 1)).run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     assert at.warning or at.info

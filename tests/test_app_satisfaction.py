@@ -4,15 +4,12 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from tests.test_app import run_app
+from tests.test_app import open_view
 
 
 def open_satisfaction(monkeypatch, url, lang=None):
     st.cache_resource.clear()
-    at = run_app(monkeypatch, url, lang)
-    at.switch_page("views/satisfaction.py").run(timeout=120)
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_view(monkeypatch, url, "satisfaction", lang)
 
 
 def projected(at) -> tuple[float, float]:

@@ -14,7 +14,8 @@ CHART_FONT = "Microsoft YaHei, SimHei, Noto Sans CJK SC, Noto Sans SC, sans-seri
 
 
 def _spec(figure: Figure) -> dict:
-    spec = dict(figure.spec)
+    """The spec with the briefing's fonts, and without the chart's own title (the caption below names it)."""
+    spec = {k: v for k, v in figure.spec.items() if k != "title"}
     config = dict(spec.get("config", {}))
     config["font"] = CHART_FONT
     spec["config"] = config

@@ -54,7 +54,7 @@ def _opening(ov: Overview, wow, yoy, lang: str) -> str:
     head = f"In the week {start:%d %b} – {end:%d %b %Y} the centre received {n:,} tickets"
     wow_text = f", {fm.change(wow, 'en')} on the week before" if wow is not None else " (no data for the week before)"
     yoy_text = f" and {fm.change(yoy, 'en')} on a year ago" if yoy is not None else "; there is no data a year ago"
-    return head + wow_text + yoy_text + "."
+    return head + wow_text + yoy_text + ". "
 
 
 def _mix(ov: Overview, lang: str) -> str:
