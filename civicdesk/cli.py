@@ -92,6 +92,36 @@ def upgrade(db: Optional[str] = DB_OPTION):
 
 
 @app.command()
+def backup(path: Path = typer.Argument(..., help="New SQLite file to write the backup to."),
+           db: Optional[str] = DB_OPTION):
+    """Back the SQLite store up to PATH, consistently, even while the app or an import is running."""
+    from civicdesk.store.backup import backup as take
+
+    engine = _open(db)
+    try:
+        written = take(engine, path)
+    except StoreError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Backed up to {written} ({written.stat().st_size / 1e6:.1f} MB).")
+
+
+@app.command()
+def restore(path: Path = typer.Argument(..., help="A backup written by `civicdesk backup`."),
+            db: Optional[str] = DB_OPTION):
+    """Replace the SQLite store's contents with a backup (the current store is saved beside it first)."""
+    from civicdesk.store.backup import restore as put_back
+
+    engine = _open(db)
+    try:
+        saved = put_back(engine, path)
+    except StoreError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Restored {path}. The store as it was is saved in {saved}.")
+
+
+@app.command()
 def kpi(week: Optional[str] = typer.Argument(None, help="ISO week such as 2023-W07, or a date; default the last complete week."),
         db: Optional[str] = DB_OPTION):
     """Print a week's KPIs by street."""
