@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from civicdesk import store
 
-REVISIONS = ["0001", "0002", "0003", "0004"]
+REVISIONS = ["0001", "0002", "0003", "0004", "0005"]
 TICKETS = 3000
 
 

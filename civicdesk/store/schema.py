@@ -173,5 +173,35 @@ staffing_scenarios = Table(
     Column("saved_at", DateTime, nullable=False),
 )
 
+users = Table(
+    "users", metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("failed_attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("locked_until", DateTime),
+    Column("created_at", DateTime, nullable=False),
+)
+
+user_sessions = Table(
+    "user_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_audit_log_at", "at"),
+)
+
 TICKET_COLUMNS = tuple(c.name for c in tickets.columns if c.name != "id")
 TICKET_TIME_COLUMNS = ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at")
