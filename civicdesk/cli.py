@@ -218,7 +218,9 @@ def profiles():
 def _add_groups() -> None:
     from civicdesk.cli_briefing import briefing
     from civicdesk.cli_staffing import app as staffing_app
+    from civicdesk.cli_users import app as users_app
     app.add_typer(staffing_app, name="staffing")
+    app.add_typer(users_app, name="user")
     app.command("briefing")(briefing)
 
 

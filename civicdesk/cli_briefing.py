@@ -36,5 +36,8 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
         typer.secho(f"cannot write the briefing: {exc}", fg="red", err=True)
         raise typer.Exit(1) from None
     bar.close()
+    from civicdesk.accounts import audit
+
     for path in render_all(result, out, wanted).values():
         typer.echo(str(path))
+    audit(engine, "export_briefing", result.week, {"formats": wanted, "lang": lang, "folder": str(out)})

@@ -28,6 +28,8 @@ from civicdesk.forecast.models import DEFAULT_LEVELS
 from civicdesk.store import daily_counts
 from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.schema import forecast_runs, forecast_values
+from civicdesk.access import require
+from civicdesk.accounts import record
 
 VALUE_COLUMNS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
 
@@ -88,7 +90,11 @@ def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of
         start: first day of history (default two years before `as_of`).
         n_windows, n_jobs, models: passed to `auto_forecast`.
         progress: optional `progress(fraction, message)` callback.
+
+    Raises:
+        AccessDenied: the acting user may not fit and store models (analysts and admins may).
     """
+    require("fit_model")
     report = progress or (lambda f, m: None)
     report(0.05, "读取历史数据")
     last = pd.Timestamp(as_of) if as_of is not None else None
@@ -117,6 +123,7 @@ def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of
     messages = tuple(fc.attrs.get("messages", []))
     report(0.9, "保存预测结果")
     with engine.begin() as conn:
+        record(conn, "store_forecast", grouping_name(by), {"h": h, "as_of": str(series["ds"].max().date())})
         run_id = conn.execute(forecast_runs.insert().values(
             created_at=pd.Timestamp.now().to_pydatetime(), as_of=series["ds"].max().date(), horizon=h,
             grouping=grouping_name(by), models=json.dumps(sorted(metrics["model"].unique().tolist())),

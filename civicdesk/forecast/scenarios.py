@@ -20,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk.store.schema import forecast_scenarios
+from civicdesk.access import require
+from civicdesk.accounts import record
 
 KINDS = ("multiply", "add")
 DIMENSIONS = ("streets", "categories", "channels")
@@ -103,9 +105,11 @@ def apply_scenario(forecast: pd.DataFrame, scenario: Scenario, by: tuple[str, ..
 
 def save_scenario(engine: Engine, scenario: Scenario) -> None:
     """Store (or replace) the scenario under its name."""
+    require("save_scenario")
     if not scenario.name.strip():
         raise ValueError("a scenario needs a name")
     with engine.begin() as conn:
+        record(conn, "save_forecast_scenario", scenario.name, {"description": scenario.description})
         conn.execute(forecast_scenarios.delete().where(forecast_scenarios.c.name == scenario.name))
         conn.execute(forecast_scenarios.insert().values(
             name=scenario.name, description=scenario.description, adjustments=scenario.to_json(),
@@ -127,6 +131,8 @@ def list_scenarios(engine: Engine) -> list[Scenario]:
 
 
 def delete_scenario(engine: Engine, name: str) -> None:
+    require("delete_scenario")
     with engine.begin() as conn:
+        record(conn, "delete_forecast_scenario", name)
         conn.execute(forecast_scenarios.delete().where(forecast_scenarios.c.name == name))
 

@@ -32,6 +32,8 @@ from civicdesk.store.rollup import (REPEAT_WINDOW_DAYS, insert_rollup_of, refres
                                      ticket_day_range)
 from civicdesk.store.schema import TICKET_TIME_COLUMNS, import_batches, quarantine, streets, tickets
 from civicdesk.store.write import upsert_rows
+from civicdesk.access import require
+from civicdesk.accounts import record
 
 Progress = Callable[[float, str], None]
 CHUNK_ROWS = 50_000
@@ -326,6 +328,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
     Raises:
         NotATableError: the file is not a table. ProfileError: the mapping cannot be resolved.
     """
+    require("import")
     began = time.perf_counter()
     report = progress or (lambda f, m: None)
     path = Path(path)
@@ -360,6 +363,8 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
             **{k: c[k] for k in ("rows_read", "inserted", "updated", "unchanged", "quarantined")},
             reasons=json.dumps(dict(job.reasons), ensure_ascii=False),
             warnings=json.dumps(dict(job.warnings), ensure_ascii=False)))
+        record(conn, "import", path.name, {"batch_id": ctx.batch_id, "rows_read": c["rows_read"],
+                                           "inserted": c["inserted"], "quarantined": c["quarantined"]})
     report(1.0, "导入完成")
     return ImportReport(batch_id=ctx.batch_id, file_name=path.name, sha256=sha, format=table.format,
                         encoding=table.encoding, profile=chosen.name, source=sources, mapping=resolved,

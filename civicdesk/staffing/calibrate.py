@@ -27,6 +27,7 @@ from civicdesk.staffing.config import Calibration, SimConfig
 from civicdesk.staffing.inputs import MEDIATOR_TIERS, grid_workers_by_day, load_history, load_staff, roster_on
 from civicdesk.staffing.mediation import run_mediation
 from civicdesk.staffing.sim import _daytime, _grid_workers, _Run
+from civicdesk.access import require
 
 WARMUP_DAYS = 28
 MIN_TICKETS = 30
@@ -281,6 +282,7 @@ def load_calibration(path: Path | None = None) -> Calibration | None:
 def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None, seed: int = 0,
                     progress: Progress | None = None) -> Calibration:
     """Calibrate on the store's tickets created in [start, end] (with a warm-up before start)."""
+    require("fit_model")
     history = load_history(engine, pd.Timestamp(start) - pd.Timedelta(days=WARMUP_DAYS), end)
     if history.empty:
         raise ValueError(f"the store holds no tickets from {start} to {end}")

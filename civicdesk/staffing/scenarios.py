@@ -23,6 +23,8 @@ from civicdesk.staffing.demand import apply_volume
 from civicdesk.staffing.inputs import ROSTER_COLUMNS, check_roster
 from civicdesk.staffing.sim import SimResult, simulate
 from civicdesk.store.schema import staffing_scenarios
+from civicdesk.access import require
+from civicdesk.accounts import record
 
 SUMMARY_COLUMNS = ["street", "role", "tickets", "on_time", "signed_on_time", "close_p50", "close_p90",
                    "utilisation", "overtime_h_per_week"]
@@ -91,10 +93,12 @@ def run_scenario(scenario: StaffingScenario, tickets: pd.DataFrame, roster: pd.D
 
 def save_staffing(engine: Engine, scenario: StaffingScenario, result: SimResult) -> None:
     """Store (or replace) the scenario's inputs and its per street × role summary under its name."""
+    require("save_scenario")
     if not scenario.name.strip():
         raise ValueError("a scenario needs a name")
     summary = result.summary.reindex(columns=SUMMARY_COLUMNS).to_json(orient="records", force_ascii=False)
     with engine.begin() as conn:
+        record(conn, "save_staffing_scenario", scenario.name, {"description": scenario.description})
         conn.execute(staffing_scenarios.delete().where(staffing_scenarios.c.name == scenario.name))
         conn.execute(staffing_scenarios.insert().values(
             name=scenario.name, description=scenario.description, inputs=scenario.to_json(), summary=summary,
@@ -121,7 +125,9 @@ def list_staffing(engine: Engine) -> pd.DataFrame:
 
 
 def delete_staffing(engine: Engine, name: str) -> None:
+    require("delete_scenario")
     with engine.begin() as conn:
+        record(conn, "delete_staffing_scenario", name)
         conn.execute(staffing_scenarios.delete().where(staffing_scenarios.c.name == name))
 
 
