@@ -84,27 +84,40 @@ def _fail(conn, row, now: datetime) -> None:
 
 
 def sign_in(engine: Engine, name: str, password: str) -> tuple[User, str]:
-    """Check a password and open a session: (user, session token). Raises SignInError with one sentence."""
+    """Check a password and open a session: (user, session token). Raises SignInError with one sentence.
+
+    A failure is counted (and, at the fifth, the account locked) in its own committed transaction.
+    """
     now = _now()
+    refused = None
     with engine.begin() as conn:
         row = conn.execute(sa.select(users).where(users.c.name == name.strip())).first()
         if row is None:
             _hasher.hash(password)  # as slow as a real check, so names cannot be probed by timing
-            raise SignInError("wrong user name or password / 用户名或密码错误")
-        if row.locked_until is not None and row.locked_until > now:
-            raise SignInError(f"too many failed attempts: the account is locked until {row.locked_until:%H:%M} / "
-                              f"连续输错次数过多，账户锁定至{row.locked_until:%H:%M}")
-        try:
-            _hasher.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
+            refused = "wrong user name or password / 用户名或密码错误"
+        elif row.locked_until is not None and row.locked_until > now:
+            refused = (f"too many failed attempts: the account is locked until {row.locked_until:%H:%M} / "
+                       f"连续输错次数过多，账户锁定至{row.locked_until:%H:%M}")
+        elif not _verify(row.password_hash, password):
             _fail(conn, row, now)
-            raise SignInError("wrong user name or password / 用户名或密码错误") from None
-        conn.execute(users.update().where(users.c.user_id == row.user_id).values(failed_attempts=0, locked_until=None))
-        token = secrets.token_urlsafe(32)
-        conn.execute(user_sessions.insert().values(token_hash=_digest(token), user_id=row.user_id, created_at=now,
-                                                   expires_at=now + timedelta(hours=SESSION_HOURS)))
-        record(conn, "sign_in", row.name, {}, actor=row.name)
+            refused = "wrong user name or password / 用户名或密码错误"
+        else:
+            conn.execute(users.update().where(users.c.user_id == row.user_id).values(failed_attempts=0,
+                                                                                   locked_until=None))
+            token = secrets.token_urlsafe(32)
+            conn.execute(user_sessions.insert().values(token_hash=_digest(token), user_id=row.user_id, created_at=now,
+                                                       expires_at=now + timedelta(hours=SESSION_HOURS)))
+            record(conn, "sign_in", row.name, {}, actor=row.name)
+    if refused:
+        raise SignInError(refused)
     return User(row.name, row.role), token
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _digest(token: str) -> str:
