@@ -12,6 +12,8 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
              formats: str = typer.Option("docx,pdf,html,xlsx", "--format", help="Comma-separated: docx, pdf, html, xlsx."),
              out: Path = typer.Option(Path("reports"), "--out", help="Folder to write into (created if missing)."),
              lang: str = typer.Option("zh", "--lang", help="zh (default) or en."),
+             redact: bool = typer.Option(False, "--redact", help="Mask residents' words (example tickets) for "
+                                         "circulation beyond the centre."),
              db: Optional[str] = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")):
     """Write the weekly briefing (周报) in each format; exits 1 with a message when the week has no data."""
     from civicdesk.briefing import FORMATS, build_briefing, render_all
@@ -30,7 +32,7 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
         raise typer.Exit(1)
     bar = _Bar("周报 briefing")
     try:
-        result = build_briefing(engine, chosen, lang=lang, progress=bar)
+        result = build_briefing(engine, chosen, lang=lang, progress=bar, redact=redact)
     except ValueError as exc:
         bar.close()
         typer.secho(f"cannot write the briefing: {exc}", fg="red", err=True)
@@ -40,4 +42,4 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
 
     for path in render_all(result, out, wanted).values():
         typer.echo(str(path))
-    audit(engine, "export_briefing", result.week, {"formats": wanted, "lang": lang, "folder": str(out)})
+    audit(engine, "export_briefing", result.week, {"formats": wanted, "lang": lang, "folder": str(out), "redact": redact})

@@ -157,3 +157,15 @@ def test_numbers_are_finite_or_missing(briefing):
         assert value is None or (isinstance(value, (int, float)) and not (isinstance(value, float)
                                                                           and math.isinf(value))), name
     assert isinstance(briefing.tables()[0].frame, pd.DataFrame)
+
+
+def test_redacted_briefing_masks_residents_words(engine):
+    from civicdesk.privacy import mask
+
+    plain, masked = build_briefing(engine, WEEK), build_briefing(engine, WEEK, redact=True)
+    pick = lambda b: b.sections[2].tables[0].frame  # noqa: E731 - 表4 预警与热点
+    hot = pick(plain)[pick(plain)["类型"] == "热点"]
+    hidden = pick(masked)[pick(masked)["类型"] == "热点"]
+    assert hidden["说明"].tolist() == [mask(text) for text in hot["说明"]]
+    assert all(len(text) <= 8 for text in hidden["说明"])
+    assert masked.numbers == plain.numbers

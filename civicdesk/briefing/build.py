@@ -46,8 +46,12 @@ def _too_early(lang: str) -> str:
             else f"the data start less than {MIN_HISTORY_WEEKS} weeks before this week, too early to forecast")
 
 
-def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, str], None] | None = None) -> Briefing:
+def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, str], None] | None = None,
+                   redact: bool = False) -> Briefing:
     """Build the briefing of an ISO week ("2023-W07" or any date inside it).
+
+    Args:
+        redact: mask the residents' words (example tickets) for circulation beyond the centre.
 
     Raises:
         ValueError: the week holds no tickets, or the language is not "zh" or "en".
@@ -66,7 +70,7 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
     report(0.1, "overview")
     settled = (span[1] - sunday).days >= 7
     received = int(ov.this_week["received"])
-    later = [lambda: _guarded("signals", lang, lambda: signals_section(engine, monday, lang, english), enough),
+    later = [lambda: _guarded("signals", lang, lambda: signals_section(engine, monday, lang, english, redact), enough),
              lambda: key_section(engine, sunday, lang, english),
              lambda: _guarded("outlook", lang, lambda: outlook_section(engine, sunday, received, lang, english), enough),
              lambda: satisfaction_section(engine, sunday, lang)]

@@ -12,6 +12,7 @@ from civicdesk.drivers import DISTRICT, hot_topics, key_problems
 from civicdesk.forecast import CountRegression, Forecaster
 from civicdesk.forecast.early_warning import early_warnings
 from civicdesk.i18n import category_label, street_label
+from civicdesk.privacy import mask
 
 HISTORY_DAYS = 548  # a year and a half of daily counts for the weekly forecasts
 HOT_LINES = 6
@@ -61,11 +62,14 @@ def _warning_text(found: pd.DataFrame, lang: str, english: dict[str, str]) -> st
     return f"Against last Sunday's forecast (95% interval), {len(found)} series fell outside: {'; '.join(parts)}."
 
 
-def _hot_lines(hot, lang: str) -> pd.DataFrame:
+def _hot_lines(hot, lang: str, redact: bool = False) -> pd.DataFrame:
     terms = hot.terms[hot.terms["level"].isin(["district", "street"])]
     terms = terms.sort_values("score", ascending=False).drop_duplicates("term").head(HOT_LINES)
     ids = hot.examples.groupby(["level", "group", "term"])["description"].first().rename("example")
-    return terms.join(ids, on=["level", "group", "term"])
+    out = terms.join(ids, on=["level", "group", "term"])
+    if redact:
+        out["example"] = out["example"].map(mask)
+    return out
 
 
 def _hot_text(lines: pd.DataFrame, lang: str, english: dict[str, str]) -> str:
@@ -97,12 +101,13 @@ def _signals_table(found: pd.DataFrame, lines: pd.DataFrame, lang: str, english:
                  {cols[3]: "int", cols[4]: "float1"}, note)
 
 
-def signals_section(engine, monday: date, lang: str, english: dict[str, str]) -> tuple[Section, dict]:
-    """三、预警与热点."""
+def signals_section(engine, monday: date, lang: str, english: dict[str, str],
+                    redact: bool = False) -> tuple[Section, dict]:
+    """三、预警与热点 (`redact`: example tickets' words masked for wide circulation)."""
     found = warnings_found(engine, monday)
     try:
         hot = hot_topics(engine, monday)
-        lines = _hot_lines(hot, lang)
+        lines = _hot_lines(hot, lang, redact)
     except ValueError:  # no weeks before this one to compare with
         lines = pd.DataFrame(columns=["level", "group", "term", "count", "baseline_mean", "score", "example"])
     paragraphs = (_warning_text(found, lang, english), _hot_text(lines, lang, english))
