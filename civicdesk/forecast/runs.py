@@ -29,6 +29,7 @@ from civicdesk.store import daily_counts
 from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.schema import forecast_runs, forecast_values
 from civicdesk.access import require
+from civicdesk.artifacts import write_artifact
 from civicdesk.accounts import record
 
 VALUE_COLUMNS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
@@ -73,7 +74,7 @@ def _write_card(run: ForecastRun, folder: Path) -> Path:
     if run.messages:
         lines += ["", "## Notes", *[f"- {m}" for m in run.messages[:50]]]
     path = folder / f"forecast-run-{run.run_id}.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_artifact(path, "\n".join(lines) + "\n")
     return path
 
 

@@ -28,6 +28,7 @@ from civicdesk.staffing.inputs import MEDIATOR_TIERS, grid_workers_by_day, load_
 from civicdesk.staffing.mediation import run_mediation
 from civicdesk.staffing.sim import _daytime, _grid_workers, _Run
 from civicdesk.access import require
+from civicdesk.artifacts import read_artifact, write_artifact
 
 WARMUP_DAYS = 28
 MIN_TICKETS = 30
@@ -262,20 +263,19 @@ def calibration_path() -> Path:
 
 
 def save_calibration(calib: Calibration, path: Path | None = None) -> Path:
-    path = Path(path or calibration_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(calibration_to_json(calib), encoding="utf-8")
-    return path
+    """Write the calibration JSON with its installation-keyed checksum (`civicdesk.artifacts`)."""
+    return write_artifact(Path(path or calibration_path()), calibration_to_json(calib))
 
 
 def load_calibration(path: Path | None = None) -> Calibration | None:
-    """The saved calibration, or None when there is none yet (or it is from an older version)."""
+    """The saved calibration, or None when there is none yet, it is from an older version, or its checksum
+    does not match (a file not written by this installation is never loaded)."""
     path = Path(path or calibration_path())
     if not path.exists():
         return None
     try:
-        return calibration_from_json(path.read_text(encoding="utf-8"))
-    except (ValueError, KeyError):
+        return calibration_from_json(read_artifact(path))
+    except (ValueError, KeyError):  # ArtifactError is a ValueError
         return None
 
 
