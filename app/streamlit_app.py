@@ -11,8 +11,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from civicdesk.i18n import t  # noqa: E402
 from civicdesk.store import StoreError  # noqa: E402
 
+from civicdesk.access import AccessDenied, acting_as  # noqa: E402
+
 import cached  # noqa: E402
 import sidebar  # noqa: E402
+import signin  # noqa: E402
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -36,4 +39,9 @@ pages = [st.Page(str(VIEWS / "overview.py"), title=t("overview", lang), icon=":m
          st.Page(str(VIEWS / "briefing.py"), title=t("briefing", lang), icon=":material/description:",
                  url_path="briefing"),
          st.Page(str(VIEWS / "data.py"), title=t("data", lang), icon=":material/upload_file:", url_path="data")]
-st.navigation(pages).run()
+user = signin.gate(cached.current_engine(), lang)
+with acting_as(user):
+    try:
+        st.navigation(pages).run()
+    except AccessDenied as exc:  # the library refused: the page showed a control the role cannot use
+        st.error(f"{t('not_allowed', lang)}{exc}")

@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from civicdesk import config
+from civicdesk.access import require
+from civicdesk.accounts import audit
 from civicdesk.briefing.formatting import cell
 from civicdesk.i18n import t
 from civicdesk.periods import iso_week_name, last_complete_week, week_label
@@ -64,9 +66,11 @@ def downloads(b, lang: str) -> None:
     if files is None:
         if not st.button(t("br_make_files", lang), type="primary", key="br_make"):
             return
+        require("export_briefing")
         bar = st.progress(0.0, text=t("br_rendering", lang))
         files = cached.briefing_files(b, progress=lambda f, fmt: bar.progress(f, text=f"{t('br_rendering', lang)} {fmt}"))
         bar.empty()
+        audit(cached.current_engine(), "export_briefing", b.week, {"formats": list(files), "lang": lang, "via": "app"})
     cols = st.columns(len(files))
     for col, (fmt, data) in zip(cols, files.items()):
         col.download_button(t(f"br_{fmt}", lang), data, file_name=f"briefing-{b.week}-{lang}.{fmt}", mime=MIME[fmt],
