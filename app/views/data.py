@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from civicdesk import charts, config, ingest
+from civicdesk.excel import to_csv_bytes
 from civicdesk.i18n import field_label, t
 from civicdesk.ingest.history import QUALITY_COLUMNS, reason_label
 from civicdesk.ingest.normalize import WARNINGS
@@ -164,7 +165,7 @@ def quality_tab(engine, lang: str) -> None:
     table = summary.rename(columns={"source": t("source", lang), "month": t("month", lang),
                                     **{k: t(k, lang) for k in QUALITY_COLUMNS}})
     st.dataframe(table, hide_index=True, width="stretch")
-    st.download_button(t("download_csv", lang), table.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button(t("download_csv", lang), to_csv_bytes(table),
                        file_name="data-quality.csv", mime="text/csv", key="dl-quality")
 
 

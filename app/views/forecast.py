@@ -4,13 +4,13 @@ controls → `civicdesk.forecast.runs` / `scenarios` / `early_warning` (via cach
 """
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
 from civicdesk import charts, config, store
+from civicdesk.excel import to_excel_bytes
 from civicdesk.forecast.early_warning import early_warnings
 from civicdesk.forecast.runs import make_run
 from civicdesk.forecast.scenarios import Adjustment, Scenario, apply_scenario, save_scenario
@@ -75,9 +75,8 @@ def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
                                          "backtest_mase": t("model_mase", lang),
                                          "naive_mase": t("naive_mase", lang)}),
                  hide_index=True, width="stretch")
-    buffer = io.BytesIO()
-    (shown if shown is not None else run.values).to_excel(buffer, index=False)
-    st.download_button(t("download_forecast", lang), buffer.getvalue(), file_name=f"forecast-run{run.run_id}.xlsx",
+    data = to_excel_bytes({t("forecast", lang): shown if shown is not None else run.values})
+    st.download_button(t("download_forecast", lang), data, file_name=f"forecast-run{run.run_id}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fc_dl")
 
 

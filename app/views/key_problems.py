@@ -4,7 +4,6 @@ controls → `civicdesk.drivers.key_problems` / `hot_topics` (via cached) → re
 """
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
 import pandas as pd
@@ -13,6 +12,7 @@ import streamlit as st
 from civicdesk import codes, config
 from civicdesk import satisfaction_charts as sc
 from civicdesk.drivers import DISTRICT
+from civicdesk.excel import to_excel_bytes
 from civicdesk.i18n import category_label, street_label, t
 from civicdesk.periods import iso_week_name, last_complete_week, week_label
 
@@ -63,13 +63,10 @@ def display_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def list_excel(kp, lang: str, english: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer) as writer:
-        display_list(kp.entries, lang, english).to_excel(writer, sheet_name=t("kp_list", lang), index=False)
-        display_history(kp.history.assign(label=kp.history["label"]), lang).assign(
-            **{t("kp_entry", lang): kp.history["label"].to_numpy()}).to_excel(
-            writer, sheet_name=t("kp_history", lang), index=False)
-    return buffer.getvalue()
+    history = display_history(kp.history.assign(label=kp.history["label"]), lang).assign(
+        **{t("kp_entry", lang): kp.history["label"].to_numpy()})
+    return to_excel_bytes({t("kp_list", lang): display_list(kp.entries, lang, english),
+                           t("kp_history", lang): history})
 
 
 def render_list(engine, lang: str, last_day: date) -> None:

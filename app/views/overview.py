@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from civicdesk import charts, config
+from civicdesk.excel import to_csv_bytes
 from civicdesk.i18n import category_label, kpi_label, street_label, t
 from civicdesk.kpi import TARGETS
 from civicdesk.overview import Overview
@@ -75,7 +76,7 @@ def render(ov: Overview, lang: str, english: dict[str, str]) -> None:
                                                                min_value=0.0, max_value=1.0) for k in HEADLINE}
     pct[t("wow", lang)] = st.column_config.NumberColumn(t("wow", lang), format="percent")
     st.dataframe(table, hide_index=True, width="stretch", column_config=pct)
-    st.download_button(t("download_csv", lang), table.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button(t("download_csv", lang), to_csv_bytes(table),
                        file_name=f"overview-{ov.week_start}.csv", mime="text/csv")
 
 

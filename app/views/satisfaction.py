@@ -4,7 +4,6 @@ controls → `civicdesk.kpi.kpi_table` and `civicdesk.drivers.fit_drivers` (via 
 """
 from __future__ import annotations
 
-import io
 
 import pandas as pd
 import streamlit as st
@@ -13,6 +12,7 @@ from civicdesk import config
 from civicdesk import satisfaction_charts as sc
 from civicdesk.drivers.table import DRIVERS
 from civicdesk.drivers.whatif import Levers, lever_changes
+from civicdesk.excel import to_excel_bytes
 from civicdesk.i18n import category_label, driver_label, street_label, t
 from civicdesk.kpi import TARGETS
 
@@ -87,14 +87,9 @@ def render_what_if(model, lang: str) -> None:
 
 
 def model_excel(model, lang: str) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer) as writer:
-        coefs = model.coefficients.assign(label=model.coefficients["term"].map(lambda c: driver_label(c, lang)))
-        coefs.to_excel(writer, sheet_name="coefficients", index=False)
-        model.marginal_effects.to_excel(writer, sheet_name="marginal_effects", index=False)
-        model.importance.to_excel(writer, sheet_name="importance", index=False)
-        model.diagnostics.calibration.to_excel(writer, sheet_name="calibration", index=False)
-    return buffer.getvalue()
+    coefs = model.coefficients.assign(label=model.coefficients["term"].map(lambda c: driver_label(c, lang)))
+    return to_excel_bytes({"coefficients": coefs, "marginal_effects": model.marginal_effects,
+                           "importance": model.importance, "calibration": model.diagnostics.calibration})
 
 
 def render_details(model, lang: str) -> None:

@@ -2,7 +2,6 @@
 saved scenarios (save, compare, delete). Display only: every figure comes from `civicdesk.staffing`."""
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -11,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from civicdesk import staffing_charts as charts
+from civicdesk.excel import to_csv_bytes, to_excel_bytes
 from civicdesk.forecast.scenarios import Adjustment
 from civicdesk.i18n import category_label, street_label, t
 from civicdesk.staffing import Costs, RosterChange, compare_staffing, delete_staffing, save_staffing
@@ -196,12 +196,10 @@ def render_result(result, targets, stale: bool, lang: str, english: dict[str, st
     st.caption(t("sf_table_note", lang) + " " + t("sf_units", lang))
     export = summary_export(result.summary, lang, english)
     row = st.container(horizontal=True)
-    row.download_button(t("download_summary_csv", lang), export.to_csv(index=False).encode("utf-8-sig"),
+    row.download_button(t("download_summary_csv", lang), to_csv_bytes(export),
                         file_name="staffing-simulation.csv", mime="text/csv", key="sf_dl_csv")
-    buffer = io.BytesIO()
-    export.to_excel(buffer, index=False)
-    row.download_button(t("download_summary_xlsx", lang), buffer.getvalue(), file_name="staffing-simulation.xlsx",
-                        mime=XLSX, key="sf_dl_xlsx")
+    row.download_button(t("download_summary_xlsx", lang), to_excel_bytes({t("sf_results", lang): export}),
+                        file_name="staffing-simulation.xlsx", mime=XLSX, key="sf_dl_xlsx")
 
 
 def render_plan(made, base: pd.DataFrame, stale: bool, fixed: bool, key, lang: str, english: dict[str, str]) -> None:

@@ -5,8 +5,7 @@ list of tables and the headline figures (`Briefing.numbers`); then one sheet per
 the title, the header (frozen, with a filter) and the rows with real numbers in Excel number formats that
 match the briefing's cell formats (so 0.953 shows as 95.3% and stays 0.953 for a formula).
 
-`safe_text` neutralises formula injection: export code anywhere in civicdesk that writes text to a
-spreadsheet or CSV should pass it through.
+Text goes through `civicdesk.excel.safe_text` (formula injection neutralised), as in every export.
 """
 from __future__ import annotations
 
@@ -18,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from civicdesk.briefing.model import Briefing, Table
+from civicdesk.excel import FORMULA_START, safe_text  # noqa: F401 - re-exported for older imports
 
 #: Excel number format of each briefing cell format ("pt" and "change" are fractions shown with a sign).
 NUMBER_FORMATS = {"int": "#,##0", "pct": "0.0%", "pt": "+0.0%;-0.0%;0.0%", "change": "+0.0%;-0.0%;0.0%",
@@ -33,23 +32,11 @@ LABELS = {
     "en": {"section": "Section", "text": "Text", "tables": "Sheet", "title": "Title", "name": "Figure",
            "value": "Value"},
 }
-#: Characters that make Excel (or LibreOffice) read a cell as a formula (OWASP's CSV-injection list).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 RULE = Border(bottom=Side(style="thin"))
 WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def safe_text(value):
-    """Text that a spreadsheet will never evaluate: a string starting with ``= + - @``, tab or CR gets a
-    literal leading apostrophe (the stored value starts with "'"), and characters a workbook cannot hold
-    (control characters) are dropped. Anything that is not a string is returned unchanged."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def cell_value(value, fmt: str = "text"):

@@ -3,6 +3,11 @@
 The `civicdesk` mapping profile reads these files back; exporting and importing into an empty store
 reproduces every ticket exactly. XLSX files are split into sheets of at most `XLSX_SHEET_ROWS` rows
 (Excel's limit is 1,048,576).
+
+Text that a spreadsheet would read as a formula (starting with = + - @, tab or CR) gets a leading
+apostrophe (`civicdesk.excel.defuse_frame`) in both formats; the `civicdesk` profile takes it off again on import
+(`civicdesk.excel.restore_frame`), so the round trip stays exact. XLSX cells also lose the control
+characters a workbook cannot hold (`safe_text`).
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from civicdesk.excel import defuse_frame, safe_text
 from civicdesk.store.schema import TICKET_COLUMNS, TICKET_TIME_COLUMNS, tickets
 
 EXPORT_COLUMNS = tuple(c for c in TICKET_COLUMNS if c != "batch_id")
@@ -59,7 +65,7 @@ def _write_csv(pages, path: Path, step) -> int:
         writer = csv.writer(fh)
         writer.writerow(EXPORT_COLUMNS)
         for page in pages:
-            text = _as_text(page).astype(object)
+            text = defuse_frame(_as_text(page).astype(object))
             writer.writerows(text.where(text.notna(), "").itertuples(index=False, name=None))
             total += len(page)
             step(total)
@@ -78,7 +84,7 @@ def _write_xlsx(pages, path: Path, step) -> int:
                 sheet = book.create_sheet(f"工单{len(book.worksheets) + 1}")
                 sheet.append(list(EXPORT_COLUMNS))
                 in_sheet = 0
-            sheet.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else v for v in row])
+            sheet.append([None if v is None or (isinstance(v, float) and pd.isna(v)) else safe_text(v) for v in row])
             in_sheet += 1
         total += len(page)
         step(total)

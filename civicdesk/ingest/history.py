@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk import calendar
+from civicdesk.excel import to_excel_bytes
 from civicdesk.ingest.normalize import REASONS
 from civicdesk.store.schema import import_batches, quarantine, tickets
 
@@ -95,12 +96,9 @@ def quality_summary(engine: Engine, as_of=None) -> pd.DataFrame:
 
 
 def quarantine_excel(engine: Engine, batch_id: int, lang: str = "zh") -> bytes:
-    """A batch's quarantined rows as an .xlsx file (bytes), for download and correction."""
-    import io
-
+    """A batch's quarantined rows as an .xlsx file (bytes), for download and correction; cells that would
+    read as formulas are neutralised (`civicdesk.excel`)."""
     frame = quarantined_rows(engine, batch_id, lang)
     names = {"sheet": "工作表" if lang == "zh" else "Sheet", "row_number": "行号" if lang == "zh" else "Row",
              "reasons": "隔离原因" if lang == "zh" else "Reasons"}
-    buffer = io.BytesIO()
-    frame.rename(columns=names).to_excel(buffer, index=False, sheet_name="隔离行" if lang == "zh" else "quarantine")
-    return buffer.getvalue()
+    return to_excel_bytes({"隔离行" if lang == "zh" else "quarantine": frame.rename(columns=names)})

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from civicdesk import codes
+from civicdesk.excel import restore_frame
 from civicdesk.ingest.callers import CallerHasher, mask_phones
 from civicdesk.ingest.dates import parse_datetimes
 from civicdesk.ingest.profiles import TIME_FIELDS, Profile
@@ -279,6 +280,8 @@ def redacted_raw(raw: pd.DataFrame, ctx: Context) -> pd.Series:
 
 def normalize(raw: pd.DataFrame, ctx: Context) -> Normalized:
     """Map one chunk of raw rows (strings, plus `_sheet`/`_row`) to ticket rows and quarantined rows."""
+    if ctx.profile.name == "civicdesk":  # our own export: take off the formula-guard apostrophes it added
+        raw = restore_frame(raw)
     ch = _Chunk(raw, ctx)
     _times(ch)
     _ids(ch)
