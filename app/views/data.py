@@ -16,6 +16,8 @@ from civicdesk.i18n import field_label, t
 from civicdesk.ingest.history import QUALITY_COLUMNS, reason_label
 from civicdesk.ingest.normalize import WARNINGS
 
+from civicdesk.access import current_user
+
 import cached
 
 REPORT_KEYS = ("rows_read", "inserted", "updated", "unchanged", "quarantined")
@@ -172,14 +174,28 @@ def quality_tab(engine, lang: str) -> None:
 SECTIONS = ("import_tab", "batches_tab", "quality_tab")
 
 
+def audit_tab(engine, lang: str) -> None:
+    """The audit log: who imported, saved, deleted or exported what, and when (admins only)."""
+    from civicdesk.accounts import audit_entries
+
+    st.dataframe(audit_entries(engine), hide_index=True, width="stretch")
+
+
 def page() -> None:
     engine = cached.current_engine()
     lang = st.session_state.get("lang", "zh")
     st.title(t("data", lang))
+    user = current_user()
+    sections = [s for s in SECTIONS if s != "import_tab" or user.can("import")]
+    if user.can("read_audit"):
+        sections.append("audit_tab")
+    if not user.can("import"):
+        st.info(t("needs_role", lang).format(role=t("role_analyst", lang)) + " " + t("import_tab", lang))
     # One section at a time: charts size correctly and the store-wide quality scan runs only when asked for.
-    section = st.radio(t("section", lang), SECTIONS, format_func=lambda k: t(k, lang), horizontal=True,
+    section = st.radio(t("section", lang), sections, format_func=lambda k: t(k, lang), horizontal=True,
                        key="data_section", label_visibility="collapsed")
-    {"import_tab": import_tab, "batches_tab": batches_tab, "quality_tab": quality_tab}[section](engine, lang)
+    {"import_tab": import_tab, "batches_tab": batches_tab, "quality_tab": quality_tab,
+     "audit_tab": audit_tab}[section](engine, lang)
 
 
 page()

@@ -16,6 +16,8 @@ from civicdesk.forecast.runs import make_run
 from civicdesk.forecast.scenarios import Adjustment, Scenario, apply_scenario, save_scenario
 from civicdesk.i18n import category_label, channel_label, t
 
+from civicdesk.access import current_user
+
 import cached
 
 LEVELS = {"level_total": (), "level_street": ("street",), "level_category": ("category",),
@@ -103,7 +105,10 @@ def scenario_form(engine, run, lang: str) -> None:
                                  placeholder=t("all", lang))
         categories = st.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
                                     format_func=lambda c: category_label(c, lang), placeholder=t("all", lang))
-        if st.form_submit_button(t("save_scenario", lang)) and name.strip():
+        allowed = current_user().can("save_scenario")
+        if st.form_submit_button(t("save_scenario", lang), disabled=not allowed,
+                                 help=None if allowed else t("needs_role", lang).format(role=t("role_leader", lang))) \
+                and name.strip():
             try:
                 adj = Adjustment(str(start), str(end), "multiply", 1 + pct / 100, tuple(streets), tuple(categories))
                 save_scenario(engine, Scenario(name.strip(), (adj,), note))
@@ -115,7 +120,9 @@ def scenario_form(engine, run, lang: str) -> None:
 
 def warnings_panel(engine, by, lang: str, last_day) -> None:
     st.subheader(t("warnings_title", lang))
-    if st.button(t("check_warnings", lang), key="fc_warn"):
+    fit = current_user().can("fit_model")
+    if st.button(t("check_warnings", lang), key="fc_warn", disabled=not fit,
+                 help=None if fit else t("needs_role", lang).format(role=t("role_analyst", lang))):
         cutoff = pd.Timestamp(last_day) - pd.Timedelta(days=7)
         run = run_with_progress(engine, by, 7, lang, as_of=cutoff)
         actual = store.daily_counts(engine, by=by, start=cutoff + pd.Timedelta(days=1), end=last_day)
@@ -145,7 +152,9 @@ def page() -> None:
         st.info(t("empty_store", lang))
         return
     by, horizon = controls(lang)
-    if st.button(t("run_forecast", lang), type="primary", key="fc_run"):
+    fit = current_user().can("fit_model")
+    if st.button(t("run_forecast", lang), type="primary", key="fc_run", disabled=not fit,
+                 help=None if fit else t("needs_role", lang).format(role=t("role_analyst", lang))):
         run_with_progress(engine, by, horizon, lang)
     run = cached.latest_run(engine, config.db_url(), by)
     if run is None:

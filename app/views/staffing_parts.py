@@ -16,6 +16,8 @@ from civicdesk.i18n import category_label, street_label, t
 from civicdesk.staffing import Costs, RosterChange, compare_staffing, delete_staffing, save_staffing
 from civicdesk.staffing.inputs import ROSTER_COLUMNS, check_roster
 
+from civicdesk.access import current_user
+
 import cached
 
 COUNTS = ROSTER_COLUMNS[1:]
@@ -286,7 +288,9 @@ def save_section(engine, url: str, stored, lang: str, english: dict[str, str]) -
     a, b, c = st.columns([2, 4, 1], vertical_alignment="bottom")
     name = a.text_input(t("sf_save_name", lang), key="sf_save_name", max_chars=64)
     note = b.text_input(t("sf_save_desc", lang), key="sf_save_desc", placeholder=t("sf_save_placeholder", lang))
-    if c.button(t("sf_save_btn", lang), key="sf_save", width="stretch"):
+    allowed = current_user().can("save_scenario")
+    if c.button(t("sf_save_btn", lang), key="sf_save", width="stretch", disabled=not allowed,
+                help=None if allowed else t("needs_role", lang).format(role=t("role_leader", lang))):
         if not name.strip():
             st.error(t("sf_need_name", lang))
             return
