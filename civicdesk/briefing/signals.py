@@ -9,23 +9,32 @@ from civicdesk import codes, store
 from civicdesk.briefing import formatting as fm
 from civicdesk.briefing.model import Section, Table
 from civicdesk.drivers import DISTRICT, hot_topics, key_problems
-from civicdesk.forecast import CountRegression, Forecaster
+from civicdesk.forecast import CountRegression, Forecaster, SeasonalNaive
 from civicdesk.forecast.early_warning import early_warnings
 from civicdesk.i18n import category_label, street_label
 from civicdesk.privacy import mask
 
 HISTORY_DAYS = 548  # a year and a half of daily counts for the weekly forecasts
 HOT_LINES = 6
+#: History the count regression needs before its yearly terms can be trusted.
+MIN_REGRESSION_DAYS = 400
 KEY_ROWS = 10
 
 
 def week_forecast(engine, last_day: date, h: int = 7, levels: tuple[int, ...] = (95,)) -> pd.DataFrame:
     """Daily forecasts (district "total" and each street) for the `h` days after `last_day`, from the
-    counts up to `last_day` only: unique_id, ds, CountGLM and its -lo-/-hi- bounds at `levels`."""
-    start = last_day - timedelta(days=HISTORY_DAYS)
+    counts up to `last_day` only: unique_id, ds, the model's mean and its -lo-/-hi- bounds at `levels`.
+
+    The count regression (weekday, holidays, yearly terms) needs more than a year of history to place
+    the yearly terms; with less, a same-weekday-last-week forecast is used instead.
+    """
+    span = store.data_span(engine)
+    start = max(last_day - timedelta(days=HISTORY_DAYS), span[0])  # counts come zero-filled from `start`
     series = pd.concat([store.daily_counts(engine, by=(), start=start, end=last_day),
                         store.daily_counts(engine, by=("street",), start=start, end=last_day)], ignore_index=True)
-    return Forecaster([CountRegression()], n_jobs=1).forecast(series, h=h, level=list(levels))  # loky start-up costs more
+    days = (pd.Timestamp(last_day) - pd.to_datetime(series["ds"]).min()).days + 1
+    model = CountRegression() if days >= MIN_REGRESSION_DAYS else SeasonalNaive()
+    return Forecaster([model], n_jobs=1).forecast(series, h=h, level=list(levels))  # loky start-up costs more
 
 
 def _series_name(uid: str, lang: str, english: dict[str, str]) -> str:
