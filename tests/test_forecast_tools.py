@@ -121,3 +121,20 @@ def test_forecast_runs_are_stored_with_a_model_card(demo_store_url, tmp_path, mo
     pd.testing.assert_frame_equal(again.values, run.values)
     assert load_run(engine, run.run_id).metrics.equals(run.metrics)
     assert latest_run(engine, by=("street",)) is None
+
+
+def test_a_run_on_a_short_history_ignores_the_days_before_the_data(demo_store_url, tmp_path, monkeypatch):
+    """Half a year of data and an as-of date: the two-year default window must not add zero days before it."""
+    import shutil
+
+    from civicdesk import store
+    from civicdesk.forecast import CountRegression
+    from civicdesk.forecast.runs import make_run
+
+    monkeypatch.setenv("CIVICDESK_MODELS_DIR", str(tmp_path / "models"))
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_store_url.removeprefix("sqlite:///"), copy)
+    engine = store.connect(f"sqlite:///{copy}")
+    run = make_run(engine, by=(), h=7, as_of="2023-06-23", n_windows=1, models=[CountRegression()])
+    recent = store.daily_counts(engine, by=(), start="2023-06-17", end="2023-06-23")["y"].sum()
+    assert run.values["mean"].sum() > 0.7 * recent

@@ -25,7 +25,7 @@ import civicdesk
 from civicdesk import config
 from civicdesk.forecast.auto import auto_forecast
 from civicdesk.forecast.models import DEFAULT_LEVELS
-from civicdesk.store import daily_counts
+from civicdesk.store import daily_counts, data_span
 from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.schema import forecast_runs, forecast_values
 from civicdesk.access import require
@@ -100,6 +100,9 @@ def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of
     report(0.05, "读取历史数据")
     last = pd.Timestamp(as_of) if as_of is not None else None
     first = pd.Timestamp(start) if start is not None else (last - pd.Timedelta(days=730) if last is not None else None)
+    span = data_span(engine)
+    if first is not None and span is not None and first < pd.Timestamp(span[0]):
+        first = pd.Timestamp(span[0])  # counts are zero-filled from `first`: never before the data begin
     series = daily_counts(engine, by=tuple(by), start=first, end=last)
     if series.empty:
         raise ValueError("the store holds no tickets to forecast from")
