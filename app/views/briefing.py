@@ -64,8 +64,10 @@ def downloads(b, lang: str) -> None:
     st.subheader(t("br_download", lang))
     files = cached.briefing_files(b)
     if files is None:
-        if not st.button(t("br_make_files", lang), type="primary", key="br_make"):
+        slot = st.empty()
+        if not slot.button(t("br_make_files", lang), type="primary", key="br_make"):
             return
+        slot.empty()  # the button gives way to the download buttons (it stayed beside them until the next rerun)
         require("export_briefing")
         bar = st.progress(0.0, text=t("br_rendering", lang))
         files = cached.briefing_files(b, progress=lambda f, fmt: bar.progress(f, text=f"{t('br_rendering', lang)} {fmt}"))
