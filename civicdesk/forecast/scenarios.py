@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk.store.schema import forecast_scenarios
+from civicdesk.store.write import replace_row
 from civicdesk.access import require
 from civicdesk.accounts import record
 
@@ -110,10 +111,9 @@ def save_scenario(engine: Engine, scenario: Scenario) -> None:
         raise ValueError("a scenario needs a name")
     with engine.begin() as conn:
         record(conn, "save_forecast_scenario", scenario.name, {"description": scenario.description})
-        conn.execute(forecast_scenarios.delete().where(forecast_scenarios.c.name == scenario.name))
-        conn.execute(forecast_scenarios.insert().values(
-            name=scenario.name, description=scenario.description, adjustments=scenario.to_json(),
-            saved_at=pd.Timestamp.now().to_pydatetime()))
+        replace_row(conn, forecast_scenarios,
+                    name=scenario.name, description=scenario.description, adjustments=scenario.to_json(),
+                    saved_at=pd.Timestamp.now().to_pydatetime())
 
 
 def load_scenario(engine: Engine, name: str) -> Scenario:

@@ -28,6 +28,7 @@ from civicdesk.ingest.normalize import META_COLUMNS, Context, Normalized, normal
 from civicdesk.ingest.profiles import REQUIRED_FIELDS, Profile, ProfileError, best_profile, get_profile, load_profiles
 from civicdesk.ingest.readers import TableFile, open_table
 from civicdesk.store.bulk import bulk_insert
+from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.rollup import (REPEAT_WINDOW_DAYS, insert_rollup_of, refresh_days, rollup_columns,
                                      ticket_day_range)
 from civicdesk.store.schema import TICKET_TIME_COLUMNS, import_batches, quarantine, streets, tickets
@@ -338,6 +339,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
     sha = file_sha256(path)
     expected = _estimate_rows(table)
     with engine.begin() as conn:
+        lock_ticket_writes(conn)  # one import at a time: each reads the days and rollup the last one left
         known = frozenset(conn.execute(sa.select(streets.c.name)).scalars())
         ctx = _context(chosen, resolved, source, now, known)
         ctx.batch_id = _begin_batch(conn, path, sha, table, chosen, ctx.source, resolved)

@@ -23,6 +23,7 @@ from civicdesk.staffing.demand import apply_volume
 from civicdesk.staffing.inputs import ROSTER_COLUMNS, check_roster
 from civicdesk.staffing.sim import SimResult, simulate
 from civicdesk.store.schema import staffing_scenarios
+from civicdesk.store.write import replace_row
 from civicdesk.access import require
 from civicdesk.accounts import record
 
@@ -99,10 +100,9 @@ def save_staffing(engine: Engine, scenario: StaffingScenario, result: SimResult)
     summary = result.summary.reindex(columns=SUMMARY_COLUMNS).to_json(orient="records", force_ascii=False)
     with engine.begin() as conn:
         record(conn, "save_staffing_scenario", scenario.name, {"description": scenario.description})
-        conn.execute(staffing_scenarios.delete().where(staffing_scenarios.c.name == scenario.name))
-        conn.execute(staffing_scenarios.insert().values(
-            name=scenario.name, description=scenario.description, inputs=scenario.to_json(), summary=summary,
-            saved_at=pd.Timestamp.now().to_pydatetime()))
+        replace_row(conn, staffing_scenarios,
+                    name=scenario.name, description=scenario.description, inputs=scenario.to_json(), summary=summary,
+                    saved_at=pd.Timestamp.now().to_pydatetime())
 
 
 def load_staffing(engine: Engine, name: str) -> tuple[StaffingScenario, pd.DataFrame]:

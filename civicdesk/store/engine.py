@@ -1,6 +1,7 @@
 """Open the store: build the engine, tune SQLite, create or upgrade the schema, explain failures."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,6 +16,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from civicdesk import config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: Key of the PostgreSQL advisory lock that ticket writers hold (any constant unique to civicdesk).
+TICKET_WRITE_LOCK = 0x6369_7669_6364  # "civicd"
+#: Alembic keeps its running migration in module globals, so two threads must not migrate at once.
+_MIGRATE_LOCK = threading.Lock()
 
 
 class StoreError(RuntimeError):
@@ -46,8 +51,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur.close()
 
 
-def create_engine(url: str | None = None) -> Engine:
+def lock_ticket_writes(conn: sa.Connection) -> None:
+    """Make this transaction the store's only writer of tickets and the rollup until it ends.
+
+    Call it first inside `with engine.begin() as conn:`. Writers that read what is stored (which days a
+    ticket moves from, what the rollup holds) must not interleave: on PostgreSQL two imports refreshing the
+    same rollup days would otherwise collide or miscount. PostgreSQL takes a transaction-scoped advisory
+    lock; SQLite takes its write lock now (`BEGIN IMMEDIATE`, waiting up to the busy timeout) instead of
+    at the first write, so the reads before it are already inside the transaction.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": TICKET_WRITE_LOCK})
+    elif conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if not raw.in_transaction:
+            raw.execute("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str | None = None, pool_size: int | None = None) -> Engine:
     """Build an engine for `url` (default: `config.db_url()`) without touching the schema.
+
+    `pool_size` keeps that many connections open for threads querying at once (default SQLAlchemy's 5,
+    with up to 10 more opened on demand).
 
     Raises:
         StoreError: the URL is malformed or names a driver that is not installed.
@@ -59,6 +84,9 @@ def create_engine(url: str | None = None) -> Engine:
         raise StoreError(f"CIVICDESK_DB_URL '{url}' is not a database URL; expected e.g. "
                          "sqlite:///data/civicdesk.db or postgresql+psycopg://user@host/db.") from None
     kwargs: dict = {"future": True}
+    in_memory = parsed.get_backend_name() == "sqlite" and (parsed.database or ":memory:") == ":memory:"
+    if pool_size is not None and not in_memory:  # an in-memory SQLite store has one connection per thread
+        kwargs.update(pool_size=pool_size, max_overflow=0)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -92,7 +120,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     if found is not None and found not in _known_revisions():
         raise StoreError(f"This store was written by a newer version of civicdesk (schema revision "
                          f"{found}, this version knows up to {head_revision()}); upgrade civicdesk.")
-    with engine.begin() as conn:
+    with _MIGRATE_LOCK, engine.begin() as conn:
         command.upgrade(_alembic_config(conn), revision)
 
 

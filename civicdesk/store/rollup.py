@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from civicdesk import calendar
 from civicdesk.store.bulk import SQLITE_TIME_FORMAT, bulk_insert
+from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
 
 REPEAT_WINDOW_DAYS = 30
@@ -172,9 +173,12 @@ def rebuild_rollup(conn: sa.Connection) -> int:
 
 def rebuild_if_flagged(engine: Engine) -> bool:
     """Rebuild the rollup when a migration set the `rollup_rebuild` flag; True if it did."""
+    query = sa.select(store_info.c.value).where(store_info.c.key == "rollup_rebuild")
     with engine.begin() as conn:
-        flag = conn.execute(sa.select(store_info.c.value).where(store_info.c.key == "rollup_rebuild")).scalar()
-        if flag != "1":
+        if conn.execute(query).scalar() != "1":
+            return False
+        lock_ticket_writes(conn)
+        if conn.execute(query).scalar() != "1":  # another process rebuilt it while we waited
             return False
         rebuild_rollup(conn)
         conn.execute(store_info.delete().where(store_info.c.key == "rollup_rebuild"))

@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from civicdesk.store.bulk import CHUNK_ROWS, _python_column, bulk_insert
+from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.rollup import rebuild_rollup, refresh_rollup, touched_window
 from civicdesk.store.schema import TICKET_COLUMNS, grids, staff, store_info, streets, tickets
 
@@ -37,6 +38,21 @@ def _check_ticket_frame(df: pd.DataFrame) -> pd.DataFrame:
         raise ValueError("tickets contain duplicate (source, source_id) pairs")
     cols = [c for c in TICKET_COLUMNS if c in df.columns]
     return df[cols]
+
+
+def replace_row(conn: sa.Connection, table: sa.Table, **values) -> None:
+    """Insert a row, or overwrite the one with the same primary key, in one statement.
+
+    Unlike delete-then-insert this cannot fail when two sessions save the same key at once on PostgreSQL
+    (the second waits for the first and then overwrites it: last save wins).
+    """
+    dialect = {"sqlite": sqlite, "postgresql": postgresql}.get(conn.dialect.name)
+    if dialect is None:
+        raise NotImplementedError(f"replace_row is not implemented for {conn.dialect.name}")
+    keys = [c.name for c in table.primary_key.columns]
+    stmt = dialect.insert(table).values(**values)
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys,
+                                            set_={c: stmt.excluded[c] for c in values if c not in keys}))
 
 
 def _upsert_statement(conn: sa.Connection, columns: list[str]):
@@ -86,6 +102,7 @@ def write_tickets(conn: sa.Connection, df: pd.DataFrame) -> WriteResult:
     if df.empty:
         return WriteResult(0, 0)
     frame = _check_ticket_frame(df)
+    lock_ticket_writes(conn)
     previous_days = _existing_created_at(conn, frame)
     upsert_rows(conn, frame)
     # Rows that were updated may have moved day; refresh the union of old and new days.
@@ -130,6 +147,7 @@ def load_district(engine: Engine, district, progress: Progress | None = None) ->
         report(0.85 * done / total, f"写入工单 {done:,}/{len(frame):,}")
 
     with engine.begin() as conn:
+        lock_ticket_writes(conn)
         report(0.0, "写入镇街、网格和人员")
         _replace_reference(conn, district)
         bulk_insert(conn, tickets, frame, progress=step)
