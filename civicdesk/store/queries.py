@@ -58,7 +58,8 @@ def rollup_frame(engine: Engine, by: Sequence[str] = (), start=None, end=None, m
              .where(*_filters(start, end, streets, categories, channels))
              .group_by(*keys).order_by(*keys))
     with engine.connect() as conn:
-        df = pd.DataFrame(conn.execute(query).all(), columns=["day", *by, *measures])
+        # plain tuples: pandas probes each SQLAlchemy Row for attributes, ~10 times slower on many rows
+        df = pd.DataFrame([tuple(row) for row in conn.execute(query)], columns=["day", *by, *measures])
     df["day"] = pd.to_datetime(df["day"])
     for m in measures:
         df[m] = pd.to_numeric(df[m]).fillna(0)
