@@ -152,6 +152,23 @@ def _print_report(rep) -> None:
         typer.echo(f"  warning: {WARNINGS.get(code, (code, code))[1]}: {n:,}")
 
 
+def _refuse_oversized(path: Path) -> None:
+    """Exit with a message when `path` is larger than `config.max_import_mb()`."""
+    from civicdesk import config
+
+    try:
+        limit = config.max_import_mb()
+    except ValueError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    size = path.stat().st_size / 2**20
+    if size > limit:
+        typer.secho(f"{path.name} is {size:,.0f} MB, over the import limit of {limit:,.0f} MB "
+                    "(CIVICDESK_MAX_IMPORT_MB); split the export, e.g. by month, or raise the limit.",
+                    fg="red", err=True)
+        raise typer.Exit(1)
+
+
 @app.command("import")
 def import_(path: str = typer.Argument(..., help="CSV, XLSX or Open311 JSON export to import."),
             profile: Optional[str] = typer.Option(None, help="Mapping profile (default: matched from the headers)."),
@@ -164,6 +181,7 @@ def import_(path: str = typer.Argument(..., help="CSV, XLSX or Open311 JSON expo
     if not Path(path).is_file():
         typer.secho(f"No such file: {path}", fg="red", err=True)
         raise typer.Exit(1)
+    _refuse_oversized(Path(path))
     try:
         ingest.open_table(path)  # a file that is not a table fails here, before any progress bar
         if dry_run:

@@ -23,6 +23,26 @@ def db_url() -> str:
 TIMEZONE = os.environ.get("CIVICDESK_TZ", "Asia/Shanghai")
 
 
+#: Default of `max_import_mb`: well above a year of a big centre's tickets (1,000,000 as CSV: ~140 MB).
+DEFAULT_MAX_IMPORT_MB = 2048
+
+
+def max_import_mb() -> float:
+    """The largest file `civicdesk import` takes, in MB: `CIVICDESK_MAX_IMPORT_MB` or 2048.
+
+    Raises:
+        ValueError: the variable is set to something that is not a positive number.
+    """
+    raw = os.environ.get("CIVICDESK_MAX_IMPORT_MB", "").strip()
+    try:
+        limit = float(raw) if raw else float(DEFAULT_MAX_IMPORT_MB)
+    except ValueError:
+        limit = -1.0
+    if not limit > 0:
+        raise ValueError(f"CIVICDESK_MAX_IMPORT_MB must be a positive number of megabytes, not '{raw}'.")
+    return limit
+
+
 def profiles_dir() -> Path:
     """Folder of the user's own import mapping profiles (TOML): `CIVICDESK_PROFILES_DIR` or data/profiles."""
     return Path(os.environ.get("CIVICDESK_PROFILES_DIR", DATA_DIR / "profiles"))

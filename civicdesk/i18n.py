@@ -50,6 +50,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "batches_tab": ("导入记录", "Past imports"),
     "quality_tab": ("数据质量", "Data quality"),
     "upload": ("上传工单导出文件（CSV、Excel 或 Open311 JSON）", "Upload an export (CSV, Excel or Open311 JSON)"),
+    "upload_help": ("上传文件不超过 {mb} MB（大型中心一年的工单导出为 CSV 约 140 MB）；更大的文件请填写服务器上的"
+                    "文件路径，或在命令行用 `civicdesk import` 导入。",
+                    "Files up to {mb} MB (a big centre's year of tickets as CSV is about 140 MB); for larger files give "
+                    "a path on the server, or use `civicdesk import` from the shell."),
     "server_path": ("或填写服务器上的文件路径（适合大文件）", "Or the path of a file on the server (for large files)"),
     "profile": ("映射方案", "Mapping profile"),
     "auto_profile": ("自动识别", "Detect from the headers"),

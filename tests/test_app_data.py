@@ -57,3 +57,16 @@ def test_data_view_in_english_and_bad_files(monkeypatch, sqlite_url, tmp_path):
     assert at.error and "Cannot import" in at.error[0].value
     at.text_input(key="server_path").set_value(str(tmp_path / "missing.csv")).run()
     assert at.error and "No such file" in at.error[0].value
+
+
+def test_upload_limit_is_set_and_stated(monkeypatch, sqlite_url):
+    import tomllib
+
+    from civicdesk.config import PROJECT_ROOT
+
+    limit = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())["server"]["maxUploadSize"]
+    assert limit == 200
+    for lang, words in (("zh", f"不超过 {limit} MB"), ("en", f"Files up to {limit} MB")):
+        uploader = open_data_view(monkeypatch, sqlite_url, lang).get("file_uploader")[0]
+        assert words in uploader.proto.help and "civicdesk import" in uploader.proto.help
+        assert uploader.proto.max_upload_size_mb == limit

@@ -50,3 +50,24 @@ def test_profiles_lists_the_shipped_ones():
     result = runner.invoke(app, ["profiles"])
     for name in ("civicdesk", "cn12345", "smartgov", "open311", "la311"):
         assert name in result.output
+
+
+def test_import_refuses_a_file_over_the_size_limit(tmp_path, sqlite_url, monkeypatch):
+    small = write_csv(tmp_path / "工单.csv", cn_rows())
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as fh:
+        fh.write(small.read_bytes())
+        fh.truncate(3 * 2**20)  # 3 MB, mostly a sparse hole
+    monkeypatch.setenv("CIVICDESK_MAX_IMPORT_MB", "2")
+    result = runner.invoke(app, ["import", str(big), "--db", sqlite_url])
+    assert result.exit_code == 1
+    assert "big.csv is 3 MB, over the import limit of 2 MB (CIVICDESK_MAX_IMPORT_MB)" in result.output
+    assert "none yet" in runner.invoke(app, ["info", "--db", sqlite_url]).output  # nothing was written
+    assert runner.invoke(app, ["import", str(small), "--db", sqlite_url]).exit_code == 0
+    monkeypatch.setenv("CIVICDESK_MAX_IMPORT_MB", "lots")
+    result = runner.invoke(app, ["import", str(small), "--db", sqlite_url])
+    assert result.exit_code == 1 and "must be a positive number of megabytes, not 'lots'" in result.output
+    monkeypatch.delenv("CIVICDESK_MAX_IMPORT_MB")
+    from civicdesk import config
+
+    assert config.max_import_mb() == 2048

@@ -36,7 +36,8 @@ def save_upload(upload) -> Path:
 
 
 def choose_file(lang: str) -> Path | None:
-    upload = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "json"], key="upload")
+    upload = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "json"], key="upload",
+                              help=t("upload_help", lang).format(mb=st.get_option("server.maxUploadSize")))
     typed = st.text_input(t("server_path", lang), key="server_path", placeholder="data/raw/工单导出.xlsx")
     st.caption(t("cli_hint", lang))
     if upload is not None:

@@ -171,6 +171,8 @@ def _offset_isos(text: _Text, rows: np.ndarray, tz: str) -> tuple[np.ndarray, np
         return rows[:0], np.empty(0, np.int64)
     strings = pd.Series(sub.filter(pa.array(match)).to_numpy(zero_copy_only=False), dtype=object)
     parsed = pd.to_datetime(strings, format="ISO8601", utc=True, errors="coerce")
+    # far outside the accepted years (3082-02-13T20:00Z) a time does not fit in nanoseconds: NaT first
+    parsed = parsed.where(parsed.dt.year.between(MIN_YEAR - 1, MAX_YEAR + 1))
     local = parsed.dt.tz_convert(tz).dt.tz_localize(None).astype("datetime64[ns]")
     ns = local.to_numpy().view(np.int64)
     ok = ns != _NAT

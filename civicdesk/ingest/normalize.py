@@ -43,6 +43,8 @@ WARNINGS = {
     "unknown_street": ("镇街不在区划表中", "street not in the streets table"),
     "derived_id": ("无工单编号，按内容生成", "no ticket id, derived from the content"),
 }
+#: The largest count the store's Integer columns hold everywhere (PostgreSQL's 32-bit integer).
+_MAX_COUNT = 2**31 - 1
 _TRUE = {"1", "true", "t", "yes", "y", "是", "已督办"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "未督办"}
 _IDENTITY_FIELDS = ("created_at", "caller_phone", "caller_name", "title", "description", "street", "category",
@@ -219,8 +221,9 @@ def _numbers(ch: _Chunk) -> None:
             ch.out[name] = 0
             continue
         num = pd.to_numeric(raw, errors="coerce")
-        ch.flag(f"bad_value:{name}", raw.notna() & (num.isna() | (num < 0) | (num % 1 != 0)))
-        ch.out[name] = num.fillna(0).clip(lower=0).astype("int64")
+        fits = num.between(0, _MAX_COUNT)  # False for NaN, inf, negative and too big ("1e300")
+        ch.flag(f"bad_value:{name}", raw.notna() & ~(fits & (num % 1 == 0)))
+        ch.out[name] = num.where(fits, 0).astype("int64")
     raw = ch.col("escalated")
     if raw is None:
         ch.out["escalated"] = False

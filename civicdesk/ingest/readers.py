@@ -14,6 +14,7 @@ import io
 import json
 import math
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ _MAGIC = (
     (b"Rar!\x1a\x07", "a RAR archive"), (b"BZh", "a bzip2 archive"),
 )
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Characters no store can hold: NUL (PostgreSQL refuses it) and lone UTF-16 surrogates (JSON escapes such
+#: as "\\ud800"; text in no encoding). Cells and headers get U+FFFD instead, like undecodable CSV bytes.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class NotATableError(ValueError):
@@ -78,10 +82,12 @@ class TableFile:
         Columns are `headers` (object dtype: str or None, stripped, "" → None) then `_sheet` (sheet name
         for xlsx, "" otherwise) and `_row` (int: the line number in a text editor for csv, the sheet's row
         number for xlsx, the 1-based position in the list for open311). Fully empty rows are skipped.
-        CSV bytes invalid in the detected encoding (past the sniffed sample) become U+FFFD.
+        CSV bytes invalid in the detected encoding (past the sniffed sample) become U+FFFD, and so do
+        characters no store can hold (NUL, lone surrogates from JSON escapes).
 
         Raises:
-            NotATableError: A CSV line has more fields than the header row (found while reading).
+            NotATableError: A CSV line has more fields than the header row, or an Excel sheet is damaged
+                (found while reading).
         """
         if chunk_rows < 1:
             raise ValueError("chunk_rows must be at least 1")
@@ -158,6 +164,11 @@ def _text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
+def _storable(text: str | None) -> str | None:
+    """`text` with NUL and lone surrogates replaced by U+FFFD (see `_UNSTORABLE`)."""
+    return _UNSTORABLE.sub("\ufffd", text) if text is not None and _UNSTORABLE.search(text) else text
+
+
 def _number(value: float) -> str:
     """"123" for 123.0, else the shortest repr of the value rounded to Excel's 15 significant digits."""
     if not math.isfinite(value):
@@ -172,7 +183,7 @@ def _unique(names: list[str], reserved: tuple[str, ...] = META_COLUMNS) -> tuple
     seen = set(reserved)
     out = []
     for i, raw in enumerate(names):
-        base = raw.strip() or f"Unnamed: {i}"
+        base = _storable(raw.strip()) or f"Unnamed: {i}"
         name, k = base, 0
         while name in seen:
             k += 1
@@ -251,10 +262,10 @@ def _csv_chunks(table: TableFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
         table.path, sep=plan["delimiter"], encoding=table.encoding, encoding_errors="replace", dtype=object,
         keep_default_na=False, na_filter=False, skip_blank_lines=False, skiprows=plan["skip"], header=0,
         names=list(table.headers), index_col=False, chunksize=chunk_rows, engine="c")
-    line = plan["skip"] + plan["header_lines"] + 1
+    first = line = plan["skip"] + plan["header_lines"] + 1
     try:
         with reader:
-            for raw in reader:
+            for raw in _strict_chunks(reader):
                 spans = _line_spans(raw)
                 starts = line + np.cumsum(spans) - spans
                 line += int(spans.sum())
@@ -264,6 +275,9 @@ def _csv_chunks(table: TableFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 blank = _blank_rows(frame, table.headers)
                 if not blank.all():
                     yield frame[~blank].reset_index(drop=True) if blank.any() else frame
+    except pd.errors.ParserWarning:
+        raise NotATableError(f"{table.path.name}: line {first} has more fields than the {len(table.headers)} "
+                             "columns of the header row; fix that line and import again.") from None
     except pd.errors.ParserError as exc:
         found = re.search(r"line (\d+), saw (\d+)", str(exc))
         # pandas counts a quoted multi-line record as one line, so the number can be a little low
@@ -272,9 +286,31 @@ def _csv_chunks(table: TableFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
                              "header row; fix that line and import again.") from None
 
 
+def _strict_chunks(reader) -> Iterator[pd.DataFrame]:
+    """The reader's chunks, raising the ParserWarning about a first data row longer than the header.
+
+    With `index_col=False` pandas drops that row's extra fields with only a warning (a later long row
+    raises ParserError). The filter is set around each read only, never while the caller holds a chunk.
+    """
+    chunks = iter(reader)
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            raw = next(chunks, None)
+        if raw is None:
+            return
+        yield raw
+
+
 def _clean(values: list) -> pd.Series:
-    """Strip a column of parsed strings; empty → None (str.strip returns the same object when unchanged)."""
-    return pd.Series([v.strip() or None if v.__class__ is str else None for v in values], dtype=object)
+    """Strip a column of parsed strings; empty → None (str.strip returns the same object when unchanged).
+
+    A NUL past the binary probe is kept as U+FFFD (see `_UNSTORABLE`).
+    """
+    cells = [v.strip() or None if v.__class__ is str else None for v in values]
+    if "\x00" in "".join([v for v in cells if v is not None]):  # one C-level scan; NULs are rare
+        cells = [_storable(v) for v in cells]
+    return pd.Series(cells, dtype=object)
 
 
 def _blank_rows(frame: pd.DataFrame, headers: tuple[str, ...]) -> np.ndarray:
@@ -307,7 +343,10 @@ def _open_xlsx(path: Path) -> TableFile:
     try:
         headers, layout = None, {}
         for ws in wb.worksheets:
-            found = _sheet_header(ws)
+            try:
+                found = _sheet_header(ws)
+            except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for damaged sheets
+                raise _damaged_sheet(path, ws.title, exc) from None
             if found is None:
                 continue
             row, names = found
@@ -382,9 +421,18 @@ def _xlsx_chunks(table: TableFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
         for title, (header_row, positions) in table._plan["layout"].items():
             ws = wb[title]
             ws.reset_dimensions()
-            yield from _sheet_chunks(ws, table.headers, header_row, positions, chunk_rows)
+            try:
+                yield from _sheet_chunks(ws, table.headers, header_row, positions, chunk_rows)
+            except Exception as exc:  # noqa: BLE001 - as above, found only while reading the rows
+                raise _damaged_sheet(table.path, title, exc) from None
     finally:
         wb.close()
+
+
+def _damaged_sheet(path: Path, title: str, exc: Exception) -> NotATableError:
+    """The error for a sheet openpyxl cannot parse (broken XML or cell values inside a sound zip)."""
+    return NotATableError(f"{path.name}: sheet '{title}' is damaged ({type(exc).__name__}); open and save it "
+                          "again in Excel or WPS, or save it as CSV UTF-8.")
 
 
 def _sheet_chunks(ws, headers: tuple[str, ...], header_row: int, positions: list[int],
@@ -437,7 +485,8 @@ def _json_records(path: Path, data: Any) -> list[dict]:
                                  "of Open311 service requests.")
         data = lists[0]
     if not isinstance(data, list):
-        raise NotATableError(f"{path.name} holds a JSON {type(data).__name__}, not a list of records.")
+        kind = {str: "string", bool: "true/false", type(None): "null"}.get(type(data), "number")
+        raise NotATableError(f"{path.name} holds a JSON {kind}, not a list of records.")
     if not data:
         raise NotATableError(f"{path.name} holds an empty list; there are no records to import.")
     for i, item in enumerate(data, start=1):
@@ -452,7 +501,7 @@ def _json_chunks(table: TableFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
     for first in range(0, len(records), chunk_rows):
         rows, numbers = [], []
         for number, record in enumerate(records[first: first + chunk_rows], start=first + 1):
-            cells = [_text(record.get(k)) for k in keys]
+            cells = [_storable(_text(record.get(k))) for k in keys]
             if cells.count(None) < len(cells):
                 rows.append(cells)
                 numbers.append(number)
