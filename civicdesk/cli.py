@@ -206,6 +206,8 @@ def import_(path: str = typer.Argument(..., help="CSV, XLSX or Open311 JSON expo
 @app.command()
 def export(path: str = typer.Argument(..., help="Output file: .csv or .xlsx."),
            source: Optional[str] = typer.Option(None, help="Only this source's tickets."),
+           redact: bool = typer.Option(False, "--redact", help="Mask residents' words and leave out caller keys "
+                                       "(for circulation beyond the centre; not for re-importing)."),
            db: Optional[str] = DB_OPTION):
     """Export the store's tickets in civicdesk's own format (re-importable with the `civicdesk` profile)."""
     from civicdesk.ingest import export_tickets
@@ -213,7 +215,7 @@ def export(path: str = typer.Argument(..., help="Output file: .csv or .xlsx."),
     engine = _open(db)
     bar = _Bar("导出 exporting")
     try:
-        written = export_tickets(engine, path, source=source, progress=bar)
+        written = export_tickets(engine, path, source=source, progress=bar, redact=redact)
     except ValueError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from None

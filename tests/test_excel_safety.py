@@ -409,3 +409,19 @@ def test_no_sql_built_by_string_formatting():
     assert not offenders, ("SQL built by string formatting (bind parameters instead, or add a reviewed "
                            "entry to SQL_ALLOWED):\n" + "\n".join(offenders))
     assert used == set(SQL_ALLOWED), f"stale SQL_ALLOWED entries: {set(SQL_ALLOWED) - used}"
+
+
+def test_redacted_export_masks_descriptions_and_drops_caller_keys(demo_store_url, tmp_path):
+    import csv
+
+    from typer.testing import CliRunner
+
+    from civicdesk.cli import app
+
+    out = tmp_path / "wide.csv"
+    done = CliRunner().invoke(app, ["export", str(out), "--redact", "--db", demo_store_url])
+    assert done.exit_code == 0, done.output
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(len(r["description"]) <= 8 for r in rows if r["description"])
+    assert all(not r["caller_key"] for r in rows)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk.excel import defuse_frame, safe_text
+from civicdesk.privacy import mask
 from civicdesk.store.schema import TICKET_COLUMNS, TICKET_TIME_COLUMNS, tickets
 
 EXPORT_COLUMNS = tuple(c for c in TICKET_COLUMNS if c != "batch_id")
@@ -94,11 +95,20 @@ def _write_xlsx(pages, path: Path, step) -> int:
     return total
 
 
+def _redacted(pages: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Pages with the residents' words masked and the caller key left out (for wider circulation)."""
+    for page in pages:
+        yield page.assign(description=page["description"].map(mask), caller_key=None)
+
+
 def export_tickets(engine: Engine, path: str | Path, source: str | None = None,
-                   progress: Callable[[float, str], None] | None = None, page_rows: int = PAGE_ROWS) -> int:
+                   progress: Callable[[float, str], None] | None = None, page_rows: int = PAGE_ROWS,
+                   redact: bool = False) -> int:
     """Write the store's tickets (or one source's) to `path` (.csv or .xlsx); returns the rows written.
 
     Timestamps are written as text "YYYY-MM-DD HH:MM:SS[.ffffff]" so nothing is rounded, ids as text.
+    ``redact`` masks the descriptions (`civicdesk.privacy.mask`) and leaves the caller key out: the file is
+    then for reading, not for re-importing over the store.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -113,6 +123,7 @@ def export_tickets(engine: Engine, path: str | Path, source: str | None = None,
     step = lambda done: report(done / expected, f"已导出 {done:,} 条")  # noqa: E731
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = _write_csv if suffix == ".csv" else _write_xlsx
-    written = writer(_pages(engine, source, page_rows), path, step)
+    pages = _pages(engine, source, page_rows)
+    written = writer(_redacted(pages) if redact else pages, path, step)
     report(1.0, "导出完成")
     return written
