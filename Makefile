@@ -39,6 +39,8 @@ bench: install ## Run the benchmarks; results go to benchmarks/results/*.json
 	$(PY) benchmarks/bench_drivers.py
 	$(PY) benchmarks/bench_drivers_topics.py
 	$(PY) benchmarks/bench_briefing.py
+	$(PY) benchmarks/bench_concurrency.py
+	$(PY) benchmarks/bench_fuzz.py
 
 notebook: install ## Open JupyterLab on notebooks/ with the library importable
 	$(VENV)/bin/jupyter lab notebooks/
