@@ -76,10 +76,13 @@ def list_users(engine: Engine) -> pd.DataFrame:
 
 
 def _fail(conn, row, now: datetime) -> None:
-    failures = row.failed_attempts + 1
+    # Counted in the database (not row.failed_attempts + 1): parallel wrong guesses must each count.
+    this_user = users.c.user_id == row.user_id
+    failures = conn.execute(users.update().where(this_user).values(failed_attempts=users.c.failed_attempts + 1)
+                            .returning(users.c.failed_attempts)).scalar_one()
     locked = now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILURES else None
-    conn.execute(users.update().where(users.c.user_id == row.user_id)
-                 .values(failed_attempts=0 if locked else failures, locked_until=locked))
+    if locked:
+        conn.execute(users.update().where(this_user).values(failed_attempts=0, locked_until=locked))
     record(conn, "sign_in_failed", row.name, {"locked": locked is not None}, actor=row.name)
 
 

@@ -146,3 +146,31 @@ def test_the_ticket_write_lock_is_held_until_the_transaction_ends(store_url):
         if engine.dialect.name == "postgresql":
             assert other.execute(sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": TICKET_WRITE_LOCK}).scalar()
     engine.dispose()
+
+
+def test_parallel_wrong_passwords_each_count_towards_the_lock_out(store_url):
+    """Guesses sent at once used to read the same failure count and write it back plus one (lost updates):
+    ten parallel wrong passwords left the count at 1 and the account open."""
+    from civicdesk.accounts import MAX_FAILURES, SignInError, add_user, sign_in
+    from civicdesk.store.schema import users
+
+    engine = store.connect(store_url)
+    add_user(engine, "leader1", "leader", "correct horse battery")
+    start = threading.Barrier(MAX_FAILURES)
+
+    def guess(i: int) -> None:
+        start.wait(timeout=30)
+        with pytest.raises(SignInError):
+            sign_in(engine, "leader1", f"wrong-{i}")
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(MAX_FAILURES)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    with engine.connect() as conn:
+        locked_until = conn.execute(sa.select(users.c.locked_until)).scalar_one()
+    assert locked_until is not None
+    with pytest.raises(SignInError, match="locked"):
+        sign_in(engine, "leader1", "correct horse battery")
+    engine.dispose()
