@@ -39,7 +39,6 @@ bench: install ## Run the benchmarks; results go to benchmarks/results/*.json
 	$(PY) benchmarks/bench_drivers.py
 	$(PY) benchmarks/bench_drivers_topics.py
 	$(PY) benchmarks/bench_briefing.py
-	$(PY) benchmarks/bench_concurrency.py --sqlite
 	$(PY) benchmarks/bench_concurrency.py
 	$(PY) benchmarks/bench_fuzz.py
 
