@@ -60,6 +60,11 @@ def preview(b, lang: str) -> None:
         st.markdown(f"<p style='text-align:right'>{b.issuer}<br>{b.issued}</p>", unsafe_allow_html=True)
 
 
+def _audited(week: str, fmt: str, lang: str) -> None:
+    """Every download is audited (the files are made once and shared, so making them is not enough)."""
+    audit(cached.current_engine(), "download_briefing", week, {"format": fmt, "lang": lang})
+
+
 def downloads(b, lang: str) -> None:
     st.subheader(t("br_download", lang))
     files = cached.briefing_files(b)
@@ -76,7 +81,7 @@ def downloads(b, lang: str) -> None:
     cols = st.columns(len(files))
     for col, (fmt, data) in zip(cols, files.items()):
         col.download_button(t(f"br_{fmt}", lang), data, file_name=f"briefing-{b.week}-{lang}.{fmt}", mime=MIME[fmt],
-                            key=f"br_dl_{fmt}")
+                            key=f"br_dl_{fmt}", on_click=_audited, args=(b.week, fmt, lang))
 
 
 def page() -> None:
