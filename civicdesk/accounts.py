@@ -153,10 +153,14 @@ def record(conn, action: str, target: str, detail: dict | None = None, actor: st
                                            target=str(target)[:500], detail=json.dumps(detail or {}, ensure_ascii=False)))
 
 
-def audit(engine: Engine, action: str, target: str, detail: dict | None = None) -> None:
-    """Write one audit entry in its own transaction (for actions that change nothing else, e.g. an export)."""
+def audit(engine: Engine, action: str, target: str, detail: dict | None = None, actor: str | None = None) -> None:
+    """Write one audit entry in its own transaction (for actions that change nothing else, e.g. an export).
+
+    Args:
+        actor: who did it, when not the acting user (e.g. a Streamlit callback, which runs outside the page).
+    """
     with engine.begin() as conn:
-        record(conn, action, target, detail)
+        record(conn, action, target, detail, actor=actor)
 
 
 def audit_entries(engine: Engine, limit: int = 500) -> pd.DataFrame:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from civicdesk import config
-from civicdesk.access import require
+from civicdesk.access import current_user, require
 from civicdesk.accounts import audit
 from civicdesk.briefing.formatting import cell
 from civicdesk.i18n import t
@@ -60,9 +60,10 @@ def preview(b, lang: str) -> None:
         st.markdown(f"<p style='text-align:right'>{b.issuer}<br>{b.issued}</p>", unsafe_allow_html=True)
 
 
-def _audited(week: str, fmt: str, lang: str) -> None:
-    """Every download is audited (the files are made once and shared, so making them is not enough)."""
-    audit(cached.current_engine(), "download_briefing", week, {"format": fmt, "lang": lang})
+def _audited(week: str, fmt: str, lang: str, actor: str) -> None:
+    """Every download is audited (the files are made once and shared, so making them is not enough); the
+    callback runs before the page, outside the signed-in user's context, so the user is passed in."""
+    audit(cached.current_engine(), "download_briefing", week, {"format": fmt, "lang": lang}, actor=actor)
 
 
 def downloads(b, lang: str) -> None:
@@ -81,7 +82,7 @@ def downloads(b, lang: str) -> None:
     cols = st.columns(len(files))
     for col, (fmt, data) in zip(cols, files.items()):
         col.download_button(t(f"br_{fmt}", lang), data, file_name=f"briefing-{b.week}-{lang}.{fmt}", mime=MIME[fmt],
-                            key=f"br_dl_{fmt}", on_click=_audited, args=(b.week, fmt, lang))
+                            key=f"br_dl_{fmt}", on_click=_audited, args=(b.week, fmt, lang, current_user().name))
 
 
 def page() -> None:
