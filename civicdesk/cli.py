@@ -91,6 +91,15 @@ def upgrade(db: Optional[str] = DB_OPTION):
     typer.echo(f"Store at schema revision {store.current_revision(engine)}.")
 
 
+def _or_exit(call, errors=(StoreError,)):
+    """The call's result; one red sentence and exit code 1 when it raises one of ``errors``."""
+    try:
+        return call()
+    except errors as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+
+
 @app.command()
 def backup(path: Path = typer.Argument(..., help="New SQLite file to write the backup to."),
            db: Optional[str] = DB_OPTION):
@@ -98,11 +107,7 @@ def backup(path: Path = typer.Argument(..., help="New SQLite file to write the b
     from civicdesk.store.backup import backup as take
 
     engine = _open(db)
-    try:
-        written = take(engine, path)
-    except StoreError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(1) from None
+    written = _or_exit(lambda: take(engine, path))
     typer.echo(f"Backed up to {written} ({written.stat().st_size / 1e6:.1f} MB).")
 
 
@@ -113,11 +118,7 @@ def restore(path: Path = typer.Argument(..., help="A backup written by `civicdes
     from civicdesk.store.backup import restore as put_back
 
     engine = _open(db)
-    try:
-        saved = put_back(engine, path)
-    except StoreError as exc:
-        typer.secho(str(exc), fg="red", err=True)
-        raise typer.Exit(1) from None
+    saved = _or_exit(lambda: put_back(engine, path))
     typer.echo(f"Restored {path}. The store as it was is saved in {saved}.")
 
 
