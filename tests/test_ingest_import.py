@@ -404,3 +404,19 @@ def test_quarantine_download_and_quality_summary(store_url, tmp_path):
     assert (row["closed_before_created"], row["open_past_deadline"]) == (0, 5)
     early = ingest.quality_summary(engine, as_of="2023-02-14").set_index(["source", "month"])
     assert early.loc[("12345", "2023-02"), "open_past_deadline"] == 0
+
+
+def test_the_library_refuses_files_over_the_import_limit(sqlite_url, tmp_path, monkeypatch):
+    """The size limit holds for every way in (app server path, notebooks), not only the CLI."""
+    import sqlalchemy as sa
+
+    from civicdesk.ingest.readers import NotATableError
+    from civicdesk.store.schema import import_batches
+
+    engine = store.connect(sqlite_url)
+    path = write_csv(tmp_path / "big.csv", cn_rows())
+    monkeypatch.setenv("CIVICDESK_MAX_IMPORT_MB", str(path.stat().st_size / 2**20 / 2))
+    with pytest.raises(NotATableError, match="over the import limit"):
+        ingest.import_file(engine, path)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(import_batches)).scalar() == 0

@@ -26,7 +26,7 @@ from civicdesk import config
 from civicdesk.ingest.callers import installation_secret
 from civicdesk.ingest.normalize import META_COLUMNS, Context, Normalized, normalize, redacted_raw
 from civicdesk.ingest.profiles import REQUIRED_FIELDS, Profile, ProfileError, best_profile, get_profile, load_profiles
-from civicdesk.ingest.readers import TableFile, open_table
+from civicdesk.ingest.readers import NotATableError, TableFile, open_table
 from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.rollup import (REPEAT_WINDOW_DAYS, insert_rollup_of, refresh_days, rollup_columns,
@@ -308,6 +308,15 @@ def _begin_batch(conn, path: Path, sha: str, table: TableFile, profile: Profile,
     return conn.execute(import_batches.insert().values(**row)).inserted_primary_key[0]
 
 
+def _check_size(path: Path) -> None:
+    """Refuse a file over `config.max_import_mb()` (every way in: the CLI, the app's server path, notebooks)."""
+    limit = config.max_import_mb()
+    size = path.stat().st_size / 2**20 if path.is_file() else 0.0
+    if size > limit:
+        raise NotATableError(f"{path.name} is {size:,.0f} MB, over the import limit of {limit:,.0f} MB "
+                             "(CIVICDESK_MAX_IMPORT_MB); split the export, e.g. by month, or raise the limit.")
+
+
 def import_file(engine: Engine, path: str | Path, profile: str | Profile | None = None,
                 source: str | None = None, mapping: dict | None = None, *, progress: Progress | None = None,
                 now=None, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
@@ -333,6 +342,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
     began = time.perf_counter()
     report = progress or (lambda f, m: None)
     path = Path(path)
+    _check_size(path)
     table = open_table(path)
     chosen, resolved, _ = resolve_mapping(table.headers, profile, mapping)
     report(0.0, "计算文件校验值")
