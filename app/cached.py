@@ -29,6 +29,19 @@ def data_span(_engine, url: str):
     return store.data_span(_engine)
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def data_version(_engine, url: str) -> tuple:
+    """What identifies the store's contents for the hand-built caches (briefings, driver models): the data's
+    span and the latest import batch, so an import inside the span is a new version too."""
+    import sqlalchemy as sa
+
+    from civicdesk.store.schema import import_batches
+
+    with _engine.connect() as conn:
+        batch = conn.execute(sa.select(sa.func.max(import_batches.c.batch_id))).scalar()
+    return (store.data_span(_engine), batch)
+
+
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
 def last_week(_engine, url: str):
     return default_week(_engine)

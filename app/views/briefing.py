@@ -93,7 +93,7 @@ def page() -> None:
     week = choose_week(lang, span)
     bar = st.progress(0.0, text=t("br_building", lang))
     try:
-        b = cached.briefing(engine, config.db_url(), week, lang, span,
+        b = cached.briefing(engine, config.db_url(), week, lang, cached.data_version(engine, config.db_url()),
                             progress=lambda f, stage: bar.progress(f, text=f"{t('br_building', lang)} {stage}"))
     except ValueError as exc:
         st.warning(str(exc))

@@ -122,7 +122,7 @@ def page() -> None:
     start, end = controls(lang, span[1])
     render_rates(engine, start, end, lang)
     try:
-        model = fit_with_progress(engine, start, end, span, lang)
+        model = fit_with_progress(engine, start, end, cached.data_version(engine, config.db_url()), lang)
     except ValueError as exc:
         st.warning(f"{t('sat_no_callbacks', lang)}（{exc}）" if lang == "zh" else f"{t('sat_no_callbacks', lang)} ({exc})")
         return
