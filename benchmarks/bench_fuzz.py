@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_fuzz.py
 
-Runs tests/test_ingest_fuzz.py with Hypothesis statistics and writes benchmarks/results/fuzz.json (test,
+Runs tests/test_ingest_fuzz_text.py and _files.py with Hypothesis statistics and writes benchmarks/results/fuzz.json (test,
 passing/failing/invalid examples, and the run's wall time), for the issue's "fuzzing run counts".
 """
 from __future__ import annotations
@@ -22,11 +22,11 @@ COUNTS = re.compile(r"(\d+) passing, (\d+) failing, and (\d+) invalid test cases
 def main() -> int:
     began = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-show-statistics",
-                          "tests/test_ingest_fuzz.py"], cwd=ROOT, capture_output=True, text=True)
+                          "tests/test_ingest_fuzz_text.py", "tests/test_ingest_fuzz_files.py"], cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - began
     tests, current = [], None
     for line in run.stdout.splitlines():
-        if line.startswith("tests/test_ingest_fuzz.py::") and line.rstrip().endswith(":"):
+        if line.startswith("tests/test_ingest_fuzz_") and line.rstrip().endswith(":"):
             current = line.strip().rstrip(":").split("::", 1)[1]
         match = COUNTS.search(line)
         if match and current:  # one line per phase (generate, shrink…): add them up per test
