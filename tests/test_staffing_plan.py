@@ -17,7 +17,7 @@ from civicdesk.staffing import (RosterChange, SimConfig, StaffingScenario, Targe
                                 load_staffing, move, plan, roster_on, run_scenario, save_staffing, simulate)
 from civicdesk.staffing.calibrate import calibration_from_json, calibration_to_json
 from civicdesk.staffing.demand import quantile_column
-from civicdesk.staffing.plan import moves_between
+from civicdesk.staffing.plan import moves_between, streets_short
 from civicdesk.staffing.scenarios import apply_changes
 
 MONTH = ("2023-04-01", "2023-04-30")
@@ -109,6 +109,19 @@ def test_unreachable_target_says_which_street_and_why(demo):
     assert any(roster["street"].iat[0] in x for x in p.problems)
     # the plan stops where more staff no longer helps instead of asking for the search ceiling
     assert (p.streets["grid_workers"] < 3 * p.streets["grid_workers_now"]).all()
+
+
+@pytest.mark.parametrize("targets", [Targets(0.85, 0.85, 0.70), Targets()])
+def test_streets_short_are_the_streets_the_plan_finds_short(demo, targets):
+    """The briefing's quick check names exactly the streets where `plan` asks for more people, both with
+    reachable targets and with the default 95%."""
+    _, tickets, roster = demo
+    streets = roster.head(6).copy()
+    streets.loc[streets.index[:2], "grid_workers"] = 1  # two streets cut far below what they need
+    p = plan(tickets, streets, targets, seed=2).streets
+    expected = set(p.loc[(p["grid_gap"] > 0) | (p["mediator_gap"] > 0), "street"])
+    assert set(streets_short(tickets, streets, targets, seed=2)) == expected
+    assert set(streets["street"].iloc[:2]) <= expected
 
 
 @pytest.mark.parametrize("kwargs, match", [

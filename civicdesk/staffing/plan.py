@@ -139,60 +139,92 @@ def _smallest(meets: Callable[[int], bool], lo: int, hi: int) -> int | None:
     return hi
 
 
-def _plan_street(t: pd.DataFrame, street: str, now: pd.Series, targets: Targets, config: SimConfig,
-                 seed: int, max_factor: float) -> tuple[dict, list[str]]:
-    general = t[~t["direct"] & ~t["dispute"] & (t["urgency"] == "general")]
-    disputes = t[t["dispute"] & ~t["direct"]]
+#: When a target cannot be reached at any headcount, plan up to where more staff stops helping: within this
+#: share of what the largest roster searched reaches.
+SATURATION_SLACK = 0.005
+
+
+class _Street:
+    """One street's general tickets and disputes, with the simulated rates per headcount remembered, and the
+    goals `plan` searches for (a target, or what the largest roster reaches when the target is out of reach)."""
+
+    def __init__(self, t: pd.DataFrame, street: str, now: pd.Series, config: SimConfig, seed: int,
+                 max_factor: float):
+        self.street, self.config, self.seed = street, config, seed
+        self.general = t[~t["direct"] & ~t["dispute"] & (t["urgency"] == "general")]
+        self.disputes = t[t["dispute"] & ~t["direct"]]
+        self.grid_now = int(now["grid_workers"])
+        self.tiers_now = now[MEDIATOR_COLUMNS].to_numpy(float)
+        self.mediators_now = int(self.tiers_now.sum())
+        self.grid_hi = max(int(np.ceil(max_factor * max(self.grid_now, 1))), 10)
+        self.mediators_hi = max(int(np.ceil(max_factor * max(self.mediators_now, 1))), 6)
+        self._grid: dict[int, tuple[float, float]] = {}
+        self._mediation: dict[int, float] = {}
+
+    def grid(self, n: int) -> tuple[float, float]:
+        """(closed on time, signed on time) of the general tickets with n grid workers."""
+        if n not in self._grid:
+            self._grid[n] = (_grid_rates(self.general, self.street, n, self.config, self.seed)
+                             if len(self.general) else (1.0, 1.0))
+        return self._grid[n]
+
+    def mediation(self, k: int) -> float:
+        """Share of disputes settled within 30 days with k mediators."""
+        if k not in self._mediation:
+            self._mediation[k] = _mediation_rate(self.disputes, k, self.tiers_now, self.config, self.seed)
+        return self._mediation[k]
+
+    def grid_goal(self, targets: Targets) -> tuple[float, float]:
+        """(close, sign) shares to search for: the targets, or within SATURATION_SLACK of the largest roster."""
+        close, sign = self.grid(self.grid_hi)
+        if close >= targets.close_general and sign >= targets.sign_24h:
+            return targets.close_general, targets.sign_24h
+        return min(targets.close_general, close - SATURATION_SLACK), min(targets.sign_24h, sign - SATURATION_SLACK)
+
+    def mediation_goal(self, targets: Targets) -> float:
+        best = self.mediation(self.mediators_hi)
+        return targets.mediation_30d if best >= targets.mediation_30d else best - SATURATION_SLACK
+
+    def grid_meets(self, n: int, goal: tuple[float, float]) -> bool:
+        close, sign = self.grid(n)
+        return close >= goal[0] and sign >= goal[1]
+
+    def short_today(self, targets: Targets) -> bool:
+        """Whether today's roster misses a goal `plan` would search for (simulating the largest roster only
+        when today's misses a target)."""
+        close, sign = self.grid(self.grid_now)
+        mediation = self.mediation(self.mediators_now)
+        if close >= targets.close_general and sign >= targets.sign_24h and mediation >= targets.mediation_30d:
+            return False
+        return (not self.grid_meets(self.grid_now, self.grid_goal(targets))
+                or mediation < self.mediation_goal(targets))
+
+
+def _plan_street(s: _Street, targets: Targets) -> tuple[dict, list[str]]:
     problems: list[str] = []
-    memo: dict[int, tuple[float, float]] = {}
-
-    def rates(n: int) -> tuple[float, float]:
-        if n not in memo:
-            memo[n] = _grid_rates(general, street, n, config, seed) if len(general) else (1.0, 1.0)
-        return memo[n]
-
-    def meets(n: int) -> bool:
-        close, sign = rates(n)
-        return close >= targets.close_general and sign >= targets.sign_24h
-
-    now_gw = int(now["grid_workers"])
-    hi = max(int(np.ceil(max_factor * max(now_gw, 1))), 10)
-    need = _smallest(meets, 1, hi) if len(general) else 0
-    if need is None:
-        close, sign = rates(hi)
-        for name, got, want, what in (("close_general", close, targets.close_general, "一般工单5个工作日内办结"),
-                                      ("sign_24h", sign, targets.sign_24h, "24小时内签收")):
-            if got < want:
-                problems.append(f"{street}: {what} 目标 {want:.0%} 无法达到——即使配备 {hi} 名网格员也只有 {got:.1%}"
-                                f"（限时内办结受部门办理和群众配合时间所限，不是人手问题） / {name} target {want:.0%} "
-                                f"cannot be reached: even {hi} grid workers give {got:.1%}; the time spent after the "
-                                "grid worker's part, not headcount, is what holds it back")
-        # plan up to where more staff stops helping: within half a point of what `hi` workers reach
-        need = _smallest(lambda n: rates(n)[0] >= min(targets.close_general, close - 0.005)
-                         and rates(n)[1] >= min(targets.sign_24h, sign - 0.005), 1, hi)
-    today_med = now[MEDIATOR_COLUMNS].to_numpy(float)
-    now_med = int(today_med.sum())
-    med_hi = max(int(np.ceil(max_factor * max(now_med, 1))), 6)
-    med_memo: dict[int, float] = {}
-
-    def med_rate(k: int) -> float:
-        if k not in med_memo:
-            med_memo[k] = _mediation_rate(disputes, k, today_med, config, seed)
-        return med_memo[k]
-
-    med_need = _smallest(lambda k: med_rate(k) >= targets.mediation_30d, 0, med_hi)
-    if med_need is None:
-        problems.append(f"{street}: 纠纷30日内化解 目标 {targets.mediation_30d:.0%} 无法达到——即使配备 {med_hi} 名调解员也只有 "
-                        f"{med_rate(med_hi):.1%}（难案要等会商） / mediation_30d target cannot be reached: "
-                        f"even {med_hi} mediators settle {med_rate(med_hi):.1%} within 30 days; hard cases wait for "
+    close_hi, sign_hi = s.grid(s.grid_hi)
+    for name, got, want, what in (("close_general", close_hi, targets.close_general, "一般工单5个工作日内办结"),
+                                  ("sign_24h", sign_hi, targets.sign_24h, "24小时内签收")):
+        if got < want:
+            problems.append(f"{s.street}: {what} 目标 {want:.0%} 无法达到——即使配备 {s.grid_hi} 名网格员也只有 {got:.1%}"
+                            f"（限时内办结受部门办理和群众配合时间所限，不是人手问题） / {name} target {want:.0%} "
+                            f"cannot be reached: even {s.grid_hi} grid workers give {got:.1%}; the time spent after the "
+                            "grid worker's part, not headcount, is what holds it back")
+    goal = s.grid_goal(targets)
+    need = _smallest(lambda n: s.grid_meets(n, goal), 1, s.grid_hi) if len(s.general) else 0
+    best = s.mediation(s.mediators_hi)
+    if best < targets.mediation_30d:
+        problems.append(f"{s.street}: 纠纷30日内化解 目标 {targets.mediation_30d:.0%} 无法达到——即使配备 {s.mediators_hi} 名调解员"
+                        f"也只有 {best:.1%}（难案要等会商） / mediation_30d target cannot be reached: "
+                        f"even {s.mediators_hi} mediators settle {best:.1%} within 30 days; hard cases wait for "
                         "the consultation meetings")
-        best = med_rate(med_hi)
-        med_need = _smallest(lambda k: med_rate(k) >= best - 0.005, 0, med_hi)
-    close, sign = rates(need) if len(general) else (np.nan, np.nan)
-    row = {"street": street, "grid_workers_now": now_gw, "grid_workers": int(need), "grid_gap": int(need) - now_gw,
-           "on_time": close, "signed_on_time": sign, "mediators_now": now_med, "mediators": int(med_need),
-           "mediator_gap": int(med_need) - now_med, "mediation_on_time": med_rate(med_need) if len(disputes) else np.nan,
-           "reachable": not problems}
+    med_goal = s.mediation_goal(targets)
+    med_need = _smallest(lambda k: s.mediation(k) >= med_goal, 0, s.mediators_hi)
+    close, sign = s.grid(need) if len(s.general) else (np.nan, np.nan)
+    row = {"street": s.street, "grid_workers_now": s.grid_now, "grid_workers": int(need),
+           "grid_gap": int(need) - s.grid_now, "on_time": close, "signed_on_time": sign,
+           "mediators_now": s.mediators_now, "mediators": int(med_need), "mediator_gap": int(med_need) - s.mediators_now,
+           "mediation_on_time": s.mediation(med_need) if len(s.disputes) else np.nan, "reachable": not problems}
     return row, problems
 
 
@@ -235,7 +267,8 @@ def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = 
     rows, problems = [], []
     streets = list(base.index)
     for k, street in enumerate(streets):
-        row, probs = _plan_street(t[t["street"] == street], street, base.loc[street], targets, config, seed, max_factor)
+        row, probs = _plan_street(_Street(t[t["street"] == street], street, base.loc[street], config, seed,
+                                          max_factor), targets)
         rows.append(row)
         problems += probs
         if progress is not None:
@@ -254,20 +287,11 @@ def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = 
 
 
 def streets_short(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = None,
-                  config: SimConfig | None = None, seed: int = 0) -> list[str]:
-    """Streets where today's roster misses a target, by the rule `plan` searches with (one run per street
-    at today's headcount, no search): a quick check before planning only those streets."""
+                  config: SimConfig | None = None, seed: int = 0, max_factor: float = 3.0) -> list[str]:
+    """Streets where `plan` would find today's roster short (a quick check before planning only those): one
+    run per street at today's headcount, and one at the largest searched roster where today's misses a
+    target (a target no roster reaches is replaced by what the largest reaches, as `plan` does)."""
     targets, config = targets or Targets(), config or SimConfig()
     t, base = check_demand(tickets), check_roster(roster)
-    short = []
-    for street in base.index:
-        ts = t[t["street"] == street]
-        general = ts[~ts["direct"] & ~ts["dispute"] & (ts["urgency"] == "general")]
-        disputes = ts[ts["dispute"] & ~ts["direct"]]
-        today_med = base.loc[street, MEDIATOR_COLUMNS].to_numpy(float)
-        close, sign = (_grid_rates(general, street, int(base.loc[street, "grid_workers"]), config, seed)
-                       if len(general) else (1.0, 1.0))
-        med = _mediation_rate(disputes, int(today_med.sum()), today_med, config, seed)
-        if close < targets.close_general or sign < targets.sign_24h or med < targets.mediation_30d:
-            short.append(street)
-    return short
+    return [street for street in base.index
+            if _Street(t[t["street"] == street], street, base.loc[street], config, seed, max_factor).short_today(targets)]
