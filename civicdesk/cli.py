@@ -29,6 +29,8 @@ class _Bar:
     """Adapts a `progress(fraction, message)` callback to a tqdm bar in percent."""
 
     def __init__(self, desc: str):
+        # no tqdm monitor thread: the command stays single-threaded, so the briefing may fork a second process
+        tqdm.monitor_interval = 0
         self.bar = tqdm(total=100, desc=desc, unit="%", bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
 
     def __call__(self, fraction: float, message: str) -> None:

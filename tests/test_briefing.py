@@ -176,3 +176,36 @@ def test_forecast_parts_are_plausible_on_a_short_history(briefing):
     """Half a year of data: the forecasts use only days with data (not zero-filled ones) and stay near the week."""
     assert briefing.numbers["warnings"] <= 5
     assert abs(briefing.numbers["forecast_next_week"] / briefing.numbers["received"] - 1) < 0.3
+
+
+def test_a_second_process_builds_the_same_briefing(engine, briefing):
+    """Sections 5 and 6 built in a forked process (the command line's way) read and count exactly as in one
+    process (the app's way): same text, tables and numbers."""
+    alone = build_briefing(engine, WEEK, processes=False)
+    forked = build_briefing(engine, WEEK, processes=True)
+    assert forked.numbers.keys() == alone.numbers.keys()
+    for key, value in alone.numbers.items():
+        same = (forked.numbers[key] == value or (isinstance(value, float) and math.isnan(value)
+                                                 and math.isnan(forked.numbers[key])))
+        assert same, (key, value, forked.numbers[key])
+    assert all_text(forked) == all_text(alone)
+    for a, b in zip(alone.sections, forked.sections):
+        for ta, tb in zip(a.tables, b.tables):
+            pd.testing.assert_frame_equal(ta.frame, tb.frame)
+
+
+def test_the_second_process_is_used_only_where_forking_is_safe(engine, monkeypatch):
+    import os
+    import threading
+
+    from civicdesk.briefing.build import _second_process
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert _second_process(engine) is True
+    assert _second_process(store.create_engine("sqlite://")) is False  # in-memory: a new connection sees nothing
+    monkeypatch.setenv("CIVICDESK_BRIEFING_PROCESSES", "0")
+    assert _second_process(engine) is False
+    monkeypatch.delenv("CIVICDESK_BRIEFING_PROCESSES")
+    monkeypatch.setattr(threading, "active_count", lambda: 3)  # the app's server, a notebook kernel
+    assert _second_process(engine) is False

@@ -23,7 +23,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Emu, Mm, Pt
 
 from civicdesk.briefing import docx_style as ds
-from civicdesk.briefing.figures import figure_png
+from civicdesk.briefing.figures import figure_png, figure_size
 from civicdesk.briefing.formatting import cell
 from civicdesk.briefing.model import Briefing, Figure, Section, Table
 
@@ -103,11 +103,10 @@ def _paragraph(document, text: str, look: ds.Look) -> None:
 
 def _figure(document, figure: Figure, width) -> None:
     """The chart as PNG, as wide as the text (lower if that would be too tall), the caption below."""
-    png = figure_png(figure)
+    css_width, _ = figure_size(figure)
+    # at least MIN_FIGURE_PX wide: a small chart stretched to the text width is drawn finer for print
+    png = figure_png(figure, scale=min(6.0, max(2.0, MIN_FIGURE_PX / css_width)))
     px_width, px_height = _png_size(png)
-    if px_width < MIN_FIGURE_PX:  # a small chart stretched to the text width: draw it finer for print
-        png = figure_png(figure, scale=min(6.0, 2.0 * MIN_FIGURE_PX / px_width))
-        px_width, px_height = _png_size(png)
     run = document.add_paragraph(style=ds.PICTURE).add_run()
     if width * px_height / px_width > MAX_FIGURE_HEIGHT:
         run.add_picture(io.BytesIO(png), height=MAX_FIGURE_HEIGHT)

@@ -5,6 +5,10 @@ vl-convert bundles Vega and a renderer, so nothing is downloaded; Chinese text u
 """
 from __future__ import annotations
 
+import json
+import re
+import threading
+
 import vl_convert
 
 from civicdesk.briefing.model import Figure
@@ -22,11 +26,45 @@ def _spec(figure: Figure) -> dict:
     return spec
 
 
+#: Drawn figures by (spec, format, scale): the four formats of one briefing draw each chart once per format
+#: kind, not once per format (HTML and PDF share the SVG). Bounded: old briefings' charts are dropped.
+_DRAWN: dict[tuple[str, str, float], bytes | str] = {}
+_DRAWN_MAX = 64
+_LOCK = threading.Lock()
+
+
+def _drawn(figure: Figure, kind: str, scale: float, draw):
+    key = (json.dumps(figure.spec, sort_keys=True, ensure_ascii=False, default=str), kind, scale)
+    with _LOCK:
+        if key in _DRAWN:
+            return _DRAWN[key]
+    value = draw(_spec(figure))
+    with _LOCK:
+        if len(_DRAWN) >= _DRAWN_MAX:
+            _DRAWN.pop(next(iter(_DRAWN)))
+        _DRAWN[key] = value
+    return value
+
+
+def forget_drawn() -> None:
+    """Empty the cache of drawn charts."""
+    with _LOCK:
+        _DRAWN.clear()
+
+
 def figure_png(figure: Figure, scale: float = 2.0) -> bytes:
     """The figure as PNG bytes (for Word)."""
-    return vl_convert.vegalite_to_png(_spec(figure), scale=scale)
+    return _drawn(figure, "png", scale, lambda spec: vl_convert.vegalite_to_png(spec, scale=scale))
 
 
 def figure_svg(figure: Figure) -> str:
     """The figure as an SVG document (for HTML and PDF)."""
-    return vl_convert.vegalite_to_svg(_spec(figure))
+    return _drawn(figure, "svg", 1.0, vl_convert.vegalite_to_svg)
+
+
+def figure_size(figure: Figure) -> tuple[float, float]:
+    """Width and height of the drawn figure in CSS pixels (from its SVG)."""
+    head = re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', figure_svg(figure))
+    if head is None:
+        raise ValueError(f"the chart {figure.key!r} was drawn without a size")
+    return float(head.group(1)), float(head.group(2))
