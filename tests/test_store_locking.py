@@ -174,3 +174,43 @@ def test_parallel_wrong_passwords_each_count_towards_the_lock_out(store_url):
     with pytest.raises(SignInError, match="locked"):
         sign_in(engine, "leader1", "correct horse battery")
     engine.dispose()
+
+
+def test_other_writers_go_on_while_an_import_reads_its_file(store_url, small_district, tmp_path, monkeypatch):
+    """An import reads and checks the whole file before it takes the write lock (reading a big workbook is
+    most of an import's time): a scenario save during the reading neither waits nor fails, and the import
+    still stores every row afterwards."""
+    from civicdesk.forecast.scenarios import Adjustment, Scenario, save_scenario
+
+    engine = store.connect(store_url)
+    store.load_district(engine, small_district)
+    ticket_files(small_district, tmp_path, files=1, rows=400)
+    reading, release = threading.Event(), threading.Event()
+    real = importer.normalize
+
+    def slow_normalize(raw, ctx):
+        reading.set()
+        assert release.wait(timeout=60), "the test never released the import"
+        return real(raw, ctx)
+
+    monkeypatch.setattr(importer, "normalize", slow_normalize)
+    report = []
+    worker = threading.Thread(target=lambda: report.append(ingest.import_file(engine, tmp_path / "import-0.csv")))
+    worker.start()
+    try:
+        assert reading.wait(timeout=60)
+        started = time.monotonic()
+        if engine.dialect.name == "sqlite":  # a raw writer with a short busy timeout: it must not meet a lock
+            other = sqlite3.connect(engine.url.database, timeout=0.5)
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("INSERT INTO store_info(key, value) VALUES ('written_during_import', 'yes')")
+            other.commit()
+            other.close()
+        save_scenario(engine, Scenario("during-import", (Adjustment("2023-01-01", "2023-01-07", "multiply", 1.2),)))
+        assert time.monotonic() - started < 5
+    finally:
+        release.set()
+        worker.join(timeout=120)
+    assert report and report[0].inserted == 400
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(forecast_scenarios)).scalar() == 1

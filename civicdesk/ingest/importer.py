@@ -3,7 +3,10 @@
     report = import_file(engine, "工单导出.xlsx")          # profile chosen from the headers
     report.rows_read == report.inserted + report.updated + report.unchanged + report.quarantined
 
-The whole import runs in one transaction: if anything fails part-way the store is exactly as before.
+An import runs in two phases. First the file is read, normalised and checked for duplicate ids chunk by
+chunk into a scratch folder (Arrow files), holding no lock: other writers (sign-ins, scenario saves, another
+import) go on meanwhile; reading a big workbook is most of an import's time. Then one transaction, under the
+store's ticket-write lock, writes the staged rows: if anything fails part-way the store is exactly as before.
 Tickets are upserted on (source, source_id); rows identical to the stored ticket count as unchanged and
 are not written. Quarantined rows are kept with their row number, reasons and (redacted) raw values.
 """
@@ -11,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,20 +147,37 @@ def preview(path: str | Path, profile: str | Profile | None = None, mapping: dic
     return Preview(table, chosen, resolved, ranked, sample, result.tickets, result.quarantined)
 
 
-class _Importer:
-    """State of one running import inside its transaction."""
+class _Staged:
+    """Phase one of an import, outside the store's write lock: each chunk read and normalised, duplicate ids
+    within the file found, and the rows to store and to quarantine kept as Arrow files in `folder`."""
 
-    def __init__(self, conn: sa.Connection, ctx: Context):
-        self.conn, self.ctx = conn, ctx
-        self.counts = Counter()
-        self.reasons: Counter = Counter()
+    def __init__(self, folder: Path, ctx: Context):
+        self.folder, self.ctx = folder, ctx
+        self.rows_read = self.good_rows = 0
         self.warnings: Counter = Counter()
         self.seen: dict[str, set] = {}
-        self.source_had_rows: dict[str, bool] = {}
-        self.touched: set = set()
-        # Rollup inputs kept in memory while the import only adds tickets to days far from stored ones.
-        self.span_before = ticket_day_range(conn)
-        self.rollup_parts: list[pd.DataFrame] | None = []
+        self.parts: list[tuple[Path, list[str]]] = []
+        self.quarantined: list[tuple[Path, list[str]]] = []
+
+    def add(self, raw: pd.DataFrame, result: Normalized) -> None:
+        self.rows_read += len(raw)
+        self.warnings.update(result.warnings)
+        rejected = [result.quarantined]
+        good = result.tickets
+        dup = self._duplicates(good)
+        if dup.any():
+            dups = good[dup]
+            rejected.append(pd.DataFrame({
+                "sheet": dups["_sheet"].to_numpy(), "row_number": dups["_row"].to_numpy(),
+                "reasons": "duplicate_id_in_file", "raw": redacted_raw(raw.loc[dups.index], self.ctx).to_numpy()}))
+            good = good[~dup]
+        good = good.drop(columns=list(META_COLUMNS))
+        self.good_rows += len(good)
+        self.parts.append(self._save(good, f"tickets-{len(self.parts)}"))
+        rejected = [r for r in rejected if len(r)]
+        if rejected:
+            self.quarantined.append(self._save(pd.concat(rejected, ignore_index=True),
+                                               f"quarantine-{len(self.quarantined)}"))
 
     def _duplicates(self, good: pd.DataFrame) -> np.ndarray:
         """True for rows whose (source, source_id) came earlier in the file; remembers the rest."""
@@ -170,6 +191,42 @@ class _Importer:
                 else:
                     seen.add(sid)
         return dup
+
+    def _save(self, frame: pd.DataFrame, name: str) -> tuple[Path, list[str]]:
+        path = self.folder / f"{name}.arrow"
+        frame.reset_index(drop=True).to_feather(path)
+        return path, [c for c in frame.columns if frame[c].dtype == object]
+
+    @staticmethod
+    def _load(part: tuple[Path, list[str]]) -> pd.DataFrame:
+        """A staged frame as it was saved: text columns that were objects come back as objects with None."""
+        path, objects = part
+        frame = pd.read_feather(path)
+        for col in objects:
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+        return frame
+
+    def tickets(self) -> Iterator[pd.DataFrame]:
+        for part in self.parts:
+            yield self._load(part)
+
+    def rejected(self) -> Iterator[pd.DataFrame]:
+        for part in self.quarantined:
+            yield self._load(part)
+
+
+class _Importer:
+    """Phase two of an import: the staged rows written inside its transaction."""
+
+    def __init__(self, conn: sa.Connection, ctx: Context):
+        self.conn, self.ctx = conn, ctx
+        self.counts = Counter()
+        self.reasons: Counter = Counter()
+        self.source_had_rows: dict[str, bool] = {}
+        self.touched: set = set()
+        # Rollup inputs kept in memory while the import only adds tickets to days far from stored ones.
+        self.span_before = ticket_day_range(conn)
+        self.rollup_parts: list[pd.DataFrame] | None = []
 
     def _has_rows(self, source: str) -> bool:
         if source not in self.source_had_rows:
@@ -195,20 +252,6 @@ class _Importer:
                 self.reasons.update(r for r in cell.split(";"))
             bulk_insert(self.conn, quarantine, rows.assign(batch_id=self.ctx.batch_id))
             self.counts["quarantined"] += len(rows)
-
-    def write(self, raw: pd.DataFrame, result: Normalized) -> None:
-        self.warnings.update(result.warnings)
-        self.quarantine_rows(result.quarantined)
-        good = result.tickets
-        dup = self._duplicates(good)
-        if dup.any():
-            dups = good[dup]
-            self.quarantine_rows(pd.DataFrame({
-                "sheet": dups["_sheet"].to_numpy(), "row_number": dups["_row"].to_numpy(),
-                "reasons": "duplicate_id_in_file", "raw": redacted_raw(raw.loc[dups.index], self.ctx).to_numpy()}))
-            good = good[~dup]
-        good = good.drop(columns=list(META_COLUMNS))
-        self._store(good)
 
     def _store(self, good: pd.DataFrame) -> None:
         compare = [c for c in good.columns if c not in ("source", "source_id", "batch_id")]
@@ -348,38 +391,48 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
     report(0.0, "计算文件校验值")
     sha = file_sha256(path)
     expected = _estimate_rows(table)
-    with engine.begin() as conn:
-        lock_ticket_writes(conn)  # one import at a time: each reads the days and rollup the last one left
+    with engine.connect() as conn:
         known = frozenset(conn.execute(sa.select(streets.c.name)).scalars())
-        ctx = _context(chosen, resolved, source, now, known)
-        ctx.batch_id = _begin_batch(conn, path, sha, table, chosen, ctx.source, resolved)
-        job = _Importer(conn, ctx)
-        deferred = _defer_indexes(conn, expected)
-        for raw in table.chunks(chunk_rows=chunk_rows):
-            job.counts["rows_read"] += len(raw)
-            job.write(raw, normalize(raw, ctx))
-            done = job.counts["rows_read"]
+    ctx = _context(chosen, resolved, source, now, known)
+    with tempfile.TemporaryDirectory(prefix="civicdesk-import-") as folder:
+        staged = _Staged(Path(folder), ctx)
+        for raw in table.chunks(chunk_rows=chunk_rows):  # phase one: no lock held
+            staged.add(raw, normalize(raw, ctx))
+            done = staged.rows_read
             share = done / expected if expected else done / (done + chunk_rows)
-            report(min(0.9 * share, 0.9), f"已读取 {done:,} 行")
-        if deferred:
-            report(0.88, "重建索引")
-            for index in deferred:
-                index.create(conn)
-        report(0.9, "更新日汇总表")
-        job.refresh_rollup()
-        c = job.counts
-        # with a source column (civicdesk's own export) the rows name their sources themselves
-        sources = ", ".join(sorted(job.seen)) if "source" in resolved and job.seen else ctx.source
-        conn.execute(import_batches.update().where(import_batches.c.batch_id == ctx.batch_id).values(
-            finished_at=pd.Timestamp.now().to_pydatetime(), source=sources[:64],
-            **{k: c[k] for k in ("rows_read", "inserted", "updated", "unchanged", "quarantined")},
-            reasons=json.dumps(dict(job.reasons), ensure_ascii=False),
-            warnings=json.dumps(dict(job.warnings), ensure_ascii=False)))
-        record(conn, "import", path.name, {"batch_id": ctx.batch_id, "rows_read": c["rows_read"],
-                                           "inserted": c["inserted"], "quarantined": c["quarantined"]})
+            report(min(0.6 * share, 0.6), f"已读取 {done:,} 行")
+        with engine.begin() as conn:  # phase two: one transaction
+            lock_ticket_writes(conn)  # one import at a time: each reads the days and rollup the last one left
+            ctx.batch_id = _begin_batch(conn, path, sha, table, chosen, ctx.source, resolved)
+            job = _Importer(conn, ctx)
+            for rows in staged.rejected():
+                job.quarantine_rows(rows)
+            deferred = _defer_indexes(conn, staged.good_rows)
+            written = 0
+            for good in staged.tickets():
+                job._store(good.assign(batch_id=ctx.batch_id))
+                written += len(good)
+                report(0.6 + 0.28 * written / max(staged.good_rows, 1), f"已写入 {written:,} 行")
+            if deferred:
+                report(0.88, "重建索引")
+                for index in deferred:
+                    index.create(conn)
+            report(0.9, "更新日汇总表")
+            job.refresh_rollup()
+            c = job.counts
+            c["rows_read"] = staged.rows_read
+            # with a source column (civicdesk's own export) the rows name their sources themselves
+            sources = ", ".join(sorted(staged.seen)) if "source" in resolved and staged.seen else ctx.source
+            conn.execute(import_batches.update().where(import_batches.c.batch_id == ctx.batch_id).values(
+                finished_at=pd.Timestamp.now().to_pydatetime(), source=sources[:64],
+                **{k: c[k] for k in ("rows_read", "inserted", "updated", "unchanged", "quarantined")},
+                reasons=json.dumps(dict(job.reasons), ensure_ascii=False),
+                warnings=json.dumps(dict(staged.warnings), ensure_ascii=False)))
+            record(conn, "import", path.name, {"batch_id": ctx.batch_id, "rows_read": c["rows_read"],
+                                               "inserted": c["inserted"], "quarantined": c["quarantined"]})
     report(1.0, "导入完成")
     return ImportReport(batch_id=ctx.batch_id, file_name=path.name, sha256=sha, format=table.format,
                         encoding=table.encoding, profile=chosen.name, source=sources, mapping=resolved,
                         rows_read=c["rows_read"], inserted=c["inserted"], updated=c["updated"],
                         unchanged=c["unchanged"], quarantined=c["quarantined"], reasons=dict(job.reasons),
-                        warnings=dict(job.warnings), seconds=time.perf_counter() - began)
+                        warnings=dict(staged.warnings), seconds=time.perf_counter() - began)
