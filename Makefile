@@ -34,6 +34,7 @@ test: install ## Run the whole test suite
 bench: install ## Run the benchmarks; results go to benchmarks/results/*.json
 	$(PY) benchmarks/bench_store.py
 	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_import_lock.py
 	$(PY) benchmarks/bench_forecast.py
 	$(PY) benchmarks/bench_staffing.py
 	$(PY) benchmarks/bench_drivers.py
