@@ -88,6 +88,8 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
         report(0.4, "key_problems")
         parts.append(key_section(engine, sunday, lang, english))
         report(0.6, "outlook")
+        if pending:
+            _prepare_rendering(parts, pending)
         parts += pending.result() if pending else outlook.run(engine)
     finally:
         if pool:
@@ -105,6 +107,20 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
 def _english(engine) -> dict[str, str]:
     streets = store.street_table(engine)
     return dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))
+
+
+def _prepare_rendering(parts: list[tuple[Section, dict]], pending) -> None:
+    """While the second process works: load the Word and PDF writers and draw this process's charts, which
+    `render` then finds drawn (the wait would otherwise be idle). Stops as soon as the other process is done."""
+    from civicdesk.briefing import docx, pdf  # noqa: F401  (python-docx and WeasyPrint take ~0.8 s to load)
+    from civicdesk.briefing.figures import figure_png, figure_svg
+
+    for section, _ in parts:
+        for figure in section.figures:
+            if pending.done():
+                return
+            figure_svg(figure)
+            figure_png(figure, scale=docx.png_scale(figure))
 
 
 class _OutlookJob:

@@ -103,9 +103,7 @@ def _paragraph(document, text: str, look: ds.Look) -> None:
 
 def _figure(document, figure: Figure, width) -> None:
     """The chart as PNG, as wide as the text (lower if that would be too tall), the caption below."""
-    css_width, _ = figure_size(figure)
-    # at least MIN_FIGURE_PX wide: a small chart stretched to the text width is drawn finer for print
-    png = figure_png(figure, scale=min(6.0, max(2.0, MIN_FIGURE_PX / css_width)))
+    png = figure_png(figure, scale=png_scale(figure))
     px_width, px_height = _png_size(png)
     run = document.add_paragraph(style=ds.PICTURE).add_run()
     if width * px_height / px_width > MAX_FIGURE_HEIGHT:
@@ -113,6 +111,13 @@ def _figure(document, figure: Figure, width) -> None:
     else:
         run.add_picture(io.BytesIO(png), width=width)
     document.add_paragraph(figure.title, style=ds.CAPTION)
+
+
+def png_scale(figure: Figure) -> float:
+    """The scale Word's PNG of a chart is drawn at: at least MIN_FIGURE_PX wide, so that a small chart
+    stretched to the text width stays sharp in print."""
+    css_width, _ = figure_size(figure)
+    return min(6.0, max(2.0, MIN_FIGURE_PX / css_width))
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
