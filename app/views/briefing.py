@@ -94,7 +94,8 @@ def page() -> None:
     bar = st.progress(0.0, text=t("br_building", lang))
     try:
         b = cached.briefing(engine, config.db_url(), week, lang, cached.data_version(engine, config.db_url()),
-                            progress=lambda f, stage: bar.progress(f, text=f"{t('br_building', lang)} {stage}"))
+                            progress=lambda f, stage: bar.progress(
+                                f, text=f"{t('br_building', lang)} {t('br_stage_' + stage, lang)}"))
     except ValueError as exc:
         st.warning(str(exc))
         return

@@ -94,7 +94,7 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
     finally:
         if pool:
             pool.shutdown()
-    report(1.0, "satisfaction")
+    report(1.0, "done")
     numbers = {k: v for _, n in parts for k, v in n.items()}
     issued = sunday + timedelta(days=1)
     subtitle = (f"（{fm.chinese_date(monday)}—{fm.chinese_date(sunday, monday.year != sunday.year)}）"
