@@ -76,10 +76,12 @@ def overview(engine: Engine, week=None, streets: Sequence[str] | None = None,
     sunday = monday + timedelta(days=6)
     filters = {"streets": streets, "categories": categories}
     first = monday - timedelta(weeks=trend_weeks - 1)
-    weekly = kpi_table(engine, "W", ("street", "category", "channel"), first, sunday, **filters)
-    this = weekly[weekly["period"] == pd.Timestamp(monday)]
-    last = weekly[weekly["period"] == pd.Timestamp(monday - timedelta(days=7))]
-    trend = totals(weekly, ["period"]).sort_values("period", ignore_index=True)
+    # the breakdowns need two weeks by street, category and channel; the trend only weekly totals
+    weeks = kpi_table(engine, "W", ("street", "category", "channel"), monday - timedelta(days=7), sunday, **filters)
+    this = weeks[weeks["period"] == pd.Timestamp(monday)]
+    last = weeks[weeks["period"] == pd.Timestamp(monday - timedelta(days=7))]
+    trend = totals(kpi_table(engine, "W", (), first, sunday, **filters), ["period"]).sort_values(
+        "period", ignore_index=True)
     return Overview(
         week_start=monday, week_end=sunday,
         this_week=totals(this).iloc[0], last_week=totals(last).iloc[0],

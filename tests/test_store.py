@@ -77,6 +77,19 @@ def test_write_counts_and_rollup(store_url):
     assert_rollup_matches(engine)
 
 
+def test_rollup_frame_keeps_fractional_hours(store_url):
+    """The summed hours come back as the rollup holds them (fractions of an hour), by day and by street."""
+    engine = store.connect(store_url)
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets(SAMPLE))
+    stored = rollup_rows(engine)
+    for by in ((), ("street",), ("street", "category", "channel")):
+        frame = store.rollup_frame(engine, by)
+        assert frame["hours_to_sign_sum"].sum() == pytest.approx(stored["hours_to_sign_sum"].sum())
+        assert frame["hours_to_close_sum"].sum() == pytest.approx(stored["hours_to_close_sum"].sum())
+    assert (stored["hours_to_sign_sum"] % 1 != 0).any(), "the sample must hold fractional hours to mean anything"
+
+
 def test_upsert_updates_and_refreshes_moved_days(store_url):
     engine = store.connect(store_url)
     with engine.begin() as conn:

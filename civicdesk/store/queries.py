@@ -149,7 +149,9 @@ def _column(values: tuple, sql_type, categorical: bool) -> pd.Series | np.ndarra
     obj = np.array(values, dtype=object)
     if isinstance(sql_type, sa.DateTime):
         return _times(obj)
-    if isinstance(sql_type, (sa.Integer, sa.Boolean, sa.Float, sa.Numeric)):
+    if isinstance(sql_type, (sa.Float, sa.Numeric)):
+        return np.array(values, dtype=float)  # NULL becomes NaN
+    if isinstance(sql_type, (sa.Integer, sa.Boolean)):
         try:
             return np.array(values, dtype=np.int64)
         except TypeError:  # NULLs present
