@@ -162,7 +162,14 @@ def _column(values: tuple, sql_type, categorical: bool) -> pd.Series | np.ndarra
     return pd.Series(obj, dtype=object)
 
 
-def read_frame(engine: Engine, query: sa.Select, categorical: Sequence[str] = ()) -> pd.DataFrame:
+def _fetch(conn: sa.Connection, query: sa.Select) -> list[tuple]:
+    result = conn.execute(query)
+    rows = result.cursor.fetchall()
+    result.close()
+    return rows
+
+
+def read_frame(bind: Engine | sa.Connection, query: sa.Select, categorical: Sequence[str] = ()) -> pd.DataFrame:
     """Run a select and return a DataFrame, fast enough for millions of tickets.
 
     Rows are read from the DBAPI cursor without SQLAlchemy's per-value processing (timestamps come
@@ -175,10 +182,11 @@ def read_frame(engine: Engine, query: sa.Select, categorical: Sequence[str] = ()
     was_enabled = gc.isenabled()
     gc.disable()  # millions of row tuples would trigger collections that find nothing to free
     try:
-        with engine.connect() as conn:
-            result = conn.execute(raw)
-            rows = result.cursor.fetchall()
-            result.close()
+        if isinstance(bind, sa.Connection):  # inside the caller's transaction
+            rows = _fetch(bind, raw)
+        else:
+            with bind.connect() as conn:
+                rows = _fetch(conn, raw)
         values = list(zip(*rows)) if rows else [()] * len(selected)
         del rows
     finally:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from civicdesk import calendar
 from civicdesk.store.bulk import SQLITE_TIME_FORMAT, bulk_insert
 from civicdesk.store.engine import lock_ticket_writes
+from civicdesk.store.queries import read_frame
 from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
 
 REPEAT_WINDOW_DAYS = 30
@@ -28,28 +29,10 @@ CALLBACK_COLUMNS = {"satisfied": "cb_satisfied", "basically_satisfied": "cb_basi
 
 
 def _read_tickets(conn: sa.Connection, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    """Tickets created in [lo, hi) with the rollup's columns, read through the raw driver cursor.
-
-    Skipping SQLAlchemy's per-value result processing makes this several times faster on large windows;
-    SQLite hands back timestamps as the text `bulk` wrote, which pandas parses column-wise.
-    """
-    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
-    if conn.dialect.name == "sqlite":
-        mark, params = "?", (lo.strftime(SQLITE_TIME_FORMAT), hi.strftime(SQLITE_TIME_FORMAT))
-    else:
-        mark, params = "%s", (lo.to_pydatetime(), hi.to_pydatetime())
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(f"SELECT {cols} FROM tickets WHERE created_at >= {mark} AND created_at < {mark}", params)
-        rows = cursor.fetchall()
-        # object columns: no per-column string-type inference on hundreds of thousands of rows
-        values = list(zip(*rows)) if rows else [() for _ in _COLUMNS]
-        df = pd.DataFrame({c: np.array(v, dtype=object) for c, v in zip(_COLUMNS, values)})
-    finally:
-        cursor.close()
-    for col in ("created_at", "signed_at", "first_response_at", "closed_at", "deadline_at"):
-        df[col] = pd.to_datetime(df[col], format="ISO8601")
-    return df
+    """Tickets created in [lo, hi) with the rollup's columns (the fast reader, inside the caller's transaction)."""
+    query = sa.select(*[tickets.c[c] for c in _COLUMNS]).where(tickets.c.created_at >= lo.to_pydatetime(),
+                                                               tickets.c.created_at < hi.to_pydatetime())
+    return read_frame(conn, query)
 
 
 def repeat_flags(created_at: pd.Series, caller_key: pd.Series, window_days: int = REPEAT_WINDOW_DAYS) -> np.ndarray:
