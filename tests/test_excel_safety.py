@@ -312,9 +312,6 @@ SQL_CALLS = {"execute", "executemany", "executescript", "exec_driver_sql", "text
              "read_sql_query", "copy"}
 #: (file, function) → why its formatted SQL is safe. Nothing from a user or a file reaches these strings.
 SQL_ALLOWED = {
-    ("civicdesk/store/rollup.py", "_read_tickets"):
-        "column list from the fixed _COLUMNS tuple and a placeholder chosen by dialect ('?' / '%s'); "
-        "the dates are bound parameters",
     ("civicdesk/store/bulk.py", "bulk_insert"):
         "table name from a schema Table and column names checked against table.c before use; values are "
         "bound parameters (executemany) or streamed through COPY",
