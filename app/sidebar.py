@@ -40,16 +40,33 @@ def filters(engine, lang: str) -> Filters:
     while monday >= first - timedelta(days=6):
         weeks.append(monday)
         monday -= timedelta(days=7)
+    street_values = cached.dimension_values(engine, url, "street")
+    category_values = cached.dimension_values(engine, url, "category")
+    _restore("week", lambda w: w in weeks)
+    _restore("streets", lambda chosen: set(chosen) <= set(street_values))
+    _restore("categories", lambda chosen: set(chosen) <= set(category_values))
     week = st.sidebar.selectbox(t("as_of_week", lang), weeks, key="week",
                                 format_func=lambda m: f"{iso_week_name(m)} · {week_label(m, lang)}")
     english = cached.street_english(engine, url)
-    streets = st.sidebar.multiselect(t("streets", lang), cached.dimension_values(engine, url, "street"),
+    streets = st.sidebar.multiselect(t("streets", lang), street_values,
                                      key="streets", placeholder=t("all", lang),
                                      format_func=lambda s: street_label(s, lang, english))
-    categories = st.sidebar.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
+    categories = st.sidebar.multiselect(t("categories", lang), category_values,
                                         key="categories", placeholder=t("all", lang),
                                         format_func=lambda c: category_label(c, lang))
+    st.session_state[KEPT] = {"week": week, "streets": list(streets), "categories": list(categories)}
     return Filters(lang, week, tuple(streets), tuple(categories))
+
+
+#: The filters' last values, kept outside the widgets' own state: Streamlit forgets a widget's value when a
+#: page without it runs, so without this the week chosen on the Overview would reset after visiting Staffing.
+KEPT = "_kept_filters"
+
+
+def _restore(key: str, still_valid) -> None:
+    kept = st.session_state.get(KEPT, {})
+    if key not in st.session_state and key in kept and still_valid(kept[key]):
+        st.session_state[key] = kept[key]
 
 
 def page_start(title_key: str, intro_key: str | None = None):

@@ -63,6 +63,24 @@ def test_filters_narrow_the_figures(monkeypatch, demo_store_url):
     assert not at.exception
 
 
+def test_the_chosen_week_and_filters_survive_a_visit_to_another_view(monkeypatch, demo_store_url):
+    at = run_app(monkeypatch, demo_store_url)
+    week = at.sidebar.selectbox(key="week")
+    newest = week.value
+    week.set_value(week.options[5]).run()
+    chosen = at.sidebar.selectbox(key="week").value
+    assert chosen != newest
+    at.sidebar.multiselect(key="categories").set_value(["供暖"]).run()
+    figure = at.metric[0].value
+    at.switch_page("views/key_problems.py").run(timeout=180)
+    assert not at.exception
+    at.switch_page("views/overview.py").run(timeout=180)
+    assert not at.exception
+    assert at.sidebar.selectbox(key="week").value == chosen
+    assert at.sidebar.multiselect(key="categories").value == ["供暖"]
+    assert at.metric[0].value == figure
+
+
 def test_empty_store_says_how_to_fill_it(monkeypatch, sqlite_url):
     at = run_app(monkeypatch, sqlite_url)
     assert any("civicdesk demo" in i.value for i in at.info)
