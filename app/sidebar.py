@@ -8,7 +8,7 @@ import streamlit as st
 
 from civicdesk import config
 from civicdesk.i18n import LANGS, category_label, street_label, t
-from civicdesk.periods import iso_week_name, week_label
+from civicdesk.periods import iso_week_name
 
 import cached
 
@@ -46,7 +46,7 @@ def filters(engine, lang: str) -> Filters:
     _restore("streets", lambda chosen: set(chosen) <= set(street_values))
     _restore("categories", lambda chosen: set(chosen) <= set(category_values))
     week = st.sidebar.selectbox(t("as_of_week", lang), weeks, key="week",
-                                format_func=lambda m: f"{iso_week_name(m)} · {week_label(m, lang)}")
+                                format_func=_week_option)
     english = cached.street_english(engine, url)
     streets = st.sidebar.multiselect(t("streets", lang), street_values,
                                      key="streets", placeholder=t("all", lang),
@@ -61,6 +61,12 @@ def filters(engine, lang: str) -> Filters:
 #: The filters' last values, kept outside the widgets' own state: Streamlit forgets a widget's value when a
 #: page without it runs, so without this the week chosen on the Overview would reset after visiting Staffing.
 KEPT = "_kept_filters"
+
+
+def _week_option(monday) -> str:
+    """"2023-W07 · 02/13–02/19": the same in both languages (the browser keeps a keyed select box's option
+    texts when only the language changes) and short enough for the sidebar."""
+    return f"{iso_week_name(monday)} · {monday:%m/%d}–{monday + timedelta(days=6):%m/%d}"
 
 
 def _restore(key: str, still_valid) -> None:

@@ -46,7 +46,9 @@ def rates_trend_chart(trend: pd.DataFrame, lang: str = "zh",
         x=alt.X("period:T", title=t("week", lang), axis=alt.Axis(format="%m/%d")),
         y=alt.Y("value:Q", title=t("rate", lang), axis=alt.Axis(format="%"),
                 scale=alt.Scale(domain=[low, 1.0])),
-        color=alt.Color("kpi:N", title=t("kpi", lang), scale=alt.Scale(range=PALETTE)),
+        # two columns under the chart: four English names in one row run past a half-width column
+        color=alt.Color("kpi:N", title=t("kpi", lang), scale=alt.Scale(range=PALETTE),
+                        legend=alt.Legend(columns=2, labelLimit=220)),
         tooltip=[alt.Tooltip("kpi:N", title=t("kpi", lang)), alt.Tooltip("period:T", title=t("week", lang)),
                  alt.Tooltip("value:Q", title=t("rate", lang), format=".1%")],
     )
@@ -61,7 +63,7 @@ def breakdown_bar_chart(frame: pd.DataFrame, key: str, lang: str = "zh", english
     data = frame[[key, value]].assign(label=frame[key].map(labeller),
                                       share=frame[value] / max(float(frame[value].sum()), 1.0))
     base = alt.Chart(data, title=t(f"by_{key}", lang), height=height or alt.Step(26)).encode(
-        y=alt.Y("label:N", sort="-x", title=None),
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),  # whole English names
         x=alt.X(f"{value}:Q", title=t("count", lang)),
         tooltip=[alt.Tooltip("label:N", title=t(key, lang)), alt.Tooltip(f"{value}:Q", title=t(value, lang), format=","),
                  alt.Tooltip("share:Q", title=t("share", lang), format=".1%")],
@@ -107,7 +109,7 @@ def monthly_issues_chart(summary: pd.DataFrame, issues: Sequence[str], lang: str
         x=alt.X("yearmonth(month_start):T", title=t("month", lang), axis=alt.Axis(format="%Y-%m")),
         y=alt.Y("n:Q", title=t("count", lang)),
         color=alt.Color("issue:N", title=t("issue", lang), scale=alt.Scale(range=PALETTE),
-                        legend=alt.Legend(columns=3)),
+                        legend=alt.Legend(columns=2, labelLimit=220)),
         tooltip=[alt.Tooltip("month:N", title=t("month", lang)), alt.Tooltip("issue:N", title=t("issue", lang)),
                  alt.Tooltip("n:Q", title=t("count", lang), format=",")])
     return _style(chart)
