@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 
 from civicdesk import codes
+from civicdesk.i18n_access import ACCESS_STRINGS
+from civicdesk.i18n_briefing import BRIEFING_STRINGS
 from civicdesk.i18n_drivers import DRIVER_LABELS, DRIVER_STRINGS
 from civicdesk.kpi import KPI_LABELS
 
@@ -407,6 +409,8 @@ def street_label(name: str, lang: str = "zh", english: dict[str, str] | None = N
 
 
 STRINGS.update(DRIVER_STRINGS)
+STRINGS.update(BRIEFING_STRINGS)
+STRINGS.update(ACCESS_STRINGS)
 
 
 def driver_label(name: str, lang: str = "zh") -> str:

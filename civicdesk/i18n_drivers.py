@@ -1,4 +1,4 @@
-"""UI strings of the Satisfaction and Key-problems views, merged into `civicdesk.i18n.STRINGS`."""
+"""UI strings of the Satisfaction and Key-problems views (the driver models), merged into `civicdesk.i18n.STRINGS`."""
 from __future__ import annotations
 
 DRIVER_STRINGS: dict[str, tuple[str, str]] = {
@@ -74,37 +74,6 @@ DRIVER_STRINGS: dict[str, tuple[str, str]] = {
     "kp_no_hot": ("本周没有明显上升的热点词。", "No term rose markedly this week."),
     "kp_examples": ("示例工单", "Example tickets"),
     "kp_status": ("状态", "Status"),
-    "briefing": ("周报", "Briefing"),
-    "br_intro": ("按周生成社会治理综合服务中心工作周报，数字均取自数据库，可下载Word、PDF、网页和Excel版本。",
-                 "The centre's weekly briefing, every number from the store; download it as Word, PDF, web page "
-                 "or Excel."),
-    "br_week": ("周次", "Week"),
-    "br_building": ("正在生成周报…", "Writing the briefing…"),
-    "br_stage_overview": ("总体情况与三率", "overview and rates"),
-    "br_stage_signals": ("预警与热点", "warnings and hot topics"),
-    "br_stage_key_problems": ("重点问题清单", "key problems"),
-    "br_stage_outlook": ("下周预测、力量建议与满意度分析", "forecast, staffing and satisfaction"),
-    "br_stage_done": ("完成", "done"),
-    "br_download": ("下载", "Download"),
-    "br_make_files": ("生成下载文件（Word、PDF、网页、Excel）", "Make the files (Word, PDF, web page, Excel)"),
-    "br_rendering": ("正在生成文件", "Rendering"),
-    "br_docx": ("下载Word", "Word (.docx)"),
-    "br_pdf": ("下载PDF", "PDF"),
-    "br_html": ("下载网页版", "Web page (.html)"),
-    "br_xlsx": ("下载Excel数据", "Excel (.xlsx)"),
-    "sign_in": ("登录", "Sign in"),
-    "sign_out": ("退出登录", "Sign out"),
-    "user_name": ("用户名", "User name"),
-    "password": ("密码", "Password"),
-    "signed_in_as": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
-    "role_viewer": ("查看", "viewer"),
-    "role_leader": ("领导", "leader"),
-    "role_analyst": ("分析员", "analyst"),
-    "role_admin": ("管理员", "admin"),
-    "not_allowed": ("您的账户角色无权进行此操作：", "Your role does not allow this: "),
-    "needs_role": ("需要“{role}”及以上角色。", "Needs the {role} role or higher."),
-    "audit_log": ("操作记录（管理员可见）", "Audit log (admins)"),
-    "audit_tab": ("操作记录", "Audit log"),
     "kp_no_callback": ("未回访", "No callback"),
     "kp_callback": ("回访结果", "Callback"),
     "kp_description": ("诉求内容", "Description"),
