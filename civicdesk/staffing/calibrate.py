@@ -4,8 +4,9 @@ Headcount is not capacity. A street's *availability* (the share of on-shift hour
 spend on tickets) is found as the value whose simulated queueing delays best explain how the observed
 time to close rises and falls from day to day (backlogs after weekends, holidays and surges); the rest
 of each ticket's observed time to close is its *lead time* (departments, repairs, the caller), kept per
-category as an empirical distribution. The two steps alternate twice. Signing reactions, urgent lead
-times and the mediation durations are taken from the same period.
+category as an empirical distribution. The two steps alternate twice. A street where work queued for
+weeks (`saturated_days`) is then refitted on the level of its delay (`_fit_saturated`). Signing reactions,
+urgent lead times and the mediation durations are taken from the same period.
 
     calib = calibrate(history, staff, config, warmup=...)
     check = backtest(engine, "2022-04-01", "2022-06-30", "2022-07-01", "2022-09-30")
@@ -41,6 +42,14 @@ LOSS_TOLERANCE = 0.15
 #: ... but no more than this multiple of the best fit: where the loss is flat (a street that never queued)
 #: the data say little, and a huge capacity would make the plan cut that street's staff.
 MAX_DRIFT = 1.25
+#: A street is saturated on a creation day when its tickets took this many working days longer to close
+#: than the district's tickets of that day, and its availability is fitted on the level of the delay
+#: (`_fit_saturated`) when that happened on at least SATURATED_DAYS days of the calibration period.
+SATURATED_WD = 2.0
+SATURATED_DAYS = 10
+LEVEL_REPLICAS = 4
+LEVEL_BRACKET = 0.4  # the level fit searches within exp(±0.4) of the shape fit
+LEVEL_STEPS = 12
 Progress = Callable[[float, str], None]
 
 
@@ -48,16 +57,112 @@ def _general(h: pd.DataFrame) -> pd.Series:
     return ~h["direct"] & ~h["dispute"] & (h["urgency"] == "general")
 
 
-def _street_queue_days(h: pd.DataFrame, street: str, staff: pd.DataFrame, config: SimConfig,
-                       avail: float, seed: int, workers_by_day: pd.DataFrame) -> np.ndarray:
-    """Working days from creation to the end of the worker's part, per general ticket of one street."""
+def _street_run(h: pd.DataFrame, street: str, staff: pd.DataFrame, config: SimConfig, avail: float,
+                seed: int, workers_by_day: pd.DataFrame) -> tuple[pd.DataFrame, _Run]:
+    """The general tickets of one street through its grid workers at availability `avail`."""
     sub = h[(h["street"] == street) & _general(h)]
     cal_ = replace(config.calibration or Calibration(), availability={street: avail})
     roster = roster_on(staff, sub["created_at"].min()).query("street == @street")
     run = _Run(sub, roster, replace(config, calibration=cal_, drain_days=40), seed, workers_by_day)
     _grid_workers(run, street, np.arange(len(sub)))
-    finished = pd.to_datetime(run.t0.value + run.out["finished"] * 3.6e12, unit="ns")
-    return cal.working_days_between(sub["created_at"].to_numpy(), finished.to_numpy())
+    return sub, run
+
+
+def _working_days_to(sub: pd.DataFrame, run: _Run, key: str) -> np.ndarray:
+    """Working days from creation to run.out[key] (NaN where the run never got there)."""
+    when = pd.to_datetime(run.t0.value + run.out[key] * 3.6e12, unit="ns")
+    return cal.working_days_between(sub["created_at"].to_numpy(), when.to_numpy())
+
+
+def _street_queue_days(h: pd.DataFrame, street: str, staff: pd.DataFrame, config: SimConfig,
+                       avail: float, seed: int, workers_by_day: pd.DataFrame) -> np.ndarray:
+    """Working days from creation to the end of the worker's part, per general ticket of one street."""
+    sub, run = _street_run(h, street, staff, config, avail, seed, workers_by_day)
+    return _working_days_to(sub, run, "finished")
+
+
+def _street_close_days(h: pd.DataFrame, street: str, staff: pd.DataFrame, config: SimConfig,
+                       avail: float, seed: int, workers_by_day: pd.DataFrame) -> np.ndarray:
+    """Working days from creation to closure (the worker's part plus a drawn lead time), per general
+    ticket of one street."""
+    sub, run = _street_run(h, street, staff, config, avail, seed, workers_by_day)
+    return _working_days_to(sub, run, "closed")
+
+
+def _over_others(street: np.ndarray, day: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Per ticket, its value less the mean over the other streets' tickets created the same day (NaN where
+    no other street has one)."""
+    frame = pd.DataFrame({"street": street, "day": day, "v": value})
+    by_day = frame.groupby("day")["v"]
+    by_street_day = frame.groupby(["street", "day"])["v"]
+    n_other = by_day.transform("size") - by_street_day.transform("size")
+    other = (by_day.transform("sum") - by_street_day.transform("sum")) / n_other.where(n_other > 0)
+    return (frame["v"] - other).to_numpy(dtype=float)
+
+
+def saturated_days(h: pd.DataFrame, observed: pd.Series, measured: pd.Series) -> dict[str, np.ndarray]:
+    """Per street, the creation days (measured period) on which its general tickets took on average more
+    than SATURATED_WD working days longer to close than the other streets' tickets of the same day: days on
+    which a queue of work waited for the street's grid workers. Only streets with at least
+    SATURATED_DAYS such days are returned."""
+    g = (_general(h) & measured & observed.notna()).to_numpy()
+    street, day = h.loc[g, "street"].to_numpy(), h.loc[g, "created_at"].dt.normalize().to_numpy()
+    frame = pd.DataFrame({"street": street, "day": day, "excess": _over_others(street, day, observed[g].to_numpy())})
+    per = frame.groupby(["street", "day"])["excess"].mean().reset_index()
+    out = {}
+    for name, d in per[per["excess"] > SATURATED_WD].groupby("street"):
+        if len(d) >= SATURATED_DAYS:
+            out[name] = np.sort(d["day"].to_numpy())
+    return out
+
+
+def _excess_signing(h: pd.DataFrame, measured: pd.Series) -> np.ndarray:
+    """Per ticket, working days from creation to signing beyond the mean of the other streets' general
+    tickets created the same day (0 where unknown or outside the measured period).
+
+    Under a backlog signing slows, and in the data the work only starts once the ticket is signed, so the
+    slower signing lengthens the time to close. The simulation lets a worker sign while the ticket waits in
+    the queue; what it must explain of the observed delay is the rest."""
+    g = (_general(h) & measured & h["signed_at"].notna()).to_numpy()
+    sign = cal.working_days_between(h.loc[g, "created_at"], h.loc[g, "signed_at"])
+    out = np.zeros(len(h))
+    out[g] = np.nan_to_num(_over_others(h.loc[g, "street"].to_numpy(), h.loc[g, "created_at"].dt.normalize().to_numpy(),
+                                        np.asarray(sign, dtype=float)), nan=0.0)
+    return out
+
+
+def _fit_saturated(h, street, staff, config, seed, workers_by_day, observed, measured, days, around):
+    """Availability of a saturated street: the value at which the simulated mean working days to close
+    of the tickets created on its saturated `days` equals the observed mean, less their excess signing
+    time (`_excess_signing`), by bisection in log space.
+
+    Where work queues, the time to close is set by the street's throughput (effective capacity), which
+    the day-to-day shape used by `_fit_street` pins down only loosely: near saturation a few per cent of
+    availability move the on-time rate by tens of points. The level of the observed delay on those days
+    measures the throughput directly. Each value is averaged over LEVEL_REPLICAS replications with the
+    same seeds at every value tried (common random numbers), so the search is smooth and the fitted value
+    hardly depends on the seed."""
+    g = ((h["street"] == street) & _general(h)).to_numpy()
+    on = (measured.to_numpy()[g] & np.isin(h.loc[g, "created_at"].dt.normalize().to_numpy(), days)
+          & ~np.isnan(observed.to_numpy()[g]))
+    target = float(observed.to_numpy()[g][on].mean()) - _excess_signing(h, measured)[g][on].mean()
+
+    def excess(log_a: float) -> float:
+        sims = [_street_close_days(h, street, staff, config, float(np.exp(log_a)), seed + 101 * r, workers_by_day)
+                for r in range(LEVEL_REPLICAS)]
+        return float(np.nanmean(np.concatenate([s[on] for s in sims]))) - target
+
+    lo, hi = np.log(around) - LEVEL_BRACKET, np.log(around) + LEVEL_BRACKET
+    f_lo, f_hi = excess(lo), excess(hi)
+    if not (f_lo > 0 > f_hi):  # the observed level is outside what the bracket can reach: keep the shape fit
+        return around
+    for _ in range(LEVEL_STEPS):
+        mid = (lo + hi) / 2
+        if excess(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return float(np.exp((lo + hi) / 2))
 
 
 def _loss(observed: np.ndarray, queue: np.ndarray, day: np.ndarray) -> float:
@@ -213,7 +318,14 @@ def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | No
                 progress((r * len(streets) + k + 1) / steps, street)
         g = _general(h) & measured
         calib = replace(calib, availability=avail, lead_wd=_lead_pools(h[g], observed[g], queue[g]))
-    return _normalise(calib)
+    # streets where work queued for weeks: availability from the level of the delay, with the final leads
+    cfg = replace(config, calibration=calib)
+    avail = dict(calib.availability)
+    for street, days_ in saturated_days(h, observed, measured).items():
+        if street in avail:
+            avail[street] = _fit_saturated(h, street, staff, cfg, seed, workers, observed, measured, days_,
+                                           avail[street])
+    return _normalise(replace(calib, availability=avail))
 
 
 def _normalise(calib: Calibration) -> Calibration:

@@ -56,6 +56,26 @@ def _lognormal(rng, median, sigma, n):
     return np.asarray(median, dtype=float) * np.exp(sigma * rng.standard_normal(n))
 
 
+#: Tickets per block whose effort multipliers are drawn evenly (`_even`).
+EVEN_BLOCK = 32
+
+
+def _even(rng, sigma: float, n: int) -> np.ndarray:
+    """Lognormal multipliers (median 1, log-sd sigma) rescaled so that each block of EVEN_BLOCK consecutive
+    tickets has exactly the expected mean, exp(sigma²/2).
+
+    Tickets keep their spread within a block, but the total work arriving over any stretch of days no
+    longer drifts as a random walk. Where a street works near its capacity, its queue integrates that drift:
+    with independent draws, a quarter's on-time rate of such a street moved by several points from one seed
+    to the next, and a calibration fitted on one seed's drift carried it into every later run."""
+    m = np.exp(sigma * rng.standard_normal(n))
+    if n == 0:
+        return m
+    block = np.arange(n) // EVEN_BLOCK
+    mean = np.bincount(block, weights=m) / np.bincount(block)
+    return m * (np.exp(sigma ** 2 / 2) / mean[block])
+
+
 def _sample(rng, pools: dict, keys: np.ndarray, default: Callable[[str, int], np.ndarray]) -> np.ndarray:
     """Draw one value per key from its pool of samples (or from `default(key, n)`)."""
     out = np.empty(len(keys))
@@ -119,10 +139,11 @@ class _Run:
         return np.arange(top)[:, None] < counts[None, :].astype(int)
 
     def effort(self, category: np.ndarray) -> np.ndarray:
+        """Hours of work per ticket: lognormal around the category's median, drawn evenly (see `_even`)."""
         cal_ = self.cfg.calibration
         scale = cal_.effort_scale if cal_ is not None else 1.0
         med = pd.Series(category).map(self.cfg.effort_h).fillna(DEFAULT_EFFORT_H).to_numpy()
-        return _lognormal(self.rng, med * scale, self.cfg.effort_sigma, len(category))
+        return med * scale * _even(self.rng, self.cfg.effort_sigma, len(category))
 
     def lead_wd(self, category: np.ndarray) -> np.ndarray:
         pools = dict(self.cfg.calibration.lead_wd) if self.cfg.calibration is not None else {}
