@@ -117,9 +117,10 @@ def nudge_slider(page, label: str) -> str:
 # --- one control per view ---------------------------------------------------------------------------------
 
 def overview(page, lang: str) -> None:
-    """Pick the week before in the sidebar; the summary sentence follows it."""
+    """Pick another week in the sidebar; the summary sentence follows it. (The chosen week is kept across
+    views and languages, so the English pass picks a different week from the Chinese one.)"""
     sentence = text(page, "共受理工单" if lang == "zh" else "the centre received").inner_text()
-    choose(page, "统计周" if lang == "zh" else "Week")
+    choose(page, "统计周" if lang == "zh" else "Week", index=1 if lang == "zh" else 2)
     page.wait_for_function("old => !document.body.innerText.includes(old)", arg=sentence, timeout=QUICK)
 
 
