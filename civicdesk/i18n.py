@@ -14,6 +14,11 @@ LANGS = {"zh": "中文", "en": "English"}
 STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("社会治理综合服务中心 · 决策工作台", "Social-governance service centre · workbench"),
     "overview": ("总览", "Overview"),
+    "overview_unsettled": ("注：本周受理的工单多数仍在办理时限内，办结率会随办理进展上升，按时办结率也会随之变化，"
+                           "与上周比较时请留意。",
+                           "Note: most of this week's tickets are still within their time limits: the closure rate "
+                           "will rise as they are handled and the on-time rate will move with it, so compare them "
+                           "with last week's with care."),
     "as_of_week": ("统计周", "Week"),
     "streets": ("镇街", "Streets"),
     "street": ("镇街", "Street"),

@@ -81,6 +81,17 @@ def test_the_chosen_week_and_filters_survive_a_visit_to_another_view(monkeypatch
     assert at.metric[0].value == figure
 
 
+def test_a_week_still_being_handled_says_so(monkeypatch, demo_store_url):
+    """The newest week's closure rates are low because its tickets are still within their limits: the
+    Overview says so there, and not for a week long settled."""
+    at = run_app(monkeypatch, demo_store_url)
+    assert any("仍在办理时限内" in c.value for c in at.caption)
+    week = at.sidebar.selectbox(key="week")
+    week.set_value(week.options[4]).run()
+    assert not at.exception
+    assert not any("仍在办理时限内" in c.value for c in at.caption)
+
+
 def test_empty_store_says_how_to_fill_it(monkeypatch, sqlite_url):
     at = run_app(monkeypatch, sqlite_url)
     assert any("civicdesk demo" in i.value for i in at.info)

@@ -60,9 +60,12 @@ def street_table(ov: Overview, lang: str, english: dict[str, str]) -> pd.DataFra
     return table.rename(columns=names)
 
 
-def render(ov: Overview, lang: str, english: dict[str, str]) -> None:
+def render(ov: Overview, lang: str, english: dict[str, str], data_end=None) -> None:
+    """The Overview; `data_end` (the store's last day) marks a week whose tickets are still being handled."""
     st.markdown(f"**{summary_sentence(ov, lang)}**")
     render_metrics(ov, lang)
+    if data_end is not None and (data_end - ov.week_end).days < 7:
+        st.caption(t("overview_unsettled", lang))
     left, right = st.columns([3, 2])
     left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang), width="stretch")
     right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), width="stretch")
@@ -103,7 +106,7 @@ def page() -> None:
             build_demo_with_progress(engine, lang)
         return
     ov = cached.week_overview(engine, config.db_url(), params.week, params.streets, params.categories)
-    render(ov, lang, cached.street_english(engine, config.db_url()))
+    render(ov, lang, cached.street_english(engine, config.db_url()), cached.data_span(engine, config.db_url())[1])
 
 
 page()
