@@ -124,6 +124,23 @@ def test_streets_short_are_the_streets_the_plan_finds_short(demo, targets):
     assert set(streets["street"].iloc[:2]) <= expected
 
 
+def test_past_saturation_the_plan_buys_no_one_for_noise(demo):
+    """When a target is out of reach, the plan stops within twice the sampling error of the best on-time
+    share (not 0.5 points): on a street's few hundred tickets a week, smaller differences are noise."""
+    from civicdesk.staffing.plan import SATURATION_SLACK, _Street
+
+    _, tickets, roster = demo
+    street = roster["street"].iat[0]
+    week = tickets[(tickets["street"] == street) & (tickets["created_at"] < tickets["created_at"].min() + pd.Timedelta(days=7))]
+    s = _Street(week, street, roster.set_index("street").loc[street], SimConfig(), 0, 3.0)
+    close, sign = s.grid(s.grid_hi)
+    goal = s.grid_goal(Targets(close_general=0.999, sign_24h=0.999))
+    n = len(s.general)
+    error = 2 * np.sqrt(close * (1 - close) / n)
+    assert error > SATURATION_SLACK  # a week of one street: the sampling error is the wider margin
+    assert goal[0] == pytest.approx(close - error)
+
+
 @pytest.mark.parametrize("kwargs, match", [
     (dict(close_general=1.0), "100%"), (dict(sign_24h=0.0), "between 0% and 100%"), (dict(mediation_30d=1.2), "100%"),
 ])

@@ -63,8 +63,10 @@ def _short_text(streets: pd.DataFrame, calibrated: bool, lang: str, english: dic
     caveat = "" if calibrated else ("（模拟尚未按本中心历史校准，结果仅供参考）" if lang == "zh" else
                                     " (the simulation is not yet calibrated on this centre's history)")
     if short.empty:
-        return ("按预测上限（P90）模拟，现有网格员和调解员力量可以满足下周按时签收、按时办结的要求。" + caveat if lang == "zh"
-                else "At the forecast's P90, today's grid workers and mediators meet next week's time limits." + caveat)
+        return ("按预测上限（P90）模拟，各镇街现有网格员和调解员力量已达到目标，或已接近增加人手所能达到的水平，"
+                "下周暂无需增配。" + caveat if lang == "zh"
+                else "At the forecast's P90, every street's grid workers and mediators already meet the targets or "
+                "come as close as more people could; no street needs more next week." + caveat)
     parts = []
     for _, r in short.iterrows():
         name = street_label(r["street"], lang, english)

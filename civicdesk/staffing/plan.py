@@ -140,8 +140,13 @@ def _smallest(meets: Callable[[int], bool], lo: int, hi: int) -> int | None:
 
 
 #: When a target cannot be reached at any headcount, plan up to where more staff stops helping: within this
-#: share of what the largest roster searched reaches.
+#: share of what the largest roster searched reaches, or within twice the sampling error of that share when
+#: the street has few tickets (a week's 1,000 tickets: about 1.6 points), so that noise buys no one.
 SATURATION_SLACK = 0.005
+
+
+def _slack(share: float, n: int) -> float:
+    return max(SATURATION_SLACK, 2.0 * float(np.sqrt(share * (1.0 - share) / max(n, 1))))
 
 
 class _Street:
@@ -179,11 +184,13 @@ class _Street:
         close, sign = self.grid(self.grid_hi)
         if close >= targets.close_general and sign >= targets.sign_24h:
             return targets.close_general, targets.sign_24h
-        return min(targets.close_general, close - SATURATION_SLACK), min(targets.sign_24h, sign - SATURATION_SLACK)
+        n = len(self.general)
+        return (min(targets.close_general, close - _slack(close, n)),
+                min(targets.sign_24h, sign - _slack(sign, n)))
 
     def mediation_goal(self, targets: Targets) -> float:
         best = self.mediation(self.mediators_hi)
-        return targets.mediation_30d if best >= targets.mediation_30d else best - SATURATION_SLACK
+        return targets.mediation_30d if best >= targets.mediation_30d else best - _slack(best, len(self.disputes))
 
     def grid_meets(self, n: int, goal: tuple[float, float]) -> bool:
         close, sign = self.grid(n)
