@@ -201,3 +201,20 @@ def test_levers_combine(table, planted_fit):
     assert set(close["ticket_id"]) <= set(both["ticket_id"])
     assert (both["repeat_caller"] == 0).all()
     assert planted_fit.what_if(both).change > planted_fit.what_if(close).change
+
+
+@pytest.mark.parametrize("rhs", ["closed_on_time + C(category) + C(channel)",
+                                 "closed_on_time + C(category, Treatment('供暖')) + C(channel, Sum)"])
+def test_design_equals_patsys_own(table, rhs):
+    """Our `C` lets a Categorical through uncoded (fast); the matrix and its column names are patsy's own."""
+    import patsy
+
+    from civicdesk.drivers import lump_rare_levels
+    from civicdesk.drivers.design import _patsy_data, build_design
+
+    data = lump_rare_levels(table)
+    ours = build_design(f"satisfied ~ {rhs}", data).X
+    used = data[data["satisfied"].notna()]
+    theirs = patsy.dmatrix(rhs, _patsy_data(used), NA_action="drop", return_type="dataframe")
+    theirs.index = used.index[theirs.index.to_numpy()]
+    pd.testing.assert_frame_equal(ours, theirs)
