@@ -360,6 +360,18 @@ def _check_size(path: Path) -> None:
                              "(CIVICDESK_MAX_IMPORT_MB); split the export, e.g. by month, or raise the limit.")
 
 
+def _stage(table: TableFile, ctx: Context, folder: Path, chunk_rows: int, expected: int | None,
+           report: Progress) -> _Staged:
+    """Phase one: read and normalise the whole file into `folder`, holding no lock on the store."""
+    staged = _Staged(folder, ctx)
+    for raw in table.chunks(chunk_rows=chunk_rows):
+        staged.add(raw, normalize(raw, ctx))
+        done = staged.rows_read
+        share = done / expected if expected else done / (done + chunk_rows)
+        report(min(0.6 * share, 0.6), f"已读取 {done:,} 行")
+    return staged
+
+
 def import_file(engine: Engine, path: str | Path, profile: str | Profile | None = None,
                 source: str | None = None, mapping: dict | None = None, *, progress: Progress | None = None,
                 now=None, chunk_rows: int = CHUNK_ROWS) -> ImportReport:
@@ -395,12 +407,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
         known = frozenset(conn.execute(sa.select(streets.c.name)).scalars())
     ctx = _context(chosen, resolved, source, now, known)
     with tempfile.TemporaryDirectory(prefix="civicdesk-import-") as folder:
-        staged = _Staged(Path(folder), ctx)
-        for raw in table.chunks(chunk_rows=chunk_rows):  # phase one: no lock held
-            staged.add(raw, normalize(raw, ctx))
-            done = staged.rows_read
-            share = done / expected if expected else done / (done + chunk_rows)
-            report(min(0.6 * share, 0.6), f"已读取 {done:,} 行")
+        staged = _stage(table, ctx, Path(folder), chunk_rows, expected, report)
         with engine.begin() as conn:  # phase two: one transaction
             lock_ticket_writes(conn)  # one import at a time: each reads the days and rollup the last one left
             ctx.batch_id = _begin_batch(conn, path, sha, table, chosen, ctx.source, resolved)

@@ -180,7 +180,7 @@ class _Street:
         return self._mediation[k]
 
     def grid_goal(self, targets: Targets) -> tuple[float, float]:
-        """(close, sign) shares to search for: the targets, or within SATURATION_SLACK of the largest roster."""
+        """(close, sign) shares to search for: the targets, or within `_slack` of what the largest roster reaches."""
         close, sign = self.grid(self.grid_hi)
         if close >= targets.close_general and sign >= targets.sign_24h:
             return targets.close_general, targets.sign_24h

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk import calendar
-from civicdesk.store.bulk import SQLITE_TIME_FORMAT, bulk_insert
+from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.queries import read_frame
 from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
