@@ -65,7 +65,8 @@ class SimConfig:
         patrol_h: the daily patrol (taken at the start of the shift).
         availability: default share of on-shift hours spent on tickets (streets not calibrated).
         overtime_h, overtime_days: shifts extend in proportion to the queue, by up to overtime_h
-            (about 30 % of the day) once the queue holds overtime_days of work per worker.
+            (2.5 hours, about 30 % of the 8.5-hour working day) once the queue holds overtime_days of
+            work per worker.
         effort_h, effort_sigma: median hours of work per ticket by category, and log-sd.
         p_return, p_reopen: shares of dispatched tickets returned (退单) and reopened (重办).
         duty_effort_h: median hours for (urgent, very urgent) tickets at the duty desk.
@@ -79,7 +80,7 @@ class SimConfig:
     shift_end_h: float = 17.5
     patrol_h: float = 0.5
     availability: float = 0.6
-    overtime_h: float = 3.0
+    overtime_h: float = 2.5
     overtime_days: float = 2.0
     effort_h: Mapping[str, float] = field(default_factory=lambda: dict(EFFORT_H))
     effort_sigma: float = 0.6

@@ -94,7 +94,11 @@ def _draw_urgency(rng: np.random.Generator, category: np.ndarray) -> np.ndarray:
 
 
 def _capacity(rng, model, shares, staff, places, days, scale):
-    """Nominal street capacity per day (working-day units) and target utilisation per street."""
+    """Nominal street capacity per day (working-day units) and target utilisation per street.
+
+    A grid worker's daily rate is fixed; capacity follows the roster, whose quarterly headcount
+    (`build_staff(growth=vol.trend)`) keeps pace with the volume trend. Nothing changes a street's
+    capacity that its staff table does not record."""
     ref_days = pd.date_range("2022-01-01", "2022-12-31", freq="D")
     ref = vol.unit_rates(ref_days, shares) * model.base[None, :, None, None]
     ref = (ref * (1 - lc.direct_share())[None, :, :, None]).sum(axis=(1, 2))  # (S, D)
@@ -103,7 +107,7 @@ def _capacity(rng, model, shares, staff, places, days, scale):
     full = np.bincount(places.grid_street, minlength=len(STREET_SPECS)).astype(float)
     rate, util = lc.capacity_plan(rng, per_workday * scale, full)
     workers = active_grid_workers(staff, days, len(STREET_SPECS))
-    return workers * rate[:, None] * vol.trend(days)[None, :], util
+    return workers * rate[:, None], util
 
 
 def _expected_frame(model, days, topics_rate) -> pd.DataFrame:
@@ -156,7 +160,7 @@ def generate_district(seed: int = 0, start: str | date = "2021-01-01", end: str 
     days = pd.date_range(start_d, end_d, freq="D")
     report(0.02, "生成镇街、网格和人员")
     places = build_places(rngs[0])
-    staff, understaffed = build_staff(rngs[1], places, start_d, end_d)
+    staff, understaffed = build_staff(rngs[1], places, start_d, end_d, growth=vol.trend)
     grids_per = np.bincount(places.grid_street, minlength=len(STREET_SPECS))
     shares = vol.street_shares(grids_per, places.streets["households"].to_numpy())
     report(0.08, "计算期望工单量")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -191,17 +192,21 @@ def build_places(rng: np.random.Generator) -> Places:
 
 #: Planted understaffing: (street code, first day short, last day short, grid workers missing).
 UNDERSTAFFED: list[tuple[str, str, str, int]] = [
-    ("shengjing", "2022-06-01", "2022-10-31", 28),
+    ("shengjing", "2022-06-01", "2022-10-31", 29),
     ("bucun", "2023-03-01", "2023-05-31", 12),
 ]
 
 
-def build_staff(rng: np.random.Generator, places: Places, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_staff(rng: np.random.Generator, places: Places, start: date, end: date,
+                growth: Callable[[pd.DatetimeIndex], np.ndarray] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw the staff roster and the planted understaffing periods.
 
     One full-time grid worker per grid (a few replaced mid-period with no gap; in the planted
     understaffed periods some leave and are replaced only when the period ends), mediators by tier,
-    district hotline acceptors and dispatchers.
+    district hotline acceptors and dispatchers. With `growth` (the volume trend, 1 where one worker per
+    grid is right), each street's headcount is set at the start of every quarter to keep pace with its
+    volume (`_headcount_steps`): grids not yet staffed are covered by colleagues (兼管), and beyond one a
+    grid, grids take a second worker (网格员增补).
 
     Returns:
         (staff table, understaffed truth frame [street, start, end, missing]).
@@ -225,21 +230,26 @@ def build_staff(rng: np.random.Generator, places: Places, start: date, end: date
         under_rows.append({"street": STREET_SPECS[s][1], "start": pd.Timestamp(d0), "end": pd.Timestamp(d1),
                            "missing": missing})
     turnover = set(rng.choice(n, max(1, n // 60), replace=False).tolist()) - set(leave_day)
+    joins, extras = _headcount_steps(places, start, end, growth) if growth is not None else ({}, [])
     for g in range(n):
         gid, sid = grids["grid_id"].iat[g], int(grids["street_id"].iat[g])
         base = {"role": "grid_worker", "street_id": sid, "grid_id": gid, "tier": None}
+        first = joins.get(g, start)
+        if first is None:  # not staffed within the period
+            continue
         if g in leave_day:
             d0, d1 = leave_day[g]
-            if d0 > start:
-                rows.append({**base, "name": next(names), "active_from": start, "active_to": d0 - timedelta(days=1)})
+            if d0 > first:
+                rows.append({**base, "name": next(names), "active_from": first, "active_to": d0 - timedelta(days=1)})
             if d1 < end:
-                rows.append({**base, "name": next(names), "active_from": d1 + timedelta(days=1), "active_to": None})
-        elif g in turnover and span > 60:
+                rows.append({**base, "name": next(names), "active_from": max(first, d1 + timedelta(days=1)),
+                             "active_to": None})
+        elif g in turnover and g not in joins and span > 60:
             cut = start + timedelta(days=int(rng.integers(30, span - 30)))
             rows.append({**base, "name": next(names), "active_from": start, "active_to": cut})
             rows.append({**base, "name": next(names), "active_from": cut + timedelta(days=1), "active_to": None})
         else:
-            rows.append({**base, "name": next(names), "active_from": start, "active_to": None})
+            rows.append({**base, "name": next(names), "active_from": first, "active_to": None})
     # mediators: building/grid mediators, community 和事佬 teams, street mediation centre, district
     for s, spec in enumerate(STREET_SPECS):
         sid = s + 1
@@ -256,6 +266,9 @@ def build_staff(rng: np.random.Generator, places: Places, start: date, end: date
         for _ in range(k):
             rows.append({"name": next(names), "role": role, "street_id": None, "grid_id": None,
                          "tier": None, "active_from": start, "active_to": None})
+    for g, first in extras:
+        rows.append({"name": next(names), "role": "grid_worker", "street_id": int(grids["street_id"].iat[g]),
+                     "grid_id": grids["grid_id"].iat[g], "tier": None, "active_from": first, "active_to": None})
     staff = pd.DataFrame(rows)
     staff.insert(0, "staff_id", [f"S{i + 1:05d}" for i in range(len(staff))])
     staff = staff[["staff_id", "name", "role", "street_id", "grid_id", "tier", "active_from", "active_to"]]
@@ -267,6 +280,39 @@ def build_staff(rng: np.random.Generator, places: Places, start: date, end: date
                                    dtype=object)
     understaffed = pd.DataFrame(under_rows, columns=["street", "start", "end", "missing"])
     return staff, understaffed
+
+
+def quarter_starts(start: date, end: date) -> pd.DatetimeIndex:
+    """`start` and the first day of every later quarter up to `end`."""
+    later = pd.date_range(pd.Timestamp(start) + pd.Timedelta(days=1), pd.Timestamp(end), freq="QS")
+    return pd.DatetimeIndex([pd.Timestamp(start)]).append(later)
+
+
+def _headcount_steps(places: Places, start: date, end: date, growth: Callable[[pd.DatetimeIndex], np.ndarray]
+                     ) -> tuple[dict[int, date | None], list[tuple[int, date]]]:
+    """When each grid-worker post is first filled. A street of n grids has round(n × growth(q)) posts from
+    the start of each quarter q (never fewer than before); post k < n is grid k's own worker, post k ≥ n a
+    second worker in grid k − n.
+
+    Returns:
+        (grids whose own worker starts after `start`: the day, or None when never within the period;
+        the second workers as (grid, first day)).
+    """
+    quarters = quarter_starts(start, end)
+    level = growth(quarters)
+    joins: dict[int, date | None] = {}
+    extras: list[tuple[int, date]] = []
+    for s in range(len(STREET_SPECS)):
+        idx = np.flatnonzero(places.grid_street == s)
+        posts = np.maximum.accumulate(np.round(len(idx) * level).astype(int))
+        for k in range(max(int(posts.max()), len(idx))):
+            filled = np.flatnonzero(posts > k)
+            first = quarters[filled[0]].date() if len(filled) else None
+            if k < len(idx) and first != start:
+                joins[int(idx[k])] = first
+            elif k >= len(idx) and first is not None:
+                extras.append((int(idx[k % len(idx)]), first))
+    return joins, extras
 
 
 def active_grid_workers(staff: pd.DataFrame, days: pd.DatetimeIndex, n_streets: int) -> np.ndarray:
