@@ -320,3 +320,32 @@ def test_truth_tables(q1):
     assert t.calibration_week["target_total"] == CALIBRATION_TOTAL
     util = pd.Series(t.utilisation_target)
     assert util.between(0.7, 0.9).all()
+
+
+def test_capacity_follows_the_recorded_roster(year2022):
+    """Nothing changes a street's capacity that its staff table does not record: capacity per grid worker on
+    the roster is the same every day, and the headcount keeps pace with the volume trend quarter by quarter
+    (a simulation calibrated on one quarter and given the next quarter's roster is then not misled by a
+    hidden change in productivity)."""
+    from civicdesk.synth.places import STREET_SPECS, active_grid_workers
+    from civicdesk.synth.volume import trend
+
+    d = year2022
+    days = pd.date_range(d.start, d.end)
+    workers = active_grid_workers(d.staff, days, len(STREET_SPECS))
+    names = [spec[1] for spec in STREET_SPECS]
+    capacity = d.truth.load.pivot(index="street", columns="ds", values="capacity").loc[names].to_numpy()
+    assert (workers > 0).all()
+    per_worker = capacity / workers
+    assert np.allclose(per_worker, per_worker[:, :1], rtol=1e-9)
+
+    grids = d.grids.groupby("street_id").size().sort_index().to_numpy()
+    quarters = pd.DatetimeIndex(["2022-01-01", "2022-04-01", "2022-07-01", "2022-10-01"])
+    expected = np.round(grids[:, None] * trend(quarters)[None, :])
+    on_day = workers[:, days.get_indexer(quarters)]
+    short = d.truth.understaffed
+    for s, name in enumerate(names):
+        missing = sum(r.missing for r in short.itertuples() if r.street == name and r.start <= quarters[2] <= r.end)
+        assert on_day[s, 2] == expected[s, 2] - missing, name
+        assert on_day[s, 0] == expected[s, 0] and on_day[s, 1] == expected[s, 1], name
+    assert (expected[:, 3] > grids).any()  # later in the year some grids have a second worker
