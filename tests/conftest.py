@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
 import pandas as pd
@@ -10,6 +11,16 @@ import sqlalchemy as sa
 
 PG_ADMIN_URL = os.environ.get("CIVICDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("CIVICDESK_REQUIRE_POSTGRES") == "1"
+
+
+def pytest_configure(config):
+    """Module- and session-scoped fixtures run before `_isolated_installation`: point them, too, away from
+    the real installation's caller secret, profiles and models (each test then gets its own)."""
+    home = tempfile.mkdtemp(prefix="civicdesk-tests-")
+    os.makedirs(os.path.join(home, "profiles"))
+    for name, sub in (("CIVICDESK_SECRET_FILE", "caller.key"), ("CIVICDESK_PROFILES_DIR", "profiles"),
+                      ("CIVICDESK_MODELS_DIR", "models")):
+        os.environ[name] = os.path.join(home, sub)
 
 
 def _pg_admin():

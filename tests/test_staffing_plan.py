@@ -40,7 +40,7 @@ def demo_copy(demo_store_url, tmp_path):
 @pytest.fixture(scope="module")
 def check(tmp_path_factory):
     """The demo district at full scale for March–October 2022: calibrate on the second quarter, replay
-    the third. 圣井 loses 28 of its 70 grid workers from June to October (planted understaffing)."""
+    the third. 圣井 loses 29 of its 71 grid workers from June to October (planted understaffing)."""
     from civicdesk.synth import generate_district
 
     url = f"sqlite:///{tmp_path_factory.mktemp('eight') / 'demo.db'}"
