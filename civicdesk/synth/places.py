@@ -282,7 +282,7 @@ def build_staff(rng: np.random.Generator, places: Places, start: date, end: date
     return staff, understaffed
 
 
-def quarter_starts(start: date, end: date) -> pd.DatetimeIndex:
+def _quarter_starts(start: date, end: date) -> pd.DatetimeIndex:
     """`start` and the first day of every later quarter up to `end`."""
     later = pd.date_range(pd.Timestamp(start) + pd.Timedelta(days=1), pd.Timestamp(end), freq="QS")
     return pd.DatetimeIndex([pd.Timestamp(start)]).append(later)
@@ -298,7 +298,7 @@ def _headcount_steps(places: Places, start: date, end: date, growth: Callable[[p
         (grids whose own worker starts after `start`: the day, or None when never within the period;
         the second workers as (grid, first day)).
     """
-    quarters = quarter_starts(start, end)
+    quarters = _quarter_starts(start, end)
     level = growth(quarters)
     joins: dict[int, date | None] = {}
     extras: list[tuple[int, date]] = []
