@@ -137,6 +137,16 @@ def staffing_demand(_engine, url: str, source: str, quantile: float, start, end,
 
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def heavy_backlogs(_engine, url: str, day, version=None):
+    """(streets carrying a backlog far above the usual at the end of `day`, the median street's working days
+    of arrivals waiting); `version`: the forecast run, so new data is a new entry."""
+    from civicdesk.staffing import heavy_backlogs as heavy, open_backlog
+
+    backlog = open_backlog(_engine, day)
+    return heavy(backlog), float(backlog["days"].median()) if len(backlog) else 0.0
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
 def staffing_saved(_engine, url: str):
     """Saved staffing scenarios: name, description, saved_at."""
     from civicdesk.staffing import list_staffing

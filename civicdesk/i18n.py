@@ -183,6 +183,13 @@ STRINGS: dict[str, tuple[str, str]] = {
                        "replay a past period here."),
     "sf_forecast_period": ("预测覆盖 {start} 至 {end}，共 {n} 天（基于截至 {as_of} 的数据）。",
                            "The forecast covers {start} to {end}, {n} days (from data up to {as_of})."),
+    "sf_backlog": ("积压提示：{streets}的未办结一般工单明显多于其他镇街（各镇街中位数为{usual:.1f}个工作日的派单量）。"
+                   "模拟从空队列开始，只计预测期内的新增工单；消化这些积压还需另外的人手或加班。",
+                   "Backlog: {streets} carry far more open general tickets than the other streets (the median street "
+                   "holds {usual:.1f} working days of dispatches). The simulation starts from empty queues and counts "
+                   "only the forecast period's new tickets; clearing these backlogs needs more people or overtime."),
+    "list_sep": ("、", ", "),
+    "sf_backlog_item": ("{street}（{open:,}件，约{days:.1f}个工作日）", "{street} ({open:,} tickets, {days:.1f} working days)"),
     "sf_period": ("历史时段", "Period"),
     "sf_period_help": ("按该时段实际受理的工单重演，默认取数据中最近一个完整季度。",
                        "Replays the tickets actually received in this period; by default the last full quarter in "

@@ -186,6 +186,28 @@ def test_simulate_the_latest_forecast_at_p90(monkeypatch, demo_copy):
     assert int(at.metric[0].value.replace(",", "")) > mean
 
 
+def test_a_forecast_names_the_streets_carrying_a_backlog(monkeypatch, demo_copy):
+    """A forecast is simulated from empty queues, so the view says which streets already hold far more open
+    tickets than the others."""
+    from civicdesk import store
+    from civicdesk.forecast.models import SeasonalNaive
+    from civicdesk.forecast.runs import make_run
+    from tests.conftest import make_tickets
+
+    engine = store.connect(demo_copy)
+    waiting = [{"created_at": f"2023-06-{1 + k % 28:02d} 10:00", "street": "圣井街道"} for k in range(300)]
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets(waiting, source="backlog"))
+    make_run(engine, by=("street",), h=14, models=[SeasonalNaive()], n_windows=1)
+    st.cache_data.clear()
+    at = open_staffing(monkeypatch, demo_copy)
+    shown = [w.value for w in at.warning]
+    assert any(w.startswith("积压提示：圣井街道（") and "只计预测期内的新增工单" in w for w in shown), shown
+    assert not any("明水街道" in w for w in shown)
+    at = open_staffing(monkeypatch, demo_copy, "en")
+    assert any(w.startswith("Backlog: Shengjing") for w in (w.value for w in at.warning))
+
+
 def test_an_unreadable_calibration_falls_back_to_defaults(monkeypatch, demo_copy, tmp_path):
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "staffing-calibration.json").write_text('{"availability": {}}', encoding="utf-8")

@@ -43,6 +43,17 @@ def sim_config(lang: str) -> SimConfig:
     return SimConfig(calibration=calib)
 
 
+def backlog_warning(engine, url: str, run, lang: str) -> None:
+    """A forecast is simulated from empty queues: name the streets whose open tickets far exceed the usual."""
+    heavy, usual = cached.heavy_backlogs(engine, url, run.as_of.date(), run.run_id)
+    if heavy.empty:
+        return
+    english = cached.street_english(engine, url)
+    items = [t("sf_backlog_item", lang).format(street=street_label(r.street, lang, english), open=int(r.open),
+                                               days=r.days) for r in heavy.itertuples()]
+    st.warning(t("sf_backlog", lang).format(streets=t("list_sep", lang).join(items), usual=usual))
+
+
 def demand_controls(engine, url: str, span, lang: str):
     """Forecast (at a quantile) or a past period; None when nothing can be simulated yet."""
     st.markdown(f"**{t('sf_demand', lang)}**")
@@ -59,6 +70,7 @@ def demand_controls(engine, url: str, span, lang: str):
         start, end = run.values["ds"].min().date(), run.values["ds"].max().date()
         st.caption(t("sf_forecast_period", lang).format(start=start, end=end, n=(end - start).days + 1,
                                                         as_of=run.as_of.date()))
+        backlog_warning(engine, url, run, lang)
         return "forecast", quantile, start, end, run.run_id
     period = st.date_input(t("sf_period", lang), value=last_full_quarter(span), min_value=span[0],
                            max_value=span[1], key="sf_period", help=t("sf_period_help", lang))

@@ -12,7 +12,8 @@ from civicdesk.briefing.model import Section, Table
 from civicdesk.briefing.signals import week_forecast
 from civicdesk.drivers import DRIVERS, close_within, fit_drivers, lump_rare_levels, modelling_table
 from civicdesk.i18n import driver_label, street_label
-from civicdesk.staffing import SimConfig, Targets, load_calibration, load_staff, plan, roster_on
+from civicdesk.staffing import (SimConfig, Targets, heavy_backlogs, load_calibration, load_staff, open_backlog, plan,
+                                roster_on)
 from civicdesk.staffing.plan import streets_short
 from civicdesk.staffing.demand import demand_from_forecast
 from civicdesk.staffing.inputs import load_history
@@ -73,14 +74,32 @@ def _short_text(streets: pd.DataFrame, calibrated: bool, lang: str, english: dic
         need = []
         if r["grid_gap"] > 0:
             need.append(f"网格员{int(r['grid_gap'])}名（现有{int(r['grid_workers_now'])}名）" if lang == "zh"
-                        else f"{int(r['grid_gap'])} grid workers (now {int(r['grid_workers_now'])})")
+                        else f"{int(r['grid_gap'])} more grid workers (now {int(r['grid_workers_now'])})")
         if r["mediator_gap"] > 0:
-            need.append(f"调解员{int(r['mediator_gap'])}名" if lang == "zh" else f"{int(r['mediator_gap'])} mediators")
-        parts.append(f"{name}需增加{'、'.join(need)}" if lang == "zh" else f"{name} needs {' and '.join(need)} more")
+            need.append(f"调解员{int(r['mediator_gap'])}名" if lang == "zh" else f"{int(r['mediator_gap'])} more mediators")
+        parts.append(f"{name}需增加{'、'.join(need)}" if lang == "zh" else f"{name} needs {' and '.join(need)}")
     if lang == "zh":
         return (f"按预测上限（P90）模拟，{len(short)}个镇街现有力量难以保证按时办结：{'；'.join(parts)}。"
                 "建议从任务较轻的镇街统筹调配或安排加班。" + caveat)
-    return f"At the forecast's P90, {len(short)} streets cannot keep to the time limits: {'; '.join(parts)}." + caveat
+    streets_word = "street cannot" if len(short) == 1 else "streets cannot"
+    return f"At the forecast's P90, {len(short)} {streets_word} keep to the time limits: {'; '.join(parts)}." + caveat
+
+
+def _backlog_text(backlog: pd.DataFrame, lang: str, english: dict[str, str]) -> str | None:
+    """The streets whose open general tickets far exceed the usual (`open_backlog`), or None. The staffing
+    check above simulates next week's new tickets from empty queues, so it does not cover them."""
+    usual, heavy = float(backlog["days"].median()), heavy_backlogs(backlog)
+    if heavy.empty:
+        return None
+    if lang == "zh":
+        parts = [f"{street_label(r.street, lang, english)}未办结一般工单{int(r.open)}件，"
+                 f"相当于{r.days:.1f}个工作日的派单量" for r in heavy.itertuples()]
+        return (f"积压明显的镇街：{'；'.join(parts)}（各镇街中位数{usual:.1f}个工作日）。以上力量测算只计下周新增工单，"
+                "消化积压还需另行安排人手或加班。")
+    parts = [f"{street_label(r.street, lang, english)}: {int(r.open):,} general tickets open, "
+             f"{r.days:.1f} working days of its dispatches" for r in heavy.itertuples()]
+    return (f"Backlogs — {'; '.join(parts)} (median street {usual:.1f} days). The staffing figures above cover next "
+            "week's new tickets only; clearing the backlog needs extra people or overtime.")
 
 
 def _forecast_table(weekly: pd.DataFrame, lang: str, english: dict[str, str]) -> Table:
@@ -110,12 +129,13 @@ def outlook_section(engine, sunday: date, received: int, lang: str, english: dic
         first = (f"Next week ({nxt:%d %b} – {nxt + timedelta(days=6):%d %b}) about {total['mean']:,.0f} tickets are "
                  f"expected (95% interval {total['lo']:,.0f}–{total['hi']:,.0f}).")
     streets, calibrated = _staffing(engine, forecast, sunday)
+    backlog = _backlog_text(open_backlog(engine, sunday), lang, english)
     numbers = {"forecast_next_week": float(total["mean"]), "forecast_lo": float(total["lo"]),
                "forecast_hi": float(total["hi"]),
                "streets_short": int(((streets["grid_gap"] > 0) | (streets["mediator_gap"] > 0)).sum())}
     heading = "五、下周预测与力量建议" if lang == "zh" else "5. Next week: forecast and staffing"
-    return Section("outlook", heading, (first, _short_text(streets, calibrated, lang, english)), (),
-                   (_forecast_table(weekly, lang, english),)), numbers
+    text = (first, _short_text(streets, calibrated, lang, english)) + ((backlog,) if backlog else ())
+    return Section("outlook", heading, text, (), (_forecast_table(weekly, lang, english),)), numbers
 
 
 def _importance_text(model, change, lang: str) -> str:

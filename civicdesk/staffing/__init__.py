@@ -11,7 +11,8 @@ from civicdesk.staffing.backtest import Backtest, backtest
 from civicdesk.staffing.calibrate import calibrate, calibrate_store, load_calibration, save_calibration
 from civicdesk.staffing.config import Calibration, SimConfig
 from civicdesk.staffing.demand import apply_volume, demand_from_forecast, staffing_demand
-from civicdesk.staffing.inputs import grid_workers_by_day, load_history, load_staff, roster_on
+from civicdesk.staffing.inputs import (grid_workers_by_day, heavy_backlogs, load_history, load_staff, open_backlog,
+                                       roster_on)
 from civicdesk.staffing.mediation import MediationSetup
 from civicdesk.staffing.plan import Costs, Plan, Targets, plan
 from civicdesk.staffing.scenarios import (RosterChange, StaffingScenario, compare_staffing, delete_staffing,
@@ -20,6 +21,6 @@ from civicdesk.staffing.sim import SimResult, simulate
 
 __all__ = ["Backtest", "Calibration", "Costs", "MediationSetup", "Plan", "RosterChange", "SimConfig", "SimResult",
            "StaffingScenario", "Targets", "apply_volume", "backtest", "calibrate", "calibrate_store",
-           "compare_staffing", "delete_staffing", "demand_from_forecast", "grid_workers_by_day", "list_staffing",
-           "load_calibration", "load_history", "load_staff", "load_staffing", "move", "plan", "roster_on",
-           "run_scenario", "save_calibration", "save_staffing", "simulate", "staffing_demand"]
+           "compare_staffing", "delete_staffing", "demand_from_forecast", "grid_workers_by_day", "heavy_backlogs",
+           "list_staffing", "load_calibration", "load_history", "load_staff", "load_staffing", "move", "open_backlog",
+           "plan", "roster_on", "run_scenario", "save_calibration", "save_staffing", "simulate", "staffing_demand"]
