@@ -142,8 +142,7 @@ def heavy_backlogs(_engine, url: str, day, version=None):
     of arrivals waiting); `version`: the forecast run, so new data is a new entry."""
     from civicdesk.staffing import heavy_backlogs as heavy, open_backlog
 
-    backlog = open_backlog(_engine, day)
-    return heavy(backlog), float(backlog["days"].median()) if len(backlog) else 0.0
+    return heavy(open_backlog(_engine, day))
 
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)

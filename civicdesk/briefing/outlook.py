@@ -39,14 +39,13 @@ def weekly_totals(forecast: pd.DataFrame) -> pd.DataFrame:
                         ).reset_index()
 
 
-def _staffing(engine, forecast: pd.DataFrame, sunday: date) -> tuple[pd.DataFrame, bool]:
+def _staffing(engine, forecast: pd.DataFrame, sunday: date, template: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """Grid workers and mediators short per street on next week's forecast at its P90: today's roster checked
-    street by street (`streets_short`), then the smallest roster (`plan`) only for the streets that fall short."""
+    street by street (`streets_short`), then the smallest roster (`plan`) only for the streets that fall short.
+    `template`: the last TEMPLATE_WEEKS weeks of tickets, whose mix the simulated tickets copy."""
     model = next(c for c in forecast.columns if c not in ("unique_id", "ds") and "-" not in c)
     values = forecast[forecast["unique_id"] != "total"].rename(
         columns={model: "mean", f"{model}-hi-80": "hi-80", f"{model}-hi-95": "hi-95"})
-    first = pd.Timestamp(sunday) + pd.Timedelta(days=1)
-    template = load_history(engine, first - pd.Timedelta(weeks=TEMPLATE_WEEKS), first - pd.Timedelta(days=1))
     tickets = demand_from_forecast(engine, SimpleNamespace(by=("street",), values=values), quantile=0.9,
                                    template=template)
     calibration = load_calibration()
@@ -88,7 +87,7 @@ def _short_text(streets: pd.DataFrame, calibrated: bool, lang: str, english: dic
 def _backlog_text(backlog: pd.DataFrame, lang: str, english: dict[str, str]) -> str | None:
     """The streets whose open general tickets far exceed the usual (`open_backlog`), or None. The staffing
     check above simulates next week's new tickets from empty queues, so it does not cover them."""
-    usual, heavy = float(backlog["days"].median()), heavy_backlogs(backlog)
+    heavy, usual = heavy_backlogs(backlog)
     if heavy.empty:
         return None
     if lang == "zh":
@@ -128,8 +127,9 @@ def outlook_section(engine, sunday: date, received: int, lang: str, english: dic
     else:
         first = (f"Next week ({nxt:%d %b} – {nxt + timedelta(days=6):%d %b}) about {total['mean']:,.0f} tickets are "
                  f"expected (95% interval {total['lo']:,.0f}–{total['hi']:,.0f}).")
-    streets, calibrated = _staffing(engine, forecast, sunday)
-    backlog = _backlog_text(open_backlog(engine, sunday), lang, english)
+    template = load_history(engine, nxt - timedelta(weeks=TEMPLATE_WEEKS), sunday)
+    streets, calibrated = _staffing(engine, forecast, sunday, template)
+    backlog = _backlog_text(open_backlog(engine, sunday, template, weeks=TEMPLATE_WEEKS), lang, english)
     numbers = {"forecast_next_week": float(total["mean"]), "forecast_lo": float(total["lo"]),
                "forecast_hi": float(total["hi"]),
                "streets_short": int(((streets["grid_gap"] > 0) | (streets["mediator_gap"] > 0)).sum())}

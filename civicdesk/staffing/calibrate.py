@@ -25,7 +25,8 @@ from sqlalchemy.engine import Engine
 from civicdesk import calendar as cal
 from civicdesk.config import models_dir
 from civicdesk.staffing.config import Calibration, SimConfig
-from civicdesk.staffing.inputs import MEDIATOR_TIERS, grid_workers_by_day, load_history, load_staff, roster_on
+from civicdesk.staffing.inputs import (MEDIATOR_TIERS, general_dispatched as _general, grid_workers_by_day,
+                                       load_history, load_staff, roster_on)
 from civicdesk.staffing.mediation import run_mediation
 from civicdesk.staffing.sim import _daytime, _grid_workers, _Run
 from civicdesk.access import require
@@ -51,10 +52,6 @@ LEVEL_REPLICAS = 4
 LEVEL_BRACKET = 0.4  # the level fit searches within exp(±0.4) of the shape fit
 LEVEL_STEPS = 12
 Progress = Callable[[float, str], None]
-
-
-def _general(h: pd.DataFrame) -> pd.Series:
-    return ~h["direct"] & ~h["dispute"] & (h["urgency"] == "general")
 
 
 def _street_run(h: pd.DataFrame, street: str, staff: pd.DataFrame, config: SimConfig, avail: float,

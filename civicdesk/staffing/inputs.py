@@ -67,16 +67,24 @@ def load_history(engine: Engine, start, end, streets_only: bool = True) -> pd.Da
 BACKLOG_LOOKBACK_DAYS = 180
 
 
-def open_backlog(engine: Engine, day, weeks: int = 2) -> pd.DataFrame:
+def general_dispatched(frame: pd.DataFrame) -> pd.Series:
+    """True for the general tickets that go to grid workers: dispatched (not 直办), not disputes, not urgent."""
+    return ~frame["direct"] & ~frame["dispute"] & (frame["urgency"] == "general")
+
+
+def open_backlog(engine: Engine, day, recent: pd.DataFrame | None = None, weeks: int = 2) -> pd.DataFrame:
     """General dispatched tickets still open at the end of `day`, per street, against the street's arrivals.
 
     A forecast-based simulation starts with empty queues: it sizes the roster for the new tickets only. A
     street that carries a backlog needs more than that to clear it; this says how much is waiting.
 
+    Args:
+        recent: `load_history` of the `weeks` weeks up to `day`, when the caller has it already.
+
     Returns:
         street, open (general, non-dispute tickets created in the last BACKLOG_LOOKBACK_DAYS days and not
         closed by the end of `day`), per_day (such tickets dispatched per working day over the last
-        `weeks` weeks) and days (open ÷ per_day: working days of arrivals waiting).
+        `weeks` weeks) and days (open ÷ per_day: working days of arrivals waiting), most waiting first.
     """
     end = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
     t = tickets.c
@@ -87,22 +95,22 @@ def open_backlog(engine: Engine, day, weeks: int = 2) -> pd.DataFrame:
     with engine.connect() as conn:
         waiting = pd.Series(dict(conn.execute(query).all()), dtype=float)
     first = end - pd.Timedelta(weeks=weeks)
-    recent = load_history(engine, first, end - pd.Timedelta(days=1))
-    general = recent[~recent["direct"] & ~recent["dispute"] & (recent["urgency"] == "general")]
+    if recent is None:
+        recent = load_history(engine, first, end - pd.Timedelta(days=1))
     workdays = max(int(cal.workday_mask(pd.date_range(first, end - pd.Timedelta(days=1))).sum()), 1)
-    per_day = general.groupby("street").size() / workdays
+    per_day = recent[general_dispatched(recent)].groupby("street").size() / workdays
     out = pd.DataFrame({"open": waiting, "per_day": per_day}).fillna(0.0)
     out["days"] = out["open"] / out["per_day"].where(out["per_day"] > 0)
     out.index.name = "street"
     return out.reset_index().sort_values("days", ascending=False, ignore_index=True)
 
 
-def heavy_backlogs(backlog: pd.DataFrame, factor: float = 2.0, min_days: float = 5.0) -> pd.DataFrame:
-    """The streets of `open_backlog` whose open tickets hold at least `factor` times the median street's
-    working days of arrivals, and at least `min_days` (most waiting first)."""
+def heavy_backlogs(backlog: pd.DataFrame, factor: float = 2.0, min_days: float = 5.0) -> tuple[pd.DataFrame, float]:
+    """(the streets of `open_backlog` whose open tickets hold at least `factor` times the median street's
+    working days of arrivals, and at least `min_days`, most waiting first; that median)."""
     usual = float(backlog["days"].median()) if len(backlog) else 0.0
     heavy = backlog[backlog["days"] >= max(factor * usual, min_days)]
-    return heavy.sort_values("days", ascending=False, ignore_index=True)
+    return heavy.sort_values("days", ascending=False, ignore_index=True), usual
 
 
 def load_staff(engine: Engine) -> pd.DataFrame:

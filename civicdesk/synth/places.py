@@ -198,13 +198,13 @@ UNDERSTAFFED: list[tuple[str, str, str, int]] = [
 
 
 def build_staff(rng: np.random.Generator, places: Places, start: date, end: date,
-                growth: Callable[[pd.DatetimeIndex], np.ndarray] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                growth: Callable[[pd.DatetimeIndex], np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Draw the staff roster and the planted understaffing periods.
 
     One full-time grid worker per grid (a few replaced mid-period with no gap; in the planted
     understaffed periods some leave and are replaced only when the period ends), mediators by tier,
-    district hotline acceptors and dispatchers. With `growth` (the volume trend, 1 where one worker per
-    grid is right), each street's headcount is set at the start of every quarter to keep pace with its
+    district hotline acceptors and dispatchers. Following `growth` (the volume trend, 1 where one worker
+    per grid is right), each street's headcount is set at the start of every quarter to keep pace with its
     volume (`_headcount_steps`): grids not yet staffed are covered by colleagues (兼管), and beyond one a
     grid, grids take a second worker (网格员增补).
 
@@ -230,7 +230,7 @@ def build_staff(rng: np.random.Generator, places: Places, start: date, end: date
         under_rows.append({"street": STREET_SPECS[s][1], "start": pd.Timestamp(d0), "end": pd.Timestamp(d1),
                            "missing": missing})
     turnover = set(rng.choice(n, max(1, n // 60), replace=False).tolist()) - set(leave_day)
-    joins, extras = _headcount_steps(places, start, end, growth) if growth is not None else ({}, [])
+    joins, extras = _headcount_steps(places, start, end, growth)
     for g in range(n):
         gid, sid = grids["grid_id"].iat[g], int(grids["street_id"].iat[g])
         base = {"role": "grid_worker", "street_id": sid, "grid_id": gid, "tier": None}
