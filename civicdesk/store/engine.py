@@ -1,7 +1,9 @@
 """Open the store: build the engine, tune SQLite, create or upgrade the schema, explain failures."""
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -42,9 +44,25 @@ def _known_revisions() -> set[str]:
     return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
 
 
+def _wal(cur) -> None:
+    """Put the database in WAL mode, once. Switching the journal mode needs the file to itself, and SQLite
+    answers "database is locked" at once, without its busy timeout, while another connection is opening or
+    switching it (several threads opening a new store together); so wait and retry, up to the busy timeout."""
+    deadline = time.monotonic() + config.SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _wal(cur)
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={int(config.SQLITE_BUSY_TIMEOUT_S * 1000)}")
     cur.execute("PRAGMA synchronous=NORMAL")
