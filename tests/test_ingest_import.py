@@ -226,6 +226,35 @@ def test_caller_secret_is_per_installation(tmp_path, monkeypatch, sqlite_url):
     assert keys[0] and keys[1] and keys[0] != keys[1]
 
 
+def test_first_imports_at_once_share_one_whole_secret(tmp_path):
+    """Two imports starting together on a new installation both create the secret: neither may read it
+    half-written or fail because the other created it first, and both must hash with the same one."""
+    import threading
+
+    from civicdesk.ingest.callers import installation_secret
+
+    for trial in range(20):
+        path = tmp_path / str(trial) / "caller.key"
+        start, got, errors = threading.Barrier(8), [], []
+
+        def read() -> None:
+            try:
+                start.wait(timeout=30)
+                got.append(installation_secret(path))
+            except Exception as exc:  # noqa: BLE001 - asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=read) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert not errors, errors
+        assert len(set(got)) == 1 and len(got[0]) == 64
+        assert path.stat().st_mode & 0o077 == 0
+        assert [p.name for p in path.parent.iterdir()] == ["caller.key"]  # no temporary file left
+
+
 def test_mapping_override_and_unknown_headers(sqlite_url, tmp_path):
     engine = store.connect(sqlite_url)
     frame = pd.DataFrame({"单号": ["A1", "A2"], "发生时刻": ["2023-02-10 08:00", "2023-02-11 09:00"],

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -27,14 +28,28 @@ def installation_secret(path: Path | None = None) -> bytes:
     """The installation's caller-hashing secret, created (readable by the owner only) on first use."""
     path = Path(path or config.secret_path())
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(secrets.token_hex(32) + "\n")
+        _create_secret(path)
     text = path.read_text().strip()
     if len(text) < 32:
         raise ValueError(f"The caller-hashing secret in {path} is damaged (too short); restore it from backup.")
     return text.encode()
+
+
+def _create_secret(path: Path) -> None:
+    """Write a new secret to `path` whole or not at all: it is written to a private temporary file and
+    linked into place, so two imports starting at once never read a half-written secret, and the one that
+    comes second keeps the first one's secret."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".caller-key-", dir=path.parent)  # created readable by the owner only
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process or thread created it first
+    finally:
+        os.unlink(tmp)
 
 
 def normalise_phone(values: pd.Series) -> pd.Series:
