@@ -46,13 +46,14 @@ DB = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or da
 @app.command()
 def calibrate(period: Optional[str] = typer.Option(None, help="START:END (default: the quarter before the data's last)."),
               out: Optional[Path] = typer.Option(None, help="Where to save (default: models/staffing-calibration.json)."),
-              if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing when a current calibration exists."),
+              if_missing: bool = typer.Option(False, "--if-missing",
+                                              help="Do nothing when a calibration of this store's data exists."),
               seed: int = 0, db: Optional[str] = DB):
     """Fit availability per street and the lead-time distributions on a past period, and save them."""
     from civicdesk.staffing.calibrate import calibrate_store, load_calibration, save_calibration
-    if if_missing and load_calibration(out) is not None:
-        return
     engine = _engine(db)
+    if if_missing and load_calibration(out, store=engine) is not None:
+        return
     start, end = _span(period) if period else _last_quarter(engine)
     bar = _bar("校准 calibrating")
     try:

@@ -13,8 +13,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from civicdesk.kpi import KPI_LABELS, add_rates, kpi_table, totals
-from civicdesk.periods import last_complete_week, week_monday
-from civicdesk.store.queries import data_span
+from civicdesk.periods import week_monday
+from civicdesk.store.queries import data_span, rollup_frame
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,55 @@ class Overview:
         return float(now / before - 1.0) if before else float("nan")
 
 
+#: A week qualifies as the default when it holds at least this share of the median weekly volume.
+DEFAULT_WEEK_SHARE = 0.25
+
+
+def choose_week(weekly: pd.Series, last_day: date, share: float = DEFAULT_WEEK_SHARE) -> date | None:
+    """The default week from weekly volumes: the last complete week holding at least `share` of the median.
+
+    A week is complete when its Sunday is on or before `last_day` (the data's last day). The median is taken
+    over the complete weeks holding tickets, so a centre whose early years are sparse is not judged on empty
+    weeks. A straggler week (a lone late ticket, an export cut mid-week) is skipped for the last week that
+    looks like the centre's ordinary work.
+
+    Args:
+        weekly: tickets per week, indexed by the weeks' Mondays (dates); weeks without tickets may be absent.
+        last_day: the data's last day.
+        share: the fraction of the median weekly volume a week must reach.
+
+    Returns:
+        The chosen Monday; the last week holding tickets when no complete week qualifies; None when empty.
+    """
+    counts = pd.Series(weekly, dtype="float64")
+    counts.index = [pd.Timestamp(d).date() for d in counts.index]
+    counts = counts[counts > 0].sort_index()
+    if counts.empty:
+        return None
+    complete = counts[[monday + timedelta(days=6) <= last_day for monday in counts.index]]
+    if complete.empty:
+        return counts.index[-1]
+    enough = complete[complete >= share * float(complete.median())]
+    return enough.index[-1]
+
+
+def weekly_volume(engine: Engine) -> pd.Series:
+    """Tickets received per week (indexed by Monday) over the whole store, from the rollup."""
+    daily = rollup_frame(engine, (), measures=["received"])
+    if daily.empty:
+        return pd.Series(dtype="int64")
+    mondays = (daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D")).dt.date
+    return daily.groupby(mondays)["received"].sum()
+
+
 def default_week(engine: Engine) -> date | None:
-    """Monday of the last complete week in the store's data, never the wall clock; None when empty."""
+    """Monday of the week every view and the briefing open on, from the store's data, never the wall clock.
+
+    The last complete week holding at least a quarter of the median weekly volume (`choose_week`); None when
+    the store holds no tickets.
+    """
     span = data_span(engine)
-    return last_complete_week(span[1]) if span else None
+    return choose_week(weekly_volume(engine), span[1]) if span else None
 
 
 def _breakdown(this: pd.DataFrame, last: pd.DataFrame, key: str) -> pd.DataFrame:

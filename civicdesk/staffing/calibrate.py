@@ -14,7 +14,7 @@ urgent lead times and the mediation durations are taken from the same period.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -352,6 +352,7 @@ def calibration_to_json(calib: Calibration) -> str:
         "urgent_lead_h": {k: _pool(v) for k, v in (calib.urgent_lead_h or {}).items()}, "sign_h": _pool(calib.sign_h),
         "p_return": calib.p_return, "p_reopen": calib.p_reopen, "effort_scale": calib.effort_scale,
         "mediation_scale": calib.mediation_scale, "period": list(calib.period) if calib.period else None,
+        "store_id": calib.store_id,
     }, ensure_ascii=False, indent=1)
 
 
@@ -364,7 +365,7 @@ def calibration_from_json(text: str) -> Calibration:
     return Calibration(availability=d["availability"], lead_wd={k: arr(v) for k, v in d["lead_wd"].items()},
                        urgent_lead_h={k: arr(v) for k, v in d["urgent_lead_h"].items()}, sign_h=arr(d["sign_h"]), p_return=d["p_return"],
                        p_reopen=d["p_reopen"], effort_scale=d["effort_scale"], mediation_scale=d["mediation_scale"],
-                       period=tuple(d["period"]) if d["period"] else None)
+                       period=tuple(d["period"]) if d["period"] else None, store_id=d.get("store_id"))
 
 
 def calibration_path() -> Path:
@@ -376,23 +377,72 @@ def save_calibration(calib: Calibration, path: Path | None = None) -> Path:
     return write_artifact(Path(path or calibration_path()), calibration_to_json(calib))
 
 
-def load_calibration(path: Path | None = None) -> Calibration | None:
+def load_calibration(path: Path | None = None, store: Engine | None = None) -> Calibration | None:
     """The saved calibration, or None when there is none yet, it is from an older version, or its checksum
-    does not match (a file not written by this installation is never loaded)."""
+    does not match (a file not written by this installation is never loaded).
+
+    Args:
+        path: the file (default `calibration_path()`).
+        store: when given, the calibration is returned only if it was fitted on this store's current data
+            (`calibration_state` says why not).
+    """
+    if store is not None:
+        return calibration_state(store, path).calibration
     path = Path(path or calibration_path())
     if not path.exists():
         return None
     try:
         return calibration_from_json(read_artifact(path))
-    except (ValueError, KeyError):  # ArtifactError is a ValueError
+    except (ValueError, KeyError, TypeError):  # ArtifactError is a ValueError
         return None
+
+
+@dataclass(frozen=True)
+class CalibrationState:
+    """Whether the saved calibration belongs to a store.
+
+    Attributes:
+        status: "current" (fitted on this store, on tickets it still holds), "missing" (no file),
+            "unreadable" (another version's file, or a checksum that does not match), "other_store" (fitted
+            on another store, or saved before stores had an identity), or "other_data" (fitted on this store
+            but on tickets outside its present span: the data were replaced since).
+        calibration: the calibration to simulate with: only when "current", else None.
+        fitted: what the file holds, whatever the status (None when missing or unreadable).
+    """
+
+    status: str
+    calibration: Calibration | None
+    fitted: Calibration | None = None
+
+
+def calibration_state(engine: Engine, path: Path | None = None) -> CalibrationState:
+    """The saved calibration checked against `engine`'s store: its identity and its data's span."""
+    from civicdesk.store.engine import store_id
+    from civicdesk.store.queries import data_span
+
+    path = Path(path or calibration_path())
+    if not path.exists():
+        return CalibrationState("missing", None)
+    fitted = load_calibration(path)
+    if fitted is None:
+        return CalibrationState("unreadable", None)
+    if fitted.store_id is None or fitted.store_id != store_id(engine):
+        return CalibrationState("other_store", None, fitted)
+    span = data_span(engine)
+    if fitted.period and (span is None or not (str(span[0]) <= fitted.period[0] <= fitted.period[1] <= str(span[1]))):
+        return CalibrationState("other_data", None, fitted)
+    return CalibrationState("current", fitted, fitted)
 
 
 def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None, seed: int = 0,
                     progress: Progress | None = None) -> Calibration:
-    """Calibrate on the store's tickets created in [start, end] (with a warm-up before start)."""
+    """Calibrate on the store's tickets created in [start, end] (with a warm-up before start); the result
+    records the store's identity, so it is used on this store only (`calibration_state`)."""
+    from civicdesk.store.engine import ensure_store_id
+
     require("fit_model")
     history = load_history(engine, pd.Timestamp(start) - pd.Timedelta(days=WARMUP_DAYS), end)
     if history.empty:
         raise ValueError(f"the store holds no tickets from {start} to {end}")
-    return calibrate(history, load_staff(engine), config, measure_from=start, seed=seed, progress=progress)
+    calib = calibrate(history, load_staff(engine), config, measure_from=start, seed=seed, progress=progress)
+    return replace(calib, store_id=ensure_store_id(engine))

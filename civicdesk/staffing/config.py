@@ -42,7 +42,9 @@ class Calibration:
         sign_h: samples of hours from the first daytime moment to signing, at light load.
         effort_scale: multiplies the effort per ticket (all streets).
         mediation_scale: multiplies the mediation tiers' case durations.
-        period: the calibration period (start, end) as ISO dates.
+        period: the calibration period (start, end) as ISO dates: the span of tickets it was fitted on.
+        store_id: the identity of the store it was fitted on (`civicdesk.store.engine.store_id`); None for a
+            calibration fitted outside a store or saved before stores had an identity.
     """
 
     availability: Mapping[str, float] = field(default_factory=dict)
@@ -54,6 +56,7 @@ class Calibration:
     effort_scale: float = 1.0
     mediation_scale: float = 1.0
     period: tuple[str, str] | None = None
+    store_id: str | None = None
 
 
 @dataclass(frozen=True)

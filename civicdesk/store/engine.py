@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
 
 from civicdesk import config
 
@@ -142,12 +143,46 @@ def migrate(engine: Engine, revision: str = "head") -> None:
         command.upgrade(_alembic_config(conn), revision)
 
 
+#: The `store_info` key holding the store's identity (a random UUID written once; see `store_id`).
+STORE_ID_KEY = "store_id"
+
+
+def store_id(engine: Engine) -> str | None:
+    """The store's identity: a random UUID kept in `store_info`, or None for a store never opened for writing.
+
+    Fitted artifacts (the staffing calibration) record it, so a file fitted on one store is never taken for
+    another's. It survives upgrades, backups and restores (it is data), and a demo rebuild keeps it.
+    """
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT value FROM store_info WHERE key = :key"),
+                            {"key": STORE_ID_KEY}).scalar()
+
+
+def ensure_store_id(engine: Engine) -> str:
+    """The store's identity, written now (a new random UUID) when the store has none yet.
+
+    Two processes opening a new store together both try to write it; the primary key keeps the first and
+    the second reads it back.
+    """
+    found = store_id(engine)
+    if found:
+        return found
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO store_info (key, value) VALUES (:key, :value)"),
+                         {"key": STORE_ID_KEY, "value": uuid.uuid4().hex})
+    except IntegrityError:  # another process wrote it first
+        pass
+    return store_id(engine)
+
+
 def connect(url: str | None = None, upgrade: bool = True) -> Engine:
     """Open the store at `url` (default `CIVICDESK_DB_URL` or data/civicdesk.db), creating or upgrading it.
 
     Args:
         url: SQLAlchemy URL, e.g. "sqlite:///data/civicdesk.db" or "postgresql+psycopg://postgres@127.0.0.1/test".
-        upgrade: bring the schema to this version's head (and rebuild the rollup if a migration asks to).
+        upgrade: bring the schema to this version's head (and rebuild the rollup if a migration asks to),
+            and give the store its identity (`ensure_store_id`) if it has none yet.
 
     Returns:
         A SQLAlchemy Engine.
@@ -164,6 +199,7 @@ def connect(url: str | None = None, upgrade: bool = True) -> Engine:
             from civicdesk.store.rollup import rebuild_if_flagged
 
             rebuild_if_flagged(engine)
+            ensure_store_id(engine)
     except OperationalError as exc:
         engine.dispose()
         where = engine.url.render_as_string(hide_password=True)
