@@ -1,0 +1,212 @@
+"""What a reference-data or callback file holds: its kinds, fields, header synonyms and value vocabularies.
+
+Kinds: `streets`, `grids`, `roster` (the staff table), `categories` and `callbacks` (回访记录). Each kind is a
+tuple of `RefField`s: the field's name, its template headers in Chinese and English, further header
+synonyms (Chinese and English) and whether a file must have it. Headers are compared without case, spaces,
+underscores, hyphens and brackets, so "Grid ID", "grid_id" and "网格编号（必填）" all match.
+
+The reason codes this module adds to `civicdesk.ingest.normalize.REASONS` are labelled there, so that
+`civicdesk.ingest.history.reason_label` names them in both languages.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from civicdesk import codes
+from civicdesk.ingest.normalize import REASONS
+from civicdesk.store.categories import HANDLINGS
+
+#: Kinds whose rows go to a reference table (callbacks go onto stored tickets).
+REFERENCE_KINDS = ("streets", "grids", "roster", "categories")
+KINDS = (*REFERENCE_KINDS, "callbacks")
+
+#: Quarantine reasons of reference and callback files (added to the ticket importer's REASONS).
+REFERENCE_REASONS = {
+    "unknown_street": ("镇街不在区划表中", "street not in the streets table"),
+    "unknown_grid": ("网格不在网格表中", "grid not in the grids table"),
+    "grid_not_in_street": ("网格不属于所填镇街", "grid belongs to another street"),
+    "code_taken": ("编码已被其他镇街使用", "code already used by another street"),
+    "active_to_before_from": ("离岗日期早于到岗日期", "active_to before active_from"),
+    "bad_geojson": ("边界不是有效的GeoJSON", "boundary is not valid GeoJSON"),
+    "no_such_ticket": ("找不到对应工单", "no stored ticket has this id"),
+    "ambiguous_ticket": ("编号对应多个来源的工单", "the id matches tickets of several sources"),
+    "superseded_callback": ("同一工单有更晚的回访记录", "a later callback of the same ticket is in the file"),
+    "callback_before_created": ("回访早于受理", "callback before the ticket was created"),
+    "level3_without_level2": ("有三级分类但缺二级分类", "level 3 given without level 2"),
+}
+REASONS.update(REFERENCE_REASONS)
+
+
+@dataclass(frozen=True)
+class RefField:
+    """One column of a reference file.
+
+    Attributes:
+        name: the field (a column of the target table, or a lookup such as `street`).
+        zh: header of the Chinese template.
+        en: header of the English template.
+        synonyms: further headers recognised (any language).
+        required: a file without a column for it is refused.
+    """
+
+    name: str
+    zh: str
+    en: str
+    synonyms: tuple[str, ...] = ()
+    required: bool = False
+
+
+FIELDS: dict[str, tuple[RefField, ...]] = {
+    "streets": (
+        RefField("name", "镇街名称", "Street name", ("镇街", "街道", "街道名称", "乡镇街道", "名称", "street",
+                                                   "name", "subdistrict", "town"), True),
+        RefField("code", "镇街编码", "Code", ("编码", "代码", "区划代码", "street code")),
+        RefField("name_en", "英文名称", "English name", ("英文名", "name en", "name in english")),
+        RefField("kind", "类型", "Kind", ("镇街类型", "type", "street kind")),
+        RefField("households", "户数", "Households", ("住户数", "户籍户数", "number of households")),
+        RefField("boundary", "边界（GeoJSON）", "Boundary (GeoJSON)", ("边界", "geojson", "boundary")),
+    ),
+    "grids": (
+        RefField("grid_id", "网格编号", "Grid id", ("网格编码", "网格代码", "网格id", "grid code", "grid"), True),
+        RefField("street", "所属镇街", "Street", ("镇街", "所属街道", "街道", "street name"), True),
+        RefField("name", "网格名称", "Grid name", ("名称", "name")),
+        RefField("community", "所属社区", "Community", ("社区", "社区/村", "村居", "village")),
+        RefField("households", "户数", "Households", ("住户数", "number of households")),
+    ),
+    "roster": (
+        RefField("staff_id", "人员编号", "Staff id", ("工号", "编号", "employee id", "id"), True),
+        RefField("name", "姓名", "Name", ("名字", "staff name")),
+        RefField("role", "岗位", "Role", ("角色", "职务", "人员类型", "position", "job"), True),
+        RefField("street", "所属镇街", "Street", ("镇街", "所属街道", "街道")),
+        RefField("grid_id", "所属网格", "Grid id", ("网格编号", "网格", "grid")),
+        RefField("tier", "调解层级", "Mediation tier", ("层级", "级别", "tier", "level")),
+        RefField("active_from", "到岗日期", "Active from", ("入职日期", "上岗日期", "开始日期", "start date", "from")),
+        RefField("active_to", "离岗日期", "Active to", ("离职日期", "结束日期", "截止日期", "end date", "to")),
+    ),
+    "categories": (
+        RefField("level1", "一级分类", "Level 1", ("一级类别", "大类", "category", "category level 1"), True),
+        RefField("level2", "二级分类", "Level 2", ("二级类别", "小类", "subcategory", "category level 2")),
+        RefField("level3", "三级分类", "Level 3", ("三级类别", "category level 3")),
+        RefField("name_en", "英文名称", "English name", ("英文名", "name en", "name in english")),
+        RefField("handling", "处置方式", "Handling", ("办理方式", "处理方式", "类型", "type")),
+    ),
+    "callbacks": (
+        RefField("ticket_id", "工单编号", "Ticket id", ("工单号", "编号", "ticket no", "ticket number", "source id",
+                                                      "service request id", "sr number", "id"), True),
+        RefField("callback_at", "回访时间", "Callback time", ("回访日期", "callback at", "callback date",
+                                                           "called back at")),
+        RefField("callback_result", "回访结果", "Callback result", ("满意度", "回访满意度", "评价结果", "result",
+                                                                 "satisfaction", "callback")),
+        RefField("source", "数据来源", "Source", ("来源", "来源系统", "source system")),
+    ),
+}
+
+#: Street kinds as stored, with what a file may write for them.
+STREET_KINDS = {"街道": ("街道", "subdistrict", "street", "jiedao"), "镇": ("镇", "town", "zhen"),
+                "乡": ("乡", "township", "xiang")}
+#: What a file may write for each category handling (besides the codes and `HANDLINGS` labels).
+HANDLING_SYNONYMS = {
+    "ordinary": ("一般", "普通", "一般事项", "常规", "一般诉求", "general", "normal", "regular"),
+    "dispute": ("矛盾纠纷", "纠纷", "调解", "矛盾纠纷/调解", "矛盾纠纷（调解）", "矛盾纠纷化解", "dispute",
+                "disputes", "mediation"),
+    "key_patrol": ("重点巡查", "重点巡查事项", "巡查", "key patrol", "key patrol item", "patrol"),
+}
+ROLE_SYNONYMS = {
+    "grid_worker": ("专职网格员", "网格管理员", "grid worker", "gridworker", "grid staff"),
+    "mediator": ("人民调解员", "调解员", "和事佬", "mediator"),
+    "acceptor": ("话务员", "接线员", "坐席", "受理员", "hotline acceptor", "call taker", "agent", "operator"),
+    "dispatcher": ("派单员", "调度员", "dispatcher"),
+}
+TIER_SYNONYMS = {
+    "grid": ("网格", "楼栋", "网格调解", "楼栋调解", "building", "grid"),
+    "community": ("社区", "和事佬", "社区调解", "村居", "community"),
+    "street": ("街道", "镇街", "街道调解", "镇街调解中心", "street", "subdistrict", "town"),
+    "district": ("区", "区级", "区县", "区级调解", "district"),
+}
+CALLBACK_SYNONYMS = {
+    "satisfied": ("非常满意", "很满意", "满意", "very satisfied", "satisfied"),
+    "basically_satisfied": ("基本满意", "比较满意", "较满意", "一般满意", "basically satisfied",
+                            "fairly satisfied", "somewhat satisfied"),
+    "unsatisfied": ("不满意", "非常不满意", "很不满意", "unsatisfied", "dissatisfied", "not satisfied",
+                    "very dissatisfied", "very unsatisfied"),
+    "not_reached": ("未接通", "无法联系", "无人接听", "未联系上", "拒接", "关机", "空号", "not reached",
+                    "no answer", "unreachable", "could not reach"),
+}
+
+_HEADER_NOISE = re.compile(r"[\s_\-–—()（）\[\]【】:：.*＊/、]")
+
+
+class ReferenceFileError(ValueError):
+    """A reference or callback file that cannot be imported as a whole.
+
+    Attributes:
+        code: what is wrong ("unknown_kind", "missing_columns", "empty"), for a message in the user's language.
+        params: the details (e.g. {"fields": "level1"}), for the same message.
+    """
+
+    def __init__(self, code: str, message: str, **params):
+        super().__init__(message)
+        self.code, self.params = code, params
+
+
+def check_kind(kind: str) -> str:
+    """`kind` itself if known; raises ReferenceFileError("unknown_kind") otherwise."""
+    if kind not in KINDS:
+        raise ReferenceFileError("unknown_kind", f"Unknown kind '{kind}'; kinds are {', '.join(KINDS)}.",
+                                 kind=kind, kinds=", ".join(KINDS))
+    return kind
+
+
+def header_key(header: str) -> str:
+    """A header as compared: no case, spaces, underscores, hyphens, brackets or stars."""
+    return _HEADER_NOISE.sub("", str(header)).casefold()
+
+
+def match_headers(kind: str, headers) -> dict[str, str]:
+    """The field → header mapping of a file of `kind` with these headers.
+
+    Each field takes the first header matching its template headers or synonyms, in the order given;
+    a header serves one field at most.
+
+    Raises:
+        ReferenceFileError: unknown kind, or no header for a required field ("missing_columns").
+    """
+    by_key: dict[str, str] = {}
+    for header in headers:
+        by_key.setdefault(header_key(header), header)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for spec in FIELDS[check_kind(kind)]:
+        for word in (spec.zh, spec.en, spec.name, *spec.synonyms):
+            header = by_key.get(header_key(word))
+            if header is not None and header not in used:
+                mapping[spec.name] = header
+                used.add(header)
+                break
+    missing = [f for f in FIELDS[kind] if f.required and f.name not in mapping]
+    if missing:
+        raise ReferenceFileError(
+            "missing_columns", f"The file has no column for {', '.join(f.en for f in missing)} "
+            f"(headers such as {' / '.join(f'{f.zh}, {f.en}' for f in missing)}); it has: "
+            f"{', '.join(list(headers)[:12])}.",
+            fields_zh="、".join(f.zh for f in missing), fields_en=", ".join(f.en for f in missing))
+    return mapping
+
+
+def vocabulary(table: dict[str, tuple[str, str]] | None, synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """casefolded word → code: each code, its zh/en labels (from `table`) and its synonyms."""
+    out: dict[str, str] = {}
+    for code, words in synonyms.items():
+        labels = (table or {}).get(code, ())
+        for word in (code, code.replace("_", " "), *labels, *words):
+            out.setdefault(header_key(word), code)
+    return out
+
+
+ROLE_WORDS = vocabulary(codes.STAFF_ROLES, ROLE_SYNONYMS)
+TIER_WORDS = vocabulary(codes.MEDIATOR_TIERS, TIER_SYNONYMS)
+HANDLING_WORDS = vocabulary(HANDLINGS, HANDLING_SYNONYMS)
+CALLBACK_WORDS = vocabulary(codes.CALLBACK_RESULTS, CALLBACK_SYNONYMS)
+KIND_WORDS = vocabulary(None, STREET_KINDS)
+
