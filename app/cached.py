@@ -54,8 +54,11 @@ def dimension_values(_engine, url: str, column: str) -> list[str]:
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
 def street_english(_engine, url: str) -> dict[str, str]:
+    """English names of the store's streets and categories (stored name → English name)."""
+    from civicdesk.store.categories import category_english
+
     streets = store.street_table(_engine)
-    return dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))
+    return {**category_english(_engine), **dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))}
 
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner="正在汇总 / Summarising…")

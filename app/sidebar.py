@@ -53,7 +53,7 @@ def filters(engine, lang: str) -> Filters:
                                      format_func=lambda s: street_label(s, lang, english))
     categories = st.sidebar.multiselect(t("categories", lang), category_values,
                                         key="categories", placeholder=t("all", lang),
-                                        format_func=lambda c: category_label(c, lang))
+                                        format_func=lambda c: category_label(c, lang, english))
     st.session_state[KEPT] = {"week": week, "streets": list(streets), "categories": list(categories)}
     return Filters(lang, week, tuple(streets), tuple(categories))
 

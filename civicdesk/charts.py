@@ -58,7 +58,7 @@ def rates_trend_chart(trend: pd.DataFrame, lang: str = "zh",
 def breakdown_bar_chart(frame: pd.DataFrame, key: str, lang: str = "zh", english: dict[str, str] | None = None,
                         value: str = "received", height: int | None = None) -> alt.Chart:
     """Horizontal bars of `value` by `key` ("category", "street" or "channel"), largest on top, labelled."""
-    labeller = {"category": lambda v: category_label(v, lang), "channel": lambda v: channel_label(v, lang),
+    labeller = {"category": lambda v: category_label(v, lang, english), "channel": lambda v: channel_label(v, lang),
                 "street": lambda v: street_label(v, lang, english)}[key]
     data = frame[[key, value]].assign(label=frame[key].map(labeller),
                                       share=frame[value] / max(float(frame[value].sum()), 1.0))

@@ -1,8 +1,8 @@
 """The shared vocabulary: codes stored in the database and their Chinese and English labels.
 
 Every module (store, synth, ingest, kpi, app, briefing) uses these codes; labels are for display only.
-Level-1 categories and street names are stored as the Chinese names a centre uses (they are data, not
-codes); `CATEGORY_EN` and the streets table give their English names.
+Level-1 categories and street names are stored as the names a centre uses (they are data, not codes);
+the `categories` and `streets` tables give their English names and, for categories, how they are handled.
 """
 from __future__ import annotations
 
@@ -46,27 +46,6 @@ MEDIATOR_TIERS: dict[str, tuple[str, str]] = {
     "street": ("街道调解中心", "Street mediation centre"),
     "district": ("区级会商", "District consultation"),
 }
-
-# Level-1 categories of the Zhangqiu-style centre; the first five are the centre's own lines of work,
-# the rest are ordinary hotline appeals.
-CATEGORY_EN: dict[str, str] = {
-    "便民惠企服务": "Services to residents and firms",
-    "安全隐患排查": "Safety hazard checks",
-    "社情民意收集": "Public opinion collection",
-    "矛盾纠纷化解": "Dispute mediation",
-    "重点巡查事项": "Key patrol items",
-    "环境保护": "Environment",
-    "城乡建设与道路": "Construction and roads",
-    "供暖": "Heating",
-    "物业管理": "Property management",
-    "水电气": "Water, power and gas",
-    "社会保障": "Social security",
-    "市场监管": "Market regulation",
-    "其他诉求": "Other appeals",
-}
-
-#: The level-1 category whose tickets go to mediators (time limit in calendar days, not working days).
-DISPUTE_CATEGORY = "矛盾纠纷化解"
 
 #: Staffing roles and their labels.
 ROLES: dict[str, tuple[str, str]] = {

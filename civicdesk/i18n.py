@@ -399,13 +399,14 @@ def kpi_label(kpi: str, lang: str = "zh") -> str:
     return kpi if pair is None else (pair[0] if lang == "zh" else pair[1])
 
 
-def category_label(name: str, lang: str = "zh") -> str:
-    """A level-1 category as shown: the stored Chinese name, or its English name."""
+def category_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:
+    """A level-1 category as shown: the stored name, or in English the name the `categories` table gives
+    (`english` maps stored names to English ones: `civicdesk.store.categories.category_english`)."""
     if not name:
         return t("unspecified", lang)
     if name == codes.UNMAPPED_CATEGORY:
         return name if lang == "zh" else codes.UNMAPPED_CATEGORY_EN
-    return name if lang == "zh" else codes.CATEGORY_EN.get(name, name)
+    return name if lang == "zh" else (english or {}).get(name, name)
 
 
 def channel_label(code: str, lang: str = "zh") -> str:
@@ -425,7 +426,7 @@ STRINGS.update(BRIEFING_STRINGS)
 STRINGS.update(ACCESS_STRINGS)
 
 
-def driver_label(name: str, lang: str = "zh") -> str:
+def driver_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:
     """A driver (formula term or design column) as shown: 重复来电, 类别：供暖, 渠道：网格员上报, …
 
     Design columns of a categorical term ("C(category, Treatment('水电气'))[T.供暖]") show the variable and
@@ -438,7 +439,7 @@ def driver_label(name: str, lang: str = "zh") -> str:
     if level is None:
         return shown
     if var == "category":
-        level = category_label(level, lang)
+        level = category_label(level, lang, english)
     elif var == "channel":
         level = channel_label(level, lang)
     return f"{shown}：{level}" if lang == "zh" else f"{shown}: {level}"

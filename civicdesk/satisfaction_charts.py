@@ -54,10 +54,11 @@ def rate_by_chart(frame: pd.DataFrame, key: str, label, target: float, title: st
     return _style(alt.layer(bars, text, rule).properties(title=title, height=alt.Step(ROW_PX)))
 
 
-def effects_chart(effects: pd.DataFrame, lang: str = "zh", top: int | None = None) -> alt.Chart:
+def effects_chart(effects: pd.DataFrame, lang: str = "zh", top: int | None = None,
+                  english: dict[str, str] | None = None) -> alt.Chart:
     """Average marginal effects in points with 95% intervals (effects: column, effect, ci_low, ci_high)."""
     data = effects.copy()
-    data["label"] = data["column"].map(lambda c: driver_label(c, lang))
+    data["label"] = data["column"].map(lambda c: driver_label(c, lang, english))
     for col in ("effect", "ci_low", "ci_high"):
         data[col] = data[col] * 100
     data = data.reindex(data["effect"].abs().sort_values(ascending=False).index)

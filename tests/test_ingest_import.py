@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from civicdesk import ingest, store
-from civicdesk.ingest.normalize import UNMAPPED_CATEGORY
+from civicdesk.store.categories import category_table
 from civicdesk.store.schema import daily_rollup, import_batches, quarantine, tickets
 
 HEADERS = ["工单编号", "受理时间", "来源渠道", "一级分类", "二级分类", "所属街道", "来电号码", "来电人",
@@ -79,15 +79,20 @@ def test_import_counts_reasons_and_mapping(store_url, tmp_path):
     assert rep.balanced
     assert rep.reasons == {"bad_date:created_at": 1, "closed_before_created": 1, "created_in_future": 1,
                            "duplicate_id_in_file": 1, "missing:created_at": 1, "bad_date:closed_at": 1}
-    assert rep.warnings["unmapped_category"] == 1 and rep.warnings["unknown_channel"] == 1
+    assert "merged_category" not in rep.warnings and rep.warnings["unknown_channel"] == 1
     with engine.connect() as conn:
         got = pd.DataFrame(conn.execute(sa.select(tickets).order_by(tickets.c.source_id)).mappings().all())
     got = got.set_index("source_id")
     assert got.loc["GD001", "channel"] == "hotline" and got.loc["GD002", "channel"] == "grid"
     assert got.loc["GD003", "channel"] == "app" and got.loc["GD005", "channel"] == "visit"
     assert got.loc["GD006", "channel"] == "other"
-    assert got.loc["GD003", "category"] == "供暖" and got.loc["GD003", "category_raw"] == "供热"
-    assert got.loc["GD004", "category"] == UNMAPPED_CATEGORY and got.loc["GD004", "category_raw"] == "外星人投诉"
+    # the centre's own categories are kept as written, and the import adds them to the categories table
+    assert got.loc["GD003", "category"] == "供热" and got.loc["GD003", "category_raw"] is None
+    assert got.loc["GD004", "category"] == "外星人投诉" and got.loc["GD004", "category_raw"] is None
+    tree = category_table(engine)
+    assert set(tree.loc[tree["level2"] == "", "level1"]) == set(got["category"].dropna())
+    assert ("供暖", "暖气不热") in set(zip(tree["level1"], tree["level2"]))
+    assert set(tree["handling"]) == {"ordinary"} and set(tree["origin"]) == {"import"}
     assert got.loc["GD001", "callback_result"] == "satisfied"
     assert got.loc["GD004", "callback_result"] == "basically_satisfied"
     assert got.loc["GD007", "callback_result"] == "not_reached"
@@ -317,7 +322,7 @@ def test_open311_json(sqlite_url, tmp_path):
         got = {r.source_id: r for r in conn.execute(sa.select(tickets)).all()}
     assert got["638344"].status == "closed" and got["638345"].status == "received"
     assert pd.Timestamp(got["638345"].created_at) == pd.Timestamp("2023-02-10 08:30:00")
-    assert got["638344"].category == UNMAPPED_CATEGORY and got["638344"].category_raw == "Graffiti Removal"
+    assert got["638344"].category == "Graffiti Removal" and got["638344"].category_raw is None
 
 
 def test_import_refreshes_only_the_days_it_touches(demo_store_url, tmp_path):

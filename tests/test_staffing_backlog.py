@@ -8,12 +8,13 @@ import pytest
 from civicdesk import calendar as cal, store
 from civicdesk.briefing.outlook import _backlog_text
 from civicdesk.staffing import open_backlog
+from civicdesk.store.categories import write_categories
 from tests.conftest import make_tickets
 
 SUNDAY = "2023-06-18"  # two weeks from Monday 2023-06-05 hold 10 working days
 
 
-def _store(url: str):
+def _store(url: str, disputes: bool = True):
     days = [d for d in pd.date_range("2023-06-05", SUNDAY) if cal.workday_mask(pd.DatetimeIndex([d]))[0]]
     assert len(days) == 10
     rows = []
@@ -31,7 +32,15 @@ def _store(url: str):
     engine = store.connect(url)
     with engine.begin() as conn:
         store.write_tickets(conn, make_tickets(rows))
+        if disputes:  # the centre's category table says which categories go to mediators
+            write_categories(conn, pd.DataFrame([{"level1": "矛盾纠纷化解", "handling": "dispute"}]))
     return engine
+
+
+def test_disputes_are_what_the_category_table_says(sqlite_url):
+    engine = _store(sqlite_url, disputes=False)
+    assert open_backlog(engine, SUNDAY).set_index("street").at["明水街道", "open"] == 4 + 1 + 3 + 1
+    engine.dispose()
 
 
 def test_open_backlog_counts_what_waits_against_arrivals(store_url):

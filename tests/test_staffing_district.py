@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from civicdesk import calendar as cal
-from civicdesk.codes import DISPUTE_CATEGORY
+from civicdesk.synth.catalog import DISPUTES as DISPUTE_CATEGORY
 from civicdesk.staffing.config import SimConfig
 from civicdesk.staffing.inputs import DEMAND_COLUMNS, ROSTER_COLUMNS
 from civicdesk.staffing.mediation import MediationSetup

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from civicdesk import calendar as cal
-from civicdesk.codes import CALLBACK_RESULTS, CATEGORY_EN, CHANNELS, STATUSES, URGENCIES
+from civicdesk.codes import CALLBACK_RESULTS, CHANNELS, STATUSES, URGENCIES
+from civicdesk.synth.catalog import CATEGORY_EN
 from civicdesk.synth import District, Truth, generate_district
 from civicdesk.synth.catalog import CALIBRATION_TARGETS, CALIBRATION_TOTAL
 

@@ -40,7 +40,7 @@ def display_list(entries: pd.DataFrame, lang: str, english: dict[str, str]) -> p
     table = entries[list(LIST_COLUMNS)].copy()
     table["kind"] = table["kind"].map(lambda k: t(f"kp_kind_{k}", lang))
     table["street"] = table["street"].map(lambda s: street_label(s, lang, english))
-    table["category"] = table["category"].map(lambda c: category_label(c, lang))
+    table["category"] = table["category"].map(lambda c: category_label(c, lang, english))
     for col in ("first_contact", "last_contact", "listed_since"):
         table[col] = pd.to_datetime(table[col]).dt.strftime("%Y-%m-%d")
     table["last_unsatisfied"] = table["last_unsatisfied"].map({True: "是" if lang == "zh" else "yes",
@@ -48,11 +48,11 @@ def display_list(entries: pd.DataFrame, lang: str, english: dict[str, str]) -> p
     return table.rename(columns={k: t(v, lang) for k, v in LIST_COLUMNS.items()})
 
 
-def display_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
+def display_history(history: pd.DataFrame, lang: str, english: dict[str, str] | None = None) -> pd.DataFrame:
     table = history[[c for c in HISTORY_COLUMNS if c in history.columns]].copy()
     table["created_at"] = pd.to_datetime(table["created_at"]).dt.strftime("%Y-%m-%d %H:%M")
     table["channel"] = table["channel"].map(lambda c: codes.label(codes.CHANNELS, c, lang))
-    table["category"] = table["category"].map(lambda c: category_label(c, lang))
+    table["category"] = table["category"].map(lambda c: category_label(c, lang, english))
     table["status"] = table["status"].map(lambda c: codes.label(codes.STATUSES, c, lang))
     table["callback_result"] = table["callback_result"].map(lambda c: codes.label(codes.CALLBACK_RESULTS, c, lang)
                                                             if isinstance(c, str) else "")
@@ -63,7 +63,7 @@ def display_history(history: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def list_excel(kp, lang: str, english: dict[str, str]) -> bytes:
-    history = display_history(kp.history.assign(label=kp.history["label"]), lang).assign(
+    history = display_history(kp.history.assign(label=kp.history["label"]), lang, english).assign(
         **{t("kp_entry", lang): kp.history["label"].to_numpy()})
     return to_excel_bytes({t("kp_list", lang): display_list(kp.entries, lang, english),
                            t("kp_history", lang): history})
@@ -96,7 +96,7 @@ def render_list(engine, lang: str, last_day: date) -> None:
                                               f"{entries.set_index('entry_id').loc[e, 'label']}")
     history = kp.history[kp.history["entry_id"] == pick]
     st.altair_chart(sc.contact_history_chart(history, lang), width="stretch")
-    st.dataframe(display_history(history, lang), hide_index=True, width="stretch")
+    st.dataframe(display_history(history, lang, english), hide_index=True, width="stretch")
 
 
 def render_hot(engine, lang: str, last_day: date) -> None:
@@ -123,7 +123,7 @@ def render_hot(engine, lang: str, last_day: date) -> None:
         return
     groups = terms.groupby("group", sort=False)["score"].max().sort_values(ascending=False).index.tolist()
     english = cached.street_english(engine, config.db_url())
-    shown = {"district": lambda g: t("kp_level_district", lang), "category": lambda g: category_label(g, lang),
+    shown = {"district": lambda g: t("kp_level_district", lang), "category": lambda g: category_label(g, lang, english),
              "street": lambda g: street_label(g, lang, english)}[level]
     group = DISTRICT if level == "district" else st.selectbox(levels[level], groups, format_func=shown,
                                                               key=f"kp_group_{level}_{lang}")

@@ -26,12 +26,12 @@ def _pct(value: float) -> str:
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.1%}"
 
 
-def summary_sentence(ov: Overview, lang: str) -> str:
+def summary_sentence(ov: Overview, lang: str, english: dict[str, str] | None = None) -> str:
     """The sentence a leader quotes: total received and the largest categories."""
     top = ov.by_category.head(5)
     unit = t("pieces", lang)
     sep = "、" if lang == "zh" else ", "
-    parts = sep.join(f"{category_label(c, lang)}{' ' if lang == 'en' else ''}{n:,}{unit}"
+    parts = sep.join(f"{category_label(c, lang, english)}{' ' if lang == 'en' else ''}{n:,}{unit}"
                      for c, n in zip(top["category"], top["received"]))
     return t("summary_sentence", lang).format(week=week_label(ov.week_start, lang),
                                               total=int(ov.this_week["received"]), parts=parts)
@@ -62,7 +62,7 @@ def street_table(ov: Overview, lang: str, english: dict[str, str]) -> pd.DataFra
 
 def render(ov: Overview, lang: str, english: dict[str, str], data_end=None) -> None:
     """The Overview; `data_end` (the store's last day) marks a week whose tickets are still being handled."""
-    st.markdown(f"**{summary_sentence(ov, lang)}**")
+    st.markdown(f"**{summary_sentence(ov, lang, english)}**")
     render_metrics(ov, lang)
     if data_end is not None and (data_end - ov.week_end).days < 7:
         st.caption(t("overview_unsettled", lang))

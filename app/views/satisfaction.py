@@ -41,7 +41,7 @@ def render_rates(engine, start, end, lang: str) -> None:
     left.altair_chart(sc.rate_by_chart(by_street, "street", lambda s: street_label(s, lang, english), TARGET,
                                        t("sat_by_street", lang), lang), width="stretch")
     by_cat = cached.kpi_totals(engine, url, ("category",), start, end)
-    right.altair_chart(sc.rate_by_chart(by_cat, "category", lambda c: category_label(c, lang), TARGET,
+    right.altair_chart(sc.rate_by_chart(by_cat, "category", lambda c: category_label(c, lang, english), TARGET,
                                         t("sat_by_category", lang), lang), width="stretch")
 
 
@@ -55,7 +55,7 @@ def render_drivers(model, lang: str) -> None:
     effects = model.marginal_effects
     if not everything:
         effects = effects[effects["column"].isin(DRIVERS)]
-    left.altair_chart(sc.effects_chart(effects, lang), width="stretch")
+    left.altair_chart(sc.effects_chart(effects, lang, english=english), width="stretch")
     left.caption(t("sat_effects_help", lang))
     right.altair_chart(sc.importance_chart(model.importance, lang), width="stretch")
     right.caption(t("sat_importance_help", lang))
@@ -87,7 +87,7 @@ def render_what_if(model, lang: str) -> None:
 
 
 def model_excel(model, lang: str) -> bytes:
-    coefs = model.coefficients.assign(label=model.coefficients["term"].map(lambda c: driver_label(c, lang)))
+    coefs = model.coefficients.assign(label=model.coefficients["term"].map(lambda c: driver_label(c, lang, english)))
     return to_excel_bytes({"coefficients": coefs, "marginal_effects": model.marginal_effects,
                            "importance": model.importance, "calibration": model.diagnostics.calibration})
 
@@ -95,7 +95,7 @@ def model_excel(model, lang: str) -> bytes:
 def render_details(model, lang: str) -> None:
     with st.expander(t("sat_model_details", lang)):
         st.markdown(f"**{t('sat_coefficients', lang)}**")
-        coefs = model.coefficients.assign(term=model.coefficients["term"].map(lambda c: driver_label(c, lang)))
+        coefs = model.coefficients.assign(term=model.coefficients["term"].map(lambda c: driver_label(c, lang, english)))
         st.dataframe(coefs.round(4), hide_index=True, width="stretch")
         st.code(model.formula, language=None)
         for warning in model.warnings:

@@ -92,7 +92,7 @@ def volume_controls(engine, url: str, start: date, end: date, lang: str) -> tupl
                             placeholder=t("all", lang), format_func=lambda s: street_label(s, lang, english))
     categories = b.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
                                key="sf_vol_categories", placeholder=t("all", lang),
-                               format_func=lambda c: category_label(c, lang))
+                               format_func=lambda c: category_label(c, lang, english))
     if pct == 0:
         return ()
     lo, hi = (dates[0], dates[1]) if len(dates) == 2 else (start, end)

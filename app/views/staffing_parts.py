@@ -271,7 +271,7 @@ def describe(settings, scenario, lang: str, english: dict[str, str] | None = Non
         if adj.streets:
             scope.append(_few(adj.streets, lambda s: street_label(s, lang, english), lang))
         if adj.categories:
-            scope.append(_few(adj.categories, lambda c: category_label(c, lang), lang))
+            scope.append(_few(adj.categories, lambda c: category_label(c, lang, english), lang))
         text = t("sf_desc_volume", lang).format(pct=round((adj.value - 1) * 100))
         parts.append(text + (f"（{'；'.join(scope)}）" if lang == "zh" else f" ({'; '.join(scope)})") if scope else text)
     if scenario.changes:

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 
 from civicdesk import store
+from civicdesk.store.categories import category_english
 from civicdesk.briefing import formatting as fm
 from civicdesk.briefing.model import Briefing, Section
 from civicdesk.briefing.outlook import outlook_section, satisfaction_section
@@ -105,8 +106,9 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
 
 
 def _english(engine) -> dict[str, str]:
+    """English names of the store's streets and categories (stored name → English name)."""
     streets = store.street_table(engine)
-    return dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))
+    return {**category_english(engine), **dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))}
 
 
 def _prepare_rendering(parts: list[tuple[Section, dict]], pending) -> None:

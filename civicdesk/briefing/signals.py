@@ -134,7 +134,7 @@ def _key_table(entries: pd.DataFrame, lang: str, english: dict[str, str]) -> Tab
     frame = pd.DataFrame({
         cols[0]: entries["rank"], cols[1]: entries["kind"].map(kind), cols[2]: entries["label"],
         cols[3]: [street_label(s, lang, english) for s in entries["street"]],
-        cols[4]: [f"{category_label(c, lang)}·{s}" if isinstance(s, str) else category_label(c, lang)
+        cols[4]: [f"{category_label(c, lang, english)}·{s}" if isinstance(s, str) else category_label(c, lang, english)
                   for c, s in zip(entries["category"], entries["subcategory"])],
         cols[5]: entries["contacts"], cols[6]: pd.to_datetime(entries["last_contact"]).dt.strftime("%Y-%m-%d"),
         cols[7]: [codes.label(codes.CALLBACK_RESULTS, c, lang) if isinstance(c, str) else "—"

@@ -57,12 +57,12 @@ def _opening(ov: Overview, wow, yoy, lang: str) -> str:
     return head + wow_text + yoy_text + ". "
 
 
-def _mix(ov: Overview, lang: str) -> str:
+def _mix(ov: Overview, lang: str, english: dict[str, str]) -> str:
     cats = ov.by_category
     top = cats.head(TOP_CATEGORIES)
     rest = int(cats["received"].iloc[TOP_CATEGORIES:].sum())
     sep = "、" if lang == "zh" else ", "
-    parts = [f"{category_label(c, lang)}{fm.count(n)}" if lang == "zh" else f"{category_label(c, lang)} {int(n):,}"
+    parts = [f"{category_label(c, lang, english)}{fm.count(n)}" if lang == "zh" else f"{category_label(c, lang, english)} {int(n):,}"
              for c, n in zip(top["category"], top["received"])]
     if rest:
         parts.append(f"其余类别合计{rest}件" if lang == "zh" else f"all other categories {rest:,}")
@@ -84,12 +84,12 @@ def _streets_line(ov: Overview, lang: str, english: dict[str, str]) -> str:
     return f"The busiest streets were {parts}."
 
 
-def _category_table(ov: Overview, lang: str) -> Table:
+def _category_table(ov: Overview, lang: str, english: dict[str, str]) -> Table:
     zh = lang == "zh"
     cols = ["类别", "本周（件）", "上周（件）", "环比", "占比"] if zh else ["Category", "This week", "Last week",
                                                                   "Change", "Share"]
     c = ov.by_category
-    frame = pd.DataFrame({cols[0]: [category_label(x, lang) for x in c["category"]], cols[1]: c["received"],
+    frame = pd.DataFrame({cols[0]: [category_label(x, lang, english) for x in c["category"]], cols[1]: c["received"],
                           cols[2]: c["last_week"], cols[3]: c["change"], cols[4]: c["share"]})
     return Table("by_category", "表1 各类诉求受理情况" if zh else "Table 1 Tickets by category", frame,
                  {cols[1]: "int", cols[2]: "int", cols[3]: "change", cols[4]: "pct"})
@@ -114,7 +114,7 @@ def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], f
     compared with)."""
     yoy_base = year_ago(engine, ov, first_day)
     wow, yoy = _changes(ov, yoy_base, first_day)
-    paragraphs = (_opening(ov, wow, yoy, lang) + _mix(ov, lang), _streets_line(ov, lang, english))
+    paragraphs = (_opening(ov, wow, yoy, lang) + _mix(ov, lang, english), _streets_line(ov, lang, english))
     trend = ov.trend.tail(12)
     figure = Figure("weekly_volume", "图1 近12周受理量" if lang == "zh" else "Figure 1 Tickets per week, last 12 weeks",
                     charts.weekly_volume_chart(trend, lang).to_dict())
@@ -125,7 +125,7 @@ def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], f
     numbers |= {f"channel:{c}": int(n) for c, n in zip(ov.by_channel["channel"], ov.by_channel["received"])}
     heading = "一、总体情况" if lang == "zh" else "1. Overview"
     return Section("overview", heading, paragraphs, (figure,),
-                   (_category_table(ov, lang), _street_table(ov, lang, english))), numbers
+                   (_category_table(ov, lang, english), _street_table(ov, lang, english))), numbers
 
 
 def _rates_line(ov: Overview, lang: str) -> str:

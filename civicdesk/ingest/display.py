@@ -29,7 +29,7 @@ def masked_sample(preview) -> pd.DataFrame:
     return sample
 
 
-def display_tickets(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+def display_tickets(frame: pd.DataFrame, lang: str = "zh", english: dict[str, str] | None = None) -> pd.DataFrame:
     """Normalised tickets for display: known fields first, codes as labels, headers translated."""
     columns = [f for f in FIELDS if f in frame and f not in _HIDDEN]
     columns += [c for c in frame.columns if c not in columns and c not in _HIDDEN]
@@ -38,5 +38,5 @@ def display_tickets(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if name in out:
             out[name] = out[name].map(lambda v, tb=table: None if v is None or pd.isna(v) else codes.label(tb, v, lang))
     if "category" in out:
-        out["category"] = out["category"].map(lambda v: None if v is None or pd.isna(v) else category_label(v, lang))
+        out["category"] = out["category"].map(lambda v: None if v is None or pd.isna(v) else category_label(v, lang, english))
     return out.rename(columns=lambda c: field_label(c, lang))

@@ -2,7 +2,9 @@
 
 Every row comes out exactly once: in `Normalized.tickets` (ready for the store) or in
 `Normalized.quarantined` with every reason that kept it out. Reasons are short codes (see `REASONS`);
-warnings count values that were stored but not as written (e.g. an unknown category kept as "其他/未映射").
+warnings count values that were stored but not as written (e.g. an unknown channel stored as "other").
+Categories are the centre's own: a value is stored as written (trimmed) unless the profile's
+`[values.category]` merges it into another name, and the import adds new names to the `categories` table.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ REASONS = {
     "duplicate_id_in_file": ("文件内编号重复", "duplicate id within the file"),
 }
 WARNINGS = {
-    "unmapped_category": ("分类未映射，记为“其他/未映射”", "category not mapped, stored as 其他/未映射"),
+    "merged_category": ("分类按映射表合并", "category merged by the profile's value table"),
     "unknown_channel": ("渠道未识别，记为“其他”", "channel not recognised, stored as other"),
     "unknown_urgency": ("紧急程度未识别，记为“一般”", "urgency not recognised, stored as general"),
     "unknown_callback": ("回访结果未识别，留空", "callback result not recognised, left empty"),
@@ -67,7 +69,6 @@ class Context:
     secret: bytes
     batch_id: int | None = None
     known_streets: frozenset[str] = frozenset()
-    taxonomy: frozenset[str] = frozenset(codes.CATEGORY_EN) | {UNMAPPED_CATEGORY}
     hasher: CallerHasher | None = None
 
     def __post_init__(self):
@@ -194,16 +195,13 @@ def _category(ch: _Chunk) -> None:
             ch.out["category_raw"] = ch.col("category_raw")
         return
     table = {k.strip(): v for k, v in ch.ctx.profile.values.get("category", {}).items()}
-    taxonomy = ch.ctx.taxonomy
-    value = map_distinct(raw, str.strip)
-    in_taxonomy = map_distinct(raw, lambda v: v.strip() in taxonomy).fillna(False).to_numpy(dtype=bool)
-    mapped = map_distinct(raw, lambda v: v.strip() if v.strip() in taxonomy else table.get(v.strip()))
-    unmapped = value.notna().to_numpy() & mapped.isna().to_numpy()
-    ch.warn("unmapped_category", unmapped)
-    mapped[unmapped] = UNMAPPED_CATEGORY
+    value = map_distinct(raw, lambda v: v.strip() or None)
+    mapped = map_distinct(raw, lambda v: table.get(v.strip(), v.strip()) or None)
+    merged = (value.notna() & (mapped != value)).to_numpy(dtype=bool)
+    ch.warn("merged_category", merged)
     ch.out["category"] = mapped
     explicit = ch.col("category_raw")
-    ch.out["category_raw"] = explicit if explicit is not None else value.where(~in_taxonomy, None)
+    ch.out["category_raw"] = explicit if explicit is not None else value.where(merged, None)
 
 
 def _status(ch: _Chunk) -> None:

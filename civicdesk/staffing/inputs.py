@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk import calendar as cal
-from civicdesk.codes import DISPUTE_CATEGORY
+from civicdesk.store.categories import dispute_categories, handling_table, is_dispute
 from civicdesk.store.schema import staff, streets, tickets
 
 DEMAND_COLUMNS = ["created_at", "street", "grid_id", "category", "urgency", "channel", "deadline_at",
@@ -24,12 +24,11 @@ DIRECT_HOURS = 4.0  # a ticket signed at intake and closed within this is 直办
 
 
 def _mark(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the `direct` (closed at intake) and `dispute` (goes to mediation) flags."""
+    """Add the `direct` (closed at intake) flag; `dispute` (goes to mediation) is set by the caller."""
     out = frame
     signed_at_intake = out["signed_at"].notna() & (out["signed_at"] <= out["created_at"])
     quick = (out["closed_at"] - out["created_at"]) <= pd.Timedelta(hours=DIRECT_HOURS)
     out["direct"] = (signed_at_intake & quick).to_numpy()
-    out["dispute"] = (out["category"] == DISPUTE_CATEGORY).to_numpy()
     return out
 
 
@@ -45,20 +44,22 @@ def load_history(engine: Engine, start, end, streets_only: bool = True) -> pd.Da
     hi = pd.Timestamp(end).normalize() + pd.Timedelta(days=1)
     if hi <= lo:
         raise ValueError(f"the period ends ({end}) before it starts ({start})")
-    cols = [t.created_at, t.street, t.grid_id, t.category, t.urgency, t.channel, t.deadline_at,
+    cols = [t.created_at, t.street, t.grid_id, t.category, t.subcategory, t.urgency, t.channel, t.deadline_at,
             t.signed_at, t.closed_at, t.returned_count, t.reopened_count, t.escalated]
     query = sa.select(*cols).where(t.created_at >= lo.to_pydatetime(), t.created_at < hi.to_pydatetime())
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(query).all(), columns=[c.name for c in cols])
+        handling = handling_table(conn)
     for col in ("created_at", "deadline_at", "signed_at", "closed_at"):
         frame[col] = pd.to_datetime(frame[col])
     if streets_only:
         frame = frame[frame["street"].notna()]
+    frame = frame.assign(dispute=is_dispute(frame, handling).to_numpy(dtype=bool))
     missing = frame["deadline_at"].isna()
     if missing.any():
         frame.loc[missing, "deadline_at"] = cal.close_deadline(
             frame.loc[missing, "created_at"], frame.loc[missing, "urgency"],
-            mediation=(frame.loc[missing, "category"] == DISPUTE_CATEGORY).to_numpy())
+            mediation=frame.loc[missing, "dispute"].to_numpy())
     frame = _mark(frame.sort_values("created_at", ignore_index=True))
     return frame[HISTORY_COLUMNS]
 
@@ -88,11 +89,13 @@ def open_backlog(engine: Engine, day, recent: pd.DataFrame | None = None, weeks:
     """
     end = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
     t = tickets.c
-    query = (sa.select(t.street, sa.func.count()).where(
-        t.created_at >= (end - pd.Timedelta(days=BACKLOG_LOOKBACK_DAYS)).to_pydatetime(),
-        t.created_at < end.to_pydatetime(), sa.or_(t.closed_at.is_(None), t.closed_at >= end.to_pydatetime()),
-        t.urgency == "general", t.category != DISPUTE_CATEGORY, t.street.is_not(None)).group_by(t.street))
     with engine.connect() as conn:
+        disputes = sorted(dispute_categories(conn))
+        not_dispute = sa.or_(t.category.is_(None), t.category.not_in(disputes)) if disputes else sa.true()
+        query = (sa.select(t.street, sa.func.count()).where(
+            t.created_at >= (end - pd.Timedelta(days=BACKLOG_LOOKBACK_DAYS)).to_pydatetime(),
+            t.created_at < end.to_pydatetime(), sa.or_(t.closed_at.is_(None), t.closed_at >= end.to_pydatetime()),
+            t.urgency == "general", not_dispute, t.street.is_not(None)).group_by(t.street))
         waiting = pd.Series(dict(conn.execute(query).all()), dtype=float)
     first = end - pd.Timedelta(weeks=weeks)
     if recent is None:

@@ -25,6 +25,7 @@ streets = Table(
     Column("name_en", String(128)),
     Column("kind", String(16)),
     Column("households", Integer),
+    Column("boundary", Text),
 )
 
 grids = Table(
@@ -46,6 +47,21 @@ staff = Table(
     Column("tier", String(32)),
     Column("active_from", Date),
     Column("active_to", Date),
+)
+
+#: A centre's own category tree: one row per level-1 name (level2 = level3 = "") and optional deeper paths.
+#: `handling` says how tickets of the category are handled ("dispute": mediators, 30 calendar days;
+#: "key_patrol": key patrol items; "ordinary"); `origin` says where the row came from.
+categories = Table(
+    "categories", metadata,
+    Column("category_id", Integer, primary_key=True, autoincrement=True),
+    Column("level1", String(64), nullable=False),
+    Column("level2", String(64), nullable=False, server_default=""),
+    Column("level3", String(64), nullable=False, server_default=""),
+    Column("name_en", String(128)),
+    Column("handling", String(16), nullable=False, server_default="ordinary"),
+    Column("origin", String(16), nullable=False, server_default="import"),
+    UniqueConstraint("level1", "level2", "level3", name="uq_categories_path"),
 )
 
 tickets = Table(
@@ -71,6 +87,7 @@ tickets = Table(
     Column("reopened_count", Integer, nullable=False, default=0),
     Column("escalated", Boolean, nullable=False, default=False),
     Column("callback_result", String(32)),
+    Column("callback_at", DateTime),
     Column("description", Text),
     Column("department", String(128)),
     Column("category_raw", Text),

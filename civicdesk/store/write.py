@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from civicdesk.store.bulk import CHUNK_ROWS, _python_column, bulk_insert
+from civicdesk.store.categories import register_categories, replace_categories
 from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.rollup import rebuild_rollup, refresh_rollup, touched_window
 from civicdesk.store.schema import TICKET_COLUMNS, grids, staff, store_info, streets, tickets
@@ -105,6 +106,7 @@ def write_tickets(conn: sa.Connection, df: pd.DataFrame) -> WriteResult:
     lock_ticket_writes(conn)
     previous_days = _existing_created_at(conn, frame)
     upsert_rows(conn, frame)
+    register_categories(conn, frame)
     # Rows that were updated may have moved day; refresh the union of old and new days.
     days = pd.concat([pd.to_datetime(frame["created_at"]), previous_days])
     lo, hi = touched_window(days)
@@ -118,6 +120,7 @@ def _replace_reference(conn: sa.Connection, district) -> None:
     bulk_insert(conn, streets, district.streets[[c for c in streets.c.keys() if c in district.streets]])
     bulk_insert(conn, grids, district.grids[[c for c in grids.c.keys() if c in district.grids]])
     bulk_insert(conn, staff, district.staff[[c for c in staff.c.keys() if c in district.staff]])
+    replace_categories(conn, district.categories.to_dict("records"), origin="demo")
 
 
 def _set_info(conn: sa.Connection, **values: str) -> None:

@@ -1,4 +1,4 @@
-"""The demo district's catalogue: level-1 categories (the keys of `codes.CATEGORY_EN`), their
+"""The demo district's catalogue: level-1 categories (the demo's rows of the `categories` table), their
 level-2 subcategories with handling departments, channel mixes, urgency mixes, 直办 shares and
 service times, and the field calibration targets.
 
@@ -7,13 +7,29 @@ Department strings starting with "@" are resolved per street: "@street" is the s
 """
 from __future__ import annotations
 
-from civicdesk.codes import CATEGORY_EN
-
+#: The demo's level-1 categories and their English names; the first five are the centre's own lines of
+#: work, the rest are ordinary hotline appeals. `category_rows` turns them into `categories` rows.
+CATEGORY_EN: dict[str, str] = {
+    "便民惠企服务": "Services to residents and firms",
+    "安全隐患排查": "Safety hazard checks",
+    "社情民意收集": "Public opinion collection",
+    "矛盾纠纷化解": "Dispute mediation",
+    "重点巡查事项": "Key patrol items",
+    "环境保护": "Environment",
+    "城乡建设与道路": "Construction and roads",
+    "供暖": "Heating",
+    "物业管理": "Property management",
+    "水电气": "Water, power and gas",
+    "社会保障": "Social security",
+    "市场监管": "Market regulation",
+    "其他诉求": "Other appeals",
+}
 CATEGORIES: list[str] = list(CATEGORY_EN)
 CHANNELS: list[str] = ["hotline", "grid", "app", "visit", "other"]
 CALLER_CHANNELS = ("hotline", "app", "visit", "other")  # grid patrol reports have no caller
 URGENCY_CODES: list[str] = ["general", "urgent", "very_urgent"]
 DISPUTES = "矛盾纠纷化解"
+KEY_PATROL = "重点巡查事项"
 HEATING = "供暖"
 
 #: Calibration targets: tickets per category over the field week 2023-02-10 .. 2023-02-16 (7 days).
@@ -115,3 +131,15 @@ def street_office(name: str) -> str:
 def mediation_committee(name: str) -> str:
     """The people's mediation committee of a street or town."""
     return name + "人民调解委员会"
+
+
+def category_rows() -> list[dict]:
+    """The demo's `categories` rows: each level-1 category and its level-2 subcategories, with handling."""
+    handling = {DISPUTES: "dispute", KEY_PATROL: "key_patrol"}
+    rows = []
+    for name, english in CATEGORY_EN.items():
+        kind = handling.get(name, "ordinary")
+        rows.append({"level1": name, "level2": "", "level3": "", "name_en": english, "handling": kind})
+        rows += [{"level1": name, "level2": sub, "level3": "", "name_en": None, "handling": kind}
+                 for sub, _, _ in SUBCATEGORIES[name]]
+    return rows

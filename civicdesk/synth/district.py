@@ -14,7 +14,7 @@ from civicdesk.synth import lifecycle as lc
 from civicdesk.synth import volume as vol
 from civicdesk.synth.catalog import (CALIBRATION_END, CALIBRATION_START, CALIBRATION_TOTAL, CALLER_CHANNELS,
                                      CATEGORIES, CHANNELS, DEFAULT_URGENCY_MIX, DIRECT_CLOSE, SUBCATEGORIES,
-                                     URGENCY_MIX)
+                                     URGENCY_MIX, category_rows)
 from civicdesk.synth.followups import callbacks_and_followups
 from civicdesk.synth.places import STREET_SPECS, active_grid_workers, build_places, build_staff
 from civicdesk.synth.tickets import assemble_tickets
@@ -65,6 +65,11 @@ class District:
     end: date
     seed: int
     scale: float
+
+    @property
+    def categories(self) -> pd.DataFrame:
+        """The demo's rows of the `categories` table (level-1 and level-2 paths, English names, handling)."""
+        return pd.DataFrame(category_rows())
 
 
 def _expand(counts: np.ndarray) -> dict[str, np.ndarray]:
