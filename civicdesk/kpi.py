@@ -21,12 +21,15 @@ that week's tickets closed by the time of the data snapshot.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk.store.queries import rollup_frame
+from civicdesk.store.schema import staff, tickets
 
 #: KPI column -> (Chinese label, English label), in display order.
 KPI_LABELS: dict[str, tuple[str, str]] = {
@@ -112,3 +115,47 @@ def totals(frame: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     else:
         summed = frame[counts].sum().to_frame().T
     return add_rates(summed)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a store's tickets record at all, so a rate it cannot measure is said to be missing, not 0%.
+
+    Attributes:
+        signing_times: some ticket has a signing time (响应率 needs it).
+        closing_times: some ticket has a closing time (办结率, 按时办结率).
+        callbacks: some callback reached a caller (满意率, the driver model).
+        channels: the tickets name more than one channel, or one other than "other" (no channel column
+            in the export stores every ticket as "other").
+        roster: the staff table holds anyone (the staffing simulation needs it).
+    """
+
+    signing_times: bool
+    closing_times: bool
+    callbacks: bool
+    channels: bool
+    roster: bool
+
+    def measures(self, rate: str) -> bool:
+        """Whether `rate` (a KPI column of `KPI_LABELS`) can be measured on this store."""
+        need = {"response_rate": self.signing_times, "closure_rate": self.closing_times,
+                "on_time_rate": self.closing_times, "mean_hours_to_close": self.closing_times,
+                "reopen_rate": self.closing_times, "satisfaction_rate": self.callbacks}
+        return need.get(rate, True)
+
+
+def _exists(conn: sa.Connection, *where) -> bool:
+    return conn.execute(sa.select(sa.literal(1)).select_from(tickets).where(*where).limit(1)).first() is not None
+
+
+def data_coverage(engine: Engine) -> Coverage:
+    """Which of the optional inputs (signing and closing times, callbacks, channel, roster) the store holds."""
+    t = tickets.c
+    with engine.connect() as conn:
+        channels = conn.execute(sa.select(t.channel).where(t.channel != "other").limit(1)).first() is not None
+        return Coverage(signing_times=_exists(conn, t.signed_at.isnot(None)),
+                        closing_times=_exists(conn, t.closed_at.isnot(None)),
+                        callbacks=_exists(conn, t.callback_result.in_(("satisfied", "basically_satisfied",
+                                                                        "unsatisfied"))),
+                        channels=channels,
+                        roster=conn.execute(sa.select(sa.literal(1)).select_from(staff).limit(1)).first() is not None)

@@ -10,10 +10,11 @@ Modules:
 """
 from civicdesk.drivers.model import DriverModel, fit_drivers, fit_store
 from civicdesk.drivers.repeats import PRIORITY_WEIGHTS, KeyProblems, extract_site, key_problems, repeat_caller_flags
-from civicdesk.drivers.table import DEFAULT_FORMULA, DRIVERS, driver_features, lump_rare_levels, modelling_table
+from civicdesk.drivers.table import (DEFAULT_FORMULA, DRIVERS, NoCallbacksError, driver_features, lump_rare_levels,
+                                     modelling_table, usable_formula)
 from civicdesk.drivers.topics import DISTRICT, HotTopics, hot_topics
 from civicdesk.drivers.whatif import Levers, WhatIf, close_within, lever_changes, reduce_flag, sign_within
 
-__all__ = ["DEFAULT_FORMULA", "DISTRICT", "DRIVERS", "lump_rare_levels", "PRIORITY_WEIGHTS", "DriverModel", "HotTopics", "KeyProblems", "Levers",
+__all__ = ["DEFAULT_FORMULA", "DISTRICT", "DRIVERS", "lump_rare_levels", "NoCallbacksError", "PRIORITY_WEIGHTS", "DriverModel", "HotTopics", "KeyProblems", "Levers",
            "WhatIf", "close_within", "driver_features", "extract_site", "fit_drivers", "fit_store", "hot_topics",
-           "key_problems", "lever_changes", "modelling_table", "reduce_flag", "repeat_caller_flags", "sign_within"]
+           "key_problems", "lever_changes", "modelling_table", "reduce_flag", "repeat_caller_flags", "sign_within", "usable_formula"]

@@ -241,16 +241,23 @@ def fit_store(engine, start=None, end=None, formula: str = DEFAULT_FORMULA, kind
               cluster: str | None = None, progress=None) -> DriverModel:
     """Read the modelling table for [start, end] from the store and fit a driver model on it.
 
-    Categories and channels with too few callbacks to estimate are merged first (`lump_rare_levels`).
+    Categories and channels with too few callbacks to estimate are merged first (`lump_rare_levels`), and
+    drivers the store does not record (no signing times, no channel column) are left out of the formula
+    (`usable_formula`; compare `model.formula` with the one asked for).
+
+    Raises:
+        NoCallbacksError: no callback reached a caller in [start, end] (the store may hold none).
+        ValueError: the data cannot support the model (see the message).
 
     Args:
         progress: called as progress(fraction, stage) with stage "read", "fit" or "done".
     """
-    from civicdesk.drivers.table import lump_rare_levels, modelling_table
+    from civicdesk.drivers.table import lump_rare_levels, modelling_table, usable_formula
 
     report = progress or (lambda fraction, stage: None)
     report(0.05, "read")
     table = lump_rare_levels(modelling_table(engine, start, end, reached_only=True))
+    formula, _ = usable_formula(table, formula)
     report(0.5, "fit")
     model = fit_drivers(table, formula, kind=kind, cluster=cluster)
     report(1.0, "done")

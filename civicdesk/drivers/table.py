@@ -167,3 +167,42 @@ def lump_rare_levels(table: pd.DataFrame, columns=("category", "channel"), min_c
         order = values.value_counts().index.tolist()
         out[col] = pd.Categorical(values, categories=order)
     return out
+
+
+class NoCallbacksError(ValueError):
+    """The period has no callback that reached a caller: the store holds no callback results (import them),
+    or none for these weeks. Callers say so in the user's language."""
+
+
+def _term_columns(term: str) -> set[str]:
+    from civicdesk.drivers.design import formula_names
+
+    return formula_names(f"y ~ {term}") - {"y"}
+
+
+def usable_formula(table: pd.DataFrame, formula: str = DEFAULT_FORMULA) -> tuple[str, tuple[str, ...]]:
+    """The formula without the terms this table cannot inform, and the columns of the terms left out.
+
+    A term is left out when one of its columns is empty on every reached callback (a store without signing
+    times, deadlines or closing times) or holds a single value (an export without a channel column stores
+    every ticket as "other"; a taxonomy lumped into one level). Only `+`-separated terms are inspected.
+
+    Raises:
+        NoCallbacksError: no row has a reached callback.
+        ValueError: no term is left.
+    """
+    lhs, rhs = (part.strip() for part in formula.split("~", 1))
+    outcome = "satisfaction_level" if lhs == "satisfied" and "satisfaction_level" in table.columns else lhs
+    reached = table[table[lhs].notna()] if lhs in table.columns else table.iloc[:0]
+    if reached.empty and outcome in table.columns:
+        raise NoCallbacksError("no callback reached a caller in this period, so satisfaction cannot be modelled")
+    kept, dropped = [], []
+    for term in (t.strip() for t in rhs.split("+")):
+        cols = [c for c in _term_columns(term) if c in reached.columns]
+        if any(reached[c].dropna().nunique() < 2 for c in cols):
+            dropped += [c for c in cols if reached[c].dropna().nunique() < 2]
+        else:
+            kept.append(term)
+    if not kept:
+        raise ValueError(f"none of the drivers in {formula!r} varies among the reached callbacks")
+    return f"{lhs} ~ {' + '.join(kept)}", tuple(dict.fromkeys(dropped))
