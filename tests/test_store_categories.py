@@ -99,3 +99,23 @@ def test_demo_rows_are_the_demos(sqlite_url):
         stored = set(conn.execute(sa.text("SELECT DISTINCT category, subcategory FROM tickets")).all())
     assert stored <= set(zip(tree["level1"], tree["level2"]))
     engine.dispose()
+
+
+def test_marking_a_dispute_category_changes_its_on_time_rate(store_url):
+    """按时办结率: a dispute has 30 calendar days; the rollup follows the table when a centre edits it."""
+    from civicdesk import kpi
+
+    engine = store.connect(store_url)
+    rows = [{"created_at": "2023-03-01 09:00", "category": "劳动纠纷", "closed_at": "2023-03-20 09:00"},
+            {"created_at": "2023-03-01 09:00", "category": "城市管理", "closed_at": "2023-03-20 09:00"}]
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets(rows))
+    on_time = lambda: kpi.kpi_table(engine, "W", by=("category",)).set_index("category")["on_time_rate"]  # noqa: E731
+    assert on_time().to_dict() == {"劳动纠纷": 0.0, "城市管理": 0.0}  # 19 days: late by the 5-working-day rule
+    with engine.begin() as conn:
+        write_categories(conn, pd.DataFrame([{"level1": "劳动纠纷", "handling": "dispute"}]), origin="user")
+    assert on_time().to_dict() == {"劳动纠纷": 1.0, "城市管理": 0.0}
+    with engine.begin() as conn:
+        write_categories(conn, pd.DataFrame([{"level1": "劳动纠纷", "handling": "ordinary"}]), origin="user")
+    assert on_time().to_dict() == {"劳动纠纷": 0.0, "城市管理": 0.0}
+    engine.dispose()

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from civicdesk.store.schema import categories
+from civicdesk.store.schema import categories, tickets
 
 #: How a category's tickets are handled: code → (Chinese label, English label).
 HANDLINGS: dict[str, tuple[str, str]] = {
@@ -128,7 +128,9 @@ def _insert(conn: sa.Connection, rows: list[dict], update: tuple[str, ...]) -> N
 def write_categories(conn: sa.Connection, frame: pd.DataFrame, origin: str = "file") -> int:
     """Upsert rows (level1, optional level2/level3, name_en, handling) on their path; returns rows written.
 
-    A deeper path also registers its level-1 (and level-2) parents when they are missing.
+    A deeper path also registers its level-1 (and level-2) parents when they are missing. When a level-1
+    category becomes a dispute category or stops being one, the rollup is refreshed for its tickets that
+    have no stored deadline (their 按时办结 deadline changes between 30 calendar days and the urgency rule).
 
     Raises:
         ValueError: an unknown handling code.
@@ -136,9 +138,28 @@ def write_categories(conn: sa.Connection, frame: pd.DataFrame, origin: str = "fi
     rows = _clean(frame, origin)
     if rows.empty:
         return 0
+    before = dispute_categories(conn)
     register_categories(conn, rows.rename(columns={"level1": "category", "level2": "subcategory"}))
     _insert(conn, rows.to_dict("records"), update=("name_en", "handling", "origin"))
+    _refresh_deadlines(conn, before ^ dispute_categories(conn))
     return len(rows)
+
+
+def _refresh_deadlines(conn: sa.Connection, changed: set[str]) -> None:
+    """Refresh the rollup over the tickets of `changed` level-1 categories that rely on the deadline rule."""
+    if not changed:
+        return
+    from civicdesk.store.engine import lock_ticket_writes
+    from civicdesk.store.rollup import REPEAT_WINDOW_DAYS, refresh_rollup
+
+    t = tickets.c
+    lo, hi = conn.execute(sa.select(sa.func.min(t.created_at), sa.func.max(t.created_at)).where(
+        t.category.in_(sorted(changed)), t.deadline_at.is_(None), t.closed_at.is_not(None))).one()
+    if lo is None:
+        return
+    lock_ticket_writes(conn)
+    refresh_rollup(conn, pd.Timestamp(lo).date(),
+                   (pd.Timestamp(hi) + pd.Timedelta(days=REPEAT_WINDOW_DAYS)).date())
 
 
 def register_categories(conn: sa.Connection, frame: pd.DataFrame, origin: str = "import") -> None:

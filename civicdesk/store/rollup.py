@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from civicdesk import calendar
 from civicdesk.store.bulk import bulk_insert
+from civicdesk.store.categories import dispute_categories
 from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.queries import read_frame
 from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
@@ -46,10 +47,15 @@ def repeat_flags(created_at: pd.Series, caller_key: pd.Series, window_days: int 
     return out
 
 
-def aggregate(df: pd.DataFrame) -> pd.DataFrame:
-    """Ticket rows (columns as in `_COLUMNS`, plus `repeat`) to rollup rows."""
+def aggregate(df: pd.DataFrame, disputes=frozenset()) -> pd.DataFrame:
+    """Ticket rows (columns as in `_COLUMNS`, plus `repeat`) to rollup rows.
+
+    A ticket without a stored deadline gets the rule's: 30 calendar days for the level-1 categories in
+    `disputes` (the `categories` table's handling), else by urgency in working days.
+    """
     created = df["created_at"]
-    deadline = df["deadline_at"].fillna(pd.Series(calendar.close_deadline(created, df["urgency"]),
+    mediation = df["category"].isin(list(disputes)).to_numpy(dtype=bool) if disputes else False
+    deadline = df["deadline_at"].fillna(pd.Series(calendar.close_deadline(created, df["urgency"], mediation),
                                                   index=df.index))
     sign_limit = pd.Series(calendar.sign_deadline(created, df["urgency"]), index=df.index)
     callback = df["callback_result"]
@@ -83,6 +89,7 @@ def refresh_rollup(conn: sa.Connection, start: date, end: date) -> int:
     written = 0
     day = pd.Timestamp(start)
     last = pd.Timestamp(end)
+    disputes = dispute_categories(conn)
     while day <= last:
         hi = min(day + pd.Timedelta(days=REFRESH_CHUNK_DAYS), last + pd.Timedelta(days=1))
         df = _read_tickets(conn, day - pd.Timedelta(days=REPEAT_WINDOW_DAYS), hi)
@@ -91,7 +98,7 @@ def refresh_rollup(conn: sa.Connection, start: date, end: date) -> int:
         conn.execute(daily_rollup.delete().where(daily_rollup.c.day >= day.date(),
                                                  daily_rollup.c.day < hi.date()))
         if len(df):
-            written += bulk_insert(conn, daily_rollup, aggregate(df))
+            written += bulk_insert(conn, daily_rollup, aggregate(df, disputes))
         day = hi
     return written
 
@@ -126,6 +133,7 @@ def insert_rollup_of(conn: sa.Connection, frame: pd.DataFrame) -> int:
     day = pd.Timestamp(created[0]).normalize()
     last = pd.Timestamp(created[-1])
     written = 0
+    disputes = dispute_categories(conn)
     while day <= last:
         hi = day + pd.Timedelta(days=REFRESH_CHUNK_DAYS)
         lo_at, start_at, hi_at = np.searchsorted(
@@ -134,7 +142,7 @@ def insert_rollup_of(conn: sa.Connection, frame: pd.DataFrame) -> int:
         part["repeat"] = repeat_flags(part["created_at"], part["caller_key"])
         part = part.iloc[start_at - lo_at:]
         if len(part):
-            written += bulk_insert(conn, daily_rollup, aggregate(part))
+            written += bulk_insert(conn, daily_rollup, aggregate(part, disputes))
         day = hi
     return written
 
