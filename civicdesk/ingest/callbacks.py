@@ -61,13 +61,21 @@ def _candidates(conn: sa.Connection, ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame(found, columns=[*_MATCH_COLUMNS, "key", "how"])
 
 
-def match_tickets(conn: sa.Connection, checked: Checked, source: str | None = None) -> Checked:
+def match_tickets(conn: sa.Connection, checked: Checked, raw: pd.DataFrame, mapping: dict[str, str],
+                  source: str | None = None) -> Checked:
     """Join checked callbacks onto stored tickets (read only).
 
     Each id is looked up as a source_id first, then as a ticket_id; a row's `source` column, or `source`,
     narrows the match to that source. An id matching no ticket is quarantined as `no_such_ticket`, one
     matching tickets of several sources as `ambiguous_ticket`, a callback before the ticket's creation as
     `callback_before_created`.
+
+    Args:
+        conn: the store, inside the import's transaction.
+        checked: the outcome of `check_callbacks` on `raw`.
+        raw: the rows as read (for the quarantine's raw values).
+        mapping: field → header of the file.
+        source: the source to match ids in, where a row names none.
 
     Returns:
         The good rows with the ticket's row id (`id`), `created_at` and stored `old_result` / `old_at`,
@@ -102,15 +110,10 @@ def match_tickets(conn: sa.Connection, checked: Checked, source: str | None = No
     bad = (reasons != "").to_numpy()
     rejected = good[bad]
     more = pd.DataFrame({"sheet": rejected["_sheet"].to_numpy(), "row_number": rejected["_row"].to_numpy(),
-                         "reasons": reasons[bad].to_numpy(), "raw": _raw_of(rejected).to_numpy()})
-    return Checked(good[~bad], pd.concat([checked.quarantined, more], ignore_index=True))
-
-
-def _raw_of(rows: pd.DataFrame) -> pd.Series:
-    """The stored-to-be values of rejected rows as JSON (their raw cells were already checked)."""
-    shown = rows[["ticket_id", "source", "callback_result", "callback_at"]].astype(object)
-    shown["callback_at"] = shown["callback_at"].map(lambda v: None if pd.isna(v) else str(v))
-    return raw_json(shown.assign(_sheet="", _row=0), keep=["ticket_id"])
+                         "reasons": reasons[bad].to_numpy(),
+                         "raw": raw_json(raw.loc[rejected.index], [mapping["ticket_id"]]).to_numpy()})
+    quarantined = pd.concat([checked.quarantined, more], ignore_index=True)
+    return Checked(good[~bad], quarantined.sort_values(["sheet", "row_number"], kind="stable", ignore_index=True))
 
 
 def store_callbacks(conn: sa.Connection, good: pd.DataFrame) -> Counter:

@@ -166,7 +166,7 @@ WRITERS = {
 
 def _checked(conn: sa.Connection, kind: str, raw: pd.DataFrame, mapping: dict, source: str | None) -> Checked:
     if kind == "callbacks":
-        return match_tickets(conn, check_callbacks(raw, mapping), source)
+        return match_tickets(conn, check_callbacks(raw, mapping), raw, mapping, source)
     return CHECKS[kind](raw, mapping, Known.load(conn))
 
 
