@@ -153,6 +153,39 @@ def _print_report(rep) -> None:
         typer.echo(f"  quarantined: {reason_label(code, 'en')}: {n:,}")
     for code, n in sorted(rep.warnings.items(), key=lambda kv: -kv[1]):
         typer.echo(f"  warning: {WARNINGS.get(code, (code, code))[1]}: {n:,}")
+    if rep.proposed:
+        _print_proposal(rep.mapping, rep.basis, imported=True)
+
+
+_BASIS = {"synonym": "from the header", "content": "from the contents", "user": "set by --map"}
+
+
+def _print_proposal(mapping: dict[str, str], basis: dict[str, str], imported: bool) -> None:
+    """The mapping civicdesk proposed for headers no profile recognises, and how to check and override it."""
+    typer.echo("No mapping profile recognises these headers; civicdesk proposed this mapping:")
+    for name, header in mapping.items():
+        typer.echo(f"  {name:<18} ← {header}  ({_BASIS.get(basis.get(name, ''), basis.get(name, ''))})")
+    done = "The tickets were imported with it. " if imported else ""
+    typer.secho(f"Warning: check this mapping. {done}If a field is wrong, import again with "
+                "--map FIELD=COLUMN (e.g. --map street=所在区域; --map street= leaves a field out) or choose a "
+                "profile with --profile NAME (see `civicdesk profiles`); --dry-run shows a mapping without "
+                "writing anything.", fg="yellow", err=True)
+
+
+def _parse_map(pairs: list[str]) -> dict[str, str | None]:
+    """`--map FIELD=COLUMN` options as mapping overrides; exits with a message on a malformed or unknown one."""
+    from civicdesk.ingest import FIELDS
+
+    overrides: dict[str, str | None] = {}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        name = name.strip()
+        if not sep or name not in FIELDS:
+            typer.secho(f"--map takes FIELD=COLUMN with FIELD one of {', '.join(FIELDS)}; got '{pair}'.",
+                        fg="red", err=True)
+            raise typer.Exit(1)
+        overrides[name] = column.strip() or None
+    return overrides
 
 
 def _refuse_oversized(path: Path) -> None:
@@ -176,28 +209,40 @@ def _refuse_oversized(path: Path) -> None:
 def import_(path: str = typer.Argument(..., help="CSV, XLSX or Open311 JSON export to import."),
             profile: Optional[str] = typer.Option(None, help="Mapping profile (default: matched from the headers)."),
             source: Optional[str] = typer.Option(None, help="Source system name (default: the profile's)."),
+            map_: Optional[list[str]] = typer.Option(
+                None, "--map", metavar="FIELD=COLUMN",
+                help="Map a ticket field to a column, overriding the profile or the proposed mapping; "
+                     "FIELD= leaves the field out. Repeat for several fields."),
             dry_run: bool = typer.Option(False, "--dry-run", help="Show the mapping and first rows; write nothing."),
             db: Optional[str] = DB_OPTION):
-    """Import an export file; every row is stored or quarantined with its reasons."""
+    """Import an export file; every row is stored or quarantined with its reasons.
+
+    When no profile recognises the headers, a mapping is proposed from header synonyms and the columns'
+    contents, printed with a warning; check it, and correct it with --map or --profile.
+    """
     from civicdesk import ingest
 
     if not Path(path).is_file():
         typer.secho(f"No such file: {path}", fg="red", err=True)
         raise typer.Exit(1)
     _refuse_oversized(Path(path))
+    overrides = _parse_map(map_ or [])
     try:
         ingest.open_table(path)  # a file that is not a table fails here, before any progress bar
         if dry_run:
-            pv = ingest.preview(path, profile=profile, source=source, rows=10)
+            pv = ingest.preview(path, profile=profile, mapping=overrides, source=source, rows=10)
             typer.echo(f"{pv.table.format} file, profile {pv.profile.name} ({pv.profile.label_en}); mapping:")
             for name, header in pv.mapping.items():
                 typer.echo(f"  {name:<18} ← {header}")
             typer.echo(pv.mapped.drop(columns=["_sheet", "_row", "batch_id"], errors="ignore").head(10).to_string())
+            if pv.proposed:
+                _print_proposal(pv.mapping, pv.basis, imported=False)
             return
         engine = _open(db)
         bar = _Bar("导入 importing")
         try:
-            rep = ingest.import_file(engine, path, profile=profile, source=source, progress=bar)
+            rep = ingest.import_file(engine, path, profile=profile, source=source, mapping=overrides,
+                                     progress=bar)
         finally:
             bar.close()
     except (ingest.NotATableError, ingest.ProfileError, FileNotFoundError) as exc:

@@ -7,6 +7,7 @@ from civicdesk import codes
 from civicdesk.i18n_access import ACCESS_STRINGS
 from civicdesk.i18n_briefing import BRIEFING_STRINGS
 from civicdesk.i18n_drivers import DRIVER_LABELS, DRIVER_STRINGS
+from civicdesk.i18n_guess import GUESS_STRINGS
 from civicdesk.kpi import KPI_LABELS
 
 LANGS = {"zh": "中文", "en": "English"}
@@ -424,6 +425,7 @@ def street_label(name: str, lang: str = "zh", english: dict[str, str] | None = N
 STRINGS.update(DRIVER_STRINGS)
 STRINGS.update(BRIEFING_STRINGS)
 STRINGS.update(ACCESS_STRINGS)
+STRINGS.update(GUESS_STRINGS)
 
 
 def driver_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:

@@ -265,8 +265,8 @@ def test_mapping_override_and_unknown_headers(sqlite_url, tmp_path):
     frame = pd.DataFrame({"单号": ["A1", "A2"], "发生时刻": ["2023-02-10 08:00", "2023-02-11 09:00"],
                           "内容": ["a", "b"]})
     frame.to_csv(tmp_path / "odd.csv", index=False)
-    with pytest.raises(ingest.ProfileError, match="No mapping profile recognises"):
-        ingest.import_file(engine, tmp_path / "odd.csv")
+    pv = ingest.preview(tmp_path / "odd.csv")  # no profile names these headers: a mapping is proposed
+    assert pv.proposed and pv.mapping == {"source_id": "单号", "created_at": "发生时刻", "description": "内容"}
     with pytest.raises(ingest.ProfileError, match="no column '受理时间'"):
         ingest.import_file(engine, tmp_path / "odd.csv", profile="cn12345", mapping={"created_at": "受理时间"})
     rep = ingest.import_file(engine, tmp_path / "odd.csv", profile="cn12345", now=NOW,

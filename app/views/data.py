@@ -125,6 +125,10 @@ def import_tab(engine, lang: str) -> None:
         if done:
             render_report(engine, rep, lang)
         with st.expander(t("mapping_and_preview", lang), expanded=not done):
+            if pv.proposed:  # no profile knew these headers: the mapping below is a proposal to check
+                content = [field_label(f, lang) for f, how in pv.basis.items() if how == "content"]
+                st.warning(t("guess_proposed", lang) + (t("guess_from_content", lang).format(
+                    fields=("、" if lang == "zh" else ", ").join(content)) if content else ""))
             overrides = mapping_editor(pv, lang)
             if overrides:
                 pv = ingest.preview(path, profile=pv.profile.name, mapping=overrides)

@@ -29,9 +29,12 @@ from sqlalchemy.engine import Engine
 from civicdesk import config
 from civicdesk.ingest.callers import installation_secret
 from civicdesk.ingest.normalize import META_COLUMNS, Context, Normalized, normalize, redacted_raw
-from civicdesk.ingest.profiles import REQUIRED_FIELDS, Profile, ProfileError, best_profile, get_profile, load_profiles
+from civicdesk.ingest.guess import (PROPOSED, SAMPLE_ROWS, ProposedProfile, mapping_basis, no_creation_time,
+                                    profile_for)
+from civicdesk.ingest.profiles import REQUIRED_FIELDS, Profile, ProfileError, get_profile, load_profiles, score
 from civicdesk.ingest.readers import NotATableError, TableFile, open_table
 from civicdesk.store.bulk import bulk_insert
+from civicdesk.store.categories import register_categories
 from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.rollup import (REPEAT_WINDOW_DAYS, insert_rollup_of, refresh_days, rollup_columns,
                                      ticket_day_range)
@@ -68,6 +71,10 @@ class ImportReport:
     reasons: dict[str, int] = field(default_factory=dict)
     warnings: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: True when no profile recognised the headers and the mapping was proposed from synonyms and contents.
+    proposed: bool = False
+    #: For a proposed mapping, field → "synonym", "content" or "user" (an override); empty otherwise.
+    basis: dict[str, str] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -85,23 +92,46 @@ class Preview:
     sample: pd.DataFrame
     mapped: pd.DataFrame
     quarantined: pd.DataFrame
+    #: True when no profile recognised the headers and the mapping was proposed (check it before importing).
+    proposed: bool = False
+    #: For a proposed mapping, field → "synonym", "content" or "user" (an override); empty otherwise.
+    basis: dict[str, str] = field(default_factory=dict)
+
+
+Sample = pd.DataFrame | Callable[[], pd.DataFrame] | None
 
 
 def resolve_mapping(headers, profile: str | Profile | None = None,
-                    mapping: dict[str, str | None] | None = None) -> tuple[Profile, dict[str, str], list]:
+                    mapping: dict[str, str | None] | None = None,
+                    sample: Sample = None) -> tuple[Profile, dict[str, str], list]:
     """The profile and field → header mapping an import of a file with `headers` would use.
+
+    When no profile recognises the headers (or `profile` is "proposed"), a mapping is proposed from header
+    synonyms and the columns' contents (`civicdesk.ingest.guess`); the profile returned is then a
+    `ProposedProfile` whose `basis` says how each field was found.
 
     Args:
         headers: the file's column names.
         profile: a profile name or object; None picks the best match for the headers.
         mapping: overrides, field → header (None or "" unmaps the field).
+        sample: the file's first rows as read, or a function returning them, for the content rules of a
+            proposal; None proposes from the headers alone.
 
     Raises:
-        ProfileError: unknown profile, a mapped header missing from the file, or no creation-time column.
+        ProfileError: unknown profile, a mapped header missing from the file, no creation-time column,
+            or a proposal asked of a file whose first row is data rather than column names.
     """
     profiles = load_profiles()
     if profile is None:
-        chosen, ranked = best_profile(headers, profiles)
+        ranked = sorted(((p.name, score(p, headers)) for p in profiles.values()), key=lambda x: -x[1])
+        if ranked and ranked[0][1] > 0:
+            chosen = profiles[ranked[0][0]]
+        else:
+            chosen = profile_for(headers, sample, list(profiles.values()), config.TIMEZONE)
+            ranked = [(PROPOSED, 0.0), *ranked]
+    elif profile == PROPOSED and PROPOSED not in profiles:
+        chosen = profile_for(headers, sample, list(profiles.values()), config.TIMEZONE)
+        ranked = [(PROPOSED, 0.0)]
     else:
         chosen = profile if isinstance(profile, Profile) else get_profile(profile, profiles)
         ranked = [(chosen.name, 1.0)]
@@ -114,10 +144,25 @@ def resolve_mapping(headers, profile: str | Profile | None = None,
         else:
             resolved.pop(name, None)
     missing = [f for f in REQUIRED_FIELDS if f not in resolved]
+    shown = ", ".join(list(headers)[:12])
+    if missing and isinstance(chosen, ProposedProfile):
+        raise ProfileError(no_creation_time(headers))
     if missing:
         raise ProfileError(f"No column is mapped to {', '.join(missing)} (the time a ticket was created); "
-                           f"map one of the file's columns ({', '.join(list(headers)[:12])}).")
+                           f"map one of the file's columns ({shown}).")
     return chosen, resolved, ranked
+
+
+def _sampler(table: TableFile) -> Callable[[], pd.DataFrame]:
+    """A function reading the first `SAMPLE_ROWS` rows of `table` once, when first called."""
+    kept: list[pd.DataFrame] = []
+
+    def sample() -> pd.DataFrame:
+        if not kept:
+            empty = pd.DataFrame(columns=[*table.headers, *META_COLUMNS])
+            kept.append(next(iter(table.chunks(chunk_rows=SAMPLE_ROWS)), empty).head(SAMPLE_ROWS))
+        return kept[0]
+    return sample
 
 
 def file_sha256(path: Path) -> str:
@@ -140,11 +185,12 @@ def preview(path: str | Path, profile: str | Profile | None = None, mapping: dic
             rows: int = 20, source: str | None = None) -> Preview:
     """Read the first `rows` rows of `path` and show how they would be mapped; writes nothing."""
     table = open_table(path)
-    chosen, resolved, ranked = resolve_mapping(table.headers, profile, mapping)
+    chosen, resolved, ranked = resolve_mapping(table.headers, profile, mapping, sample=_sampler(table))
     sample = next(iter(table.chunks(chunk_rows=rows)), pd.DataFrame(columns=[*table.headers, *META_COLUMNS]))
     sample = sample.head(rows)
     result = normalize(sample, _context(chosen, resolved, source, None))
-    return Preview(table, chosen, resolved, ranked, sample, result.tickets, result.quarantined)
+    return Preview(table, chosen, resolved, ranked, sample, result.tickets, result.quarantined,
+                   proposed=isinstance(chosen, ProposedProfile), basis=mapping_basis(chosen, resolved))
 
 
 class _Staged:
@@ -267,6 +313,7 @@ class _Importer:
             self.touched.update(pd.to_datetime(merged.loc[known & ~equal, "created_at__old"]).dt.date)
         bulk_insert(self.conn, tickets, _without_empty_columns(new))
         upsert_rows(self.conn, changed)
+        register_categories(self.conn, pd.concat([new, changed]))
         for frame in (new, changed):
             self.touched.update(frame["created_at"].dt.date.unique())
         if len(changed):
@@ -399,7 +446,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
     path = Path(path)
     _check_size(path)
     table = open_table(path)
-    chosen, resolved, _ = resolve_mapping(table.headers, profile, mapping)
+    chosen, resolved, _ = resolve_mapping(table.headers, profile, mapping, sample=_sampler(table))
     report(0.0, "计算文件校验值")
     sha = file_sha256(path)
     expected = _estimate_rows(table)
@@ -442,4 +489,5 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
                         encoding=table.encoding, profile=chosen.name, source=sources, mapping=resolved,
                         rows_read=c["rows_read"], inserted=c["inserted"], updated=c["updated"],
                         unchanged=c["unchanged"], quarantined=c["quarantined"], reasons=dict(job.reasons),
-                        warnings=dict(staged.warnings), seconds=time.perf_counter() - began)
+                        warnings=dict(staged.warnings), seconds=time.perf_counter() - began,
+                        proposed=isinstance(chosen, ProposedProfile), basis=mapping_basis(chosen, resolved))
