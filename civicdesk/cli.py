@@ -285,11 +285,13 @@ def profiles():
 
 def _add_groups() -> None:
     from civicdesk.cli_briefing import briefing
+    from civicdesk.cli_reference import register as register_reference
     from civicdesk.cli_staffing import app as staffing_app
     from civicdesk.cli_users import app as users_app
     app.add_typer(staffing_app, name="staffing")
     app.add_typer(users_app, name="user")
     app.command("briefing")(briefing)
+    register_reference(app)
 
 
 _add_groups()

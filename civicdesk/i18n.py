@@ -8,6 +8,7 @@ from civicdesk.i18n_access import ACCESS_STRINGS
 from civicdesk.i18n_briefing import BRIEFING_STRINGS
 from civicdesk.i18n_drivers import DRIVER_LABELS, DRIVER_STRINGS
 from civicdesk.i18n_guess import GUESS_STRINGS
+from civicdesk.i18n_reference import REFERENCE_STRINGS
 from civicdesk.kpi import KPI_LABELS
 
 LANGS = {"zh": "中文", "en": "English"}
@@ -426,6 +427,7 @@ STRINGS.update(DRIVER_STRINGS)
 STRINGS.update(BRIEFING_STRINGS)
 STRINGS.update(ACCESS_STRINGS)
 STRINGS.update(GUESS_STRINGS)
+STRINGS.update(REFERENCE_STRINGS)
 
 
 def driver_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:

@@ -1,10 +1,16 @@
-"""AppTest of the Data view: import a file from a server path, read the report, past imports, quality."""
+"""AppTest of the Data view: import a file from a server path, read the report, past imports, quality;
+reference data and callbacks (templates, preview, import, report), the category editor, unknown streets."""
 from __future__ import annotations
 
+import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from civicdesk import ingest, store
+from civicdesk.i18n import t
+from tests.language_check import language_problems, store_values
 from tests.test_app import run_app
-from tests.test_ingest_import import cn_rows, write_csv
+from tests.test_ingest_import import NOW, cn_rows, write_csv
 
 def open_data_view(monkeypatch, url: str, lang: str | None = None) -> AppTest:
     at = run_app(monkeypatch, url, lang)
@@ -18,7 +24,8 @@ def test_import_from_server_path_with_report(monkeypatch, sqlite_url, tmp_path):
     at = open_data_view(monkeypatch, sqlite_url)
     assert at.title[0].value == "数据导入"
     # the localhost app acts as the machine's own user, an admin: the audit log is the fourth section
-    assert at.radio(key="data_section").options == ["导入文件", "导入记录", "数据质量", "操作记录"]
+    assert at.radio(key="data_section").options == ["导入文件", "参考数据与回访", "类别管理", "导入记录", "数据质量",
+                                                    "操作记录"]
     at.text_input(key="server_path").set_value(str(path)).run()
     assert not at.exception, [e.value for e in at.exception]
     assert "CSV · gb18030" in at.info[0].value and "12345" in at.info[0].value
@@ -70,3 +77,58 @@ def test_upload_limit_is_set_and_stated(monkeypatch, sqlite_url):
         uploader = open_data_view(monkeypatch, sqlite_url, lang).get("file_uploader")[0]
         assert words in uploader.proto.help and "civicdesk import" in uploader.proto.help
         assert uploader.proto.max_upload_size_mb == limit
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_reference_data_templates_imports_and_quality(monkeypatch, sqlite_url, tmp_path, lang):
+    engine = store.connect(sqlite_url)
+    ingest.import_file(engine, write_csv(tmp_path / "工单.csv", cn_rows()), now=NOW)
+    at = open_data_view(monkeypatch, sqlite_url, lang)
+    at.radio(key="data_section").set_value("reference_tab").run()
+    assert at.radio(key="ref_kind").options == [t(f"ref_kind_{k}", lang) for k in ingest.REFERENCE_KINDS]
+    for kind in ("streets", "grids", "roster", "categories"):
+        at.radio(key="ref_kind").set_value(kind).run()
+        buttons = at.get("download_button")
+        assert [b.proto.label for b in buttons] == [t("ref_template_xlsx", lang), t("ref_template_csv", lang)]
+        path = tmp_path / ingest.template_name(kind, lang, "xlsx")
+        path.write_bytes(ingest.template(kind, lang, "xlsx"))
+        at.text_input(key=f"ref-path-{kind}").set_value(str(path)).run()
+        assert not at.exception, [e.value for e in at.exception]
+        columns = at.dataframe[0].value
+        assert columns.columns.tolist() == [t("ref_field", lang), t("ref_column", lang)]
+        at.button(key=f"ref-import-{kind}").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.success and t("import_done", lang).format(rows_read=1, inserted=1, updated=0, unchanged=0,
+                                                            quarantined=0) == at.success[0].value, kind
+        assert not language_problems(at, lang, store_values(engine))
+    # a callbacks file without the columns it needs: said in the UI's language
+    at.radio(key="ref_kind").set_value("callbacks").run()
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"a": ["1"], "b": ["2"]}).to_csv(bad, index=False)
+    at.text_input(key="ref-path-callbacks").set_value(str(bad)).run()
+    assert at.error and at.error[0].value.startswith(t("ref_missing_columns", lang).split("{")[0])
+    assert not language_problems(at, lang, store_values(engine))
+    # data quality: the streets the tickets name that the streets table lacks
+    at.radio(key="data_section").set_value("quality_tab").run()
+    assert not at.exception, [e.value for e in at.exception]
+    unknown = next(d.value for d in at.dataframe if t("us_street", lang) in d.value.columns)
+    expected = {"双山街道", "圣井街道", "埠村街道"} | (set() if lang == "zh" else {"明水街道"})
+    assert set(unknown[t("us_street", lang)]) == expected
+    assert at.warning and at.warning[0].value == t("unknown_streets_hint", lang)
+    assert not language_problems(at, lang, store_values(engine))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_category_editor(monkeypatch, sqlite_url, tmp_path, lang):
+    engine = store.connect(sqlite_url)
+    at = open_data_view(monkeypatch, sqlite_url, lang)
+    at.radio(key="data_section").set_value("categories_tab").run()
+    assert at.info and at.info[0].value == t("cat_empty", lang)
+    ingest.import_file(engine, write_csv(tmp_path / "工单.csv", cn_rows()), now=NOW)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(t("cat_count", lang).split("{")[0] in c.value for c in at.caption)
+    assert at.button(key="cat-save").label == t("cat_save", lang)
+    at.button(key="cat-save").click().run()  # nothing edited: nothing written
+    assert at.success and at.success[0].value == t("cat_unchanged", lang)
+    assert not language_problems(at, lang, store_values(engine))

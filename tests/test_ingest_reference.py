@@ -268,3 +268,32 @@ def test_category_edits_are_saved_as_the_users(store_url, tmp_path):
     assert table.loc["供暖", "origin"] == "file"
     with acting_as(User("reader", "viewer")), pytest.raises(AccessDenied):
         ingest.save_category_edits(engine, edited)
+
+
+def test_command_line_templates_and_imports(sqlite_url, tmp_path):
+    from typer.testing import CliRunner
+
+    from civicdesk import cli_reference
+    from civicdesk.cli import app
+
+    assert cli_reference.KINDS == ingest.REFERENCE_KINDS
+    runner = CliRunner()
+    for kind in ("streets", "grids"):
+        out = tmp_path / f"{kind}.xlsx"
+        result = runner.invoke(app, ["template", kind, "--lang", "en", "--out", str(out)])
+        assert result.exit_code == 0 and out.is_file(), result.output
+        result = runner.invoke(app, ["import-reference", kind, str(out), "--db", sqlite_url])
+        assert result.exit_code == 0, result.output
+        assert f"profile reference:{kind}" in result.output
+        lines = {line.split()[0]: line.split()[-1] for line in result.output.splitlines()
+                 if line.startswith("  ") and len(line.split()) == 2}
+        assert lines["rows_read"] == "1" and lines["inserted"] == "1"
+    roster = write(tmp_path / "r.csv", ROSTER_HEADER, [["S1", "", "厨师", "", "", "", "", ""]])
+    result = runner.invoke(app, ["import-reference", "roster", str(roster), "--db", sqlite_url])
+    assert result.exit_code == 0 and "quarantined: unparseable value (role): 1" in result.output
+    for args, words in ((["template", "streets", "--lang", "fr", "--out", str(tmp_path / "x.pdf")], "--lang must"),
+                        (["import-reference", "people", str(roster)], "Unknown kind"),
+                        (["import-reference", "grids", str(tmp_path / "missing.csv")], "No such file"),
+                        (["import-reference", "grids", str(roster), "--db", sqlite_url], "no column for Grid id")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 1 and words in result.output, result.output

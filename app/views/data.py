@@ -1,10 +1,13 @@
-"""Data: import an export (upload or server path) with a mapping preview, past imports, data quality.
+"""Data: import an export (upload or server path) with a mapping preview; reference data and callback
+results (templates, preview, import); the category editor; past imports; data quality.
 
-controls → `civicdesk.ingest.preview` / `import_file` → render. The view holds no parsing or SQL.
+controls → `civicdesk.ingest.preview` / `import_file` / `import_reference` → render. The view holds no
+parsing or SQL.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -16,9 +19,14 @@ from civicdesk.i18n import field_label, t
 from civicdesk.ingest.history import QUALITY_COLUMNS, reason_label
 from civicdesk.ingest.normalize import WARNINGS
 
-from civicdesk.access import current_user
+from civicdesk.access import AccessDenied, current_user
+from civicdesk.ingest.refspec import FIELDS as REFERENCE_FIELDS
+from civicdesk.store.categories import HANDLINGS, category_table, handling_label
 
 import cached
+
+log = logging.getLogger(__name__)
+MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 REPORT_KEYS = ("rows_read", "inserted", "updated", "unchanged", "quarantined")
 ISSUES = QUALITY_COLUMNS[1:]
@@ -35,11 +43,16 @@ def save_upload(upload) -> Path:
     return path
 
 
-def choose_file(lang: str) -> Path | None:
-    upload = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "json"], key="upload",
-                              help=t("upload_help", lang).format(mb=st.get_option("server.maxUploadSize")))
-    typed = st.text_input(t("server_path", lang), key="server_path", placeholder="data/raw/工单导出.xlsx")
-    st.caption(t("cli_hint", lang))
+def choose_file(lang: str, kind: str | None = None) -> Path | None:
+    """An uploaded file (kept under data/raw/uploads) or a path on the server; `kind` names a reference kind."""
+    if kind is None:
+        upload = st.file_uploader(t("upload", lang), type=["csv", "txt", "tsv", "xlsx", "json"], key="upload",
+                                  help=t("upload_help", lang).format(mb=st.get_option("server.maxUploadSize")))
+        typed = st.text_input(t("server_path", lang), key="server_path", placeholder="data/raw/工单导出.xlsx")
+        st.caption(t("cli_hint", lang))
+    else:
+        upload = st.file_uploader(t("ref_upload", lang), type=["csv", "txt", "tsv", "xlsx"], key=f"ref-upload-{kind}")
+        typed = st.text_input(t("server_path", lang), key=f"ref-path-{kind}")
     if upload is not None:
         return save_upload(upload)
     if typed.strip():
@@ -174,9 +187,129 @@ def quality_tab(engine, lang: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(t("download_csv", lang), to_csv_bytes(table),
                        file_name="data-quality.csv", mime="text/csv", key="dl-quality")
+    unknown_streets_part(engine, lang)
 
 
-SECTIONS = ("import_tab", "batches_tab", "quality_tab")
+def unknown_streets_part(engine, lang: str) -> None:
+    """Streets the tickets name that the streets table lacks, with their ticket counts."""
+    st.subheader(t("unknown_streets_title", lang))
+    missing = ingest.unknown_streets(engine)
+    if missing.empty:
+        st.caption(t("unknown_streets_none", lang))
+        return
+    st.warning(t("unknown_streets_hint", lang))
+    st.dataframe(missing.rename(columns={c: t(f"us_{c}", lang) for c in missing.columns}), hide_index=True,
+                 width="stretch")
+
+
+def reference_error(exc: Exception, lang: str) -> str:
+    """A reference file's problem in the user's language (the library's English sentence is logged)."""
+    log.info("reference file refused: %s", exc)
+    if isinstance(exc, ingest.ReferenceFileError) and exc.code == "missing_columns":
+        return t("ref_missing_columns", lang).format(fields=exc.params["fields_zh" if lang == "zh" else "fields_en"])
+    return t("ref_not_a_table", lang)
+
+
+def reference_preview(pv: ingest.ReferencePreview, lang: str) -> None:
+    """The columns recognised, the first rows and the reasons any of them would be quarantined."""
+    specs = {f.name: (f.zh if lang == "zh" else f.en) for f in REFERENCE_FIELDS[pv.kind]}
+    st.markdown(f"**{t('ref_columns', lang)}**")
+    st.dataframe(pd.DataFrame({t("ref_field", lang): [specs[f] for f in pv.mapping],
+                               t("ref_column", lang): list(pv.mapping.values())}), hide_index=True)
+    st.markdown(f"**{t('ref_first_rows', lang)}**")
+    st.dataframe(pv.sample.head(10), hide_index=True, width="stretch")
+    if len(pv.quarantined):
+        st.markdown(f"**{t('sample_quarantined', lang)}**")
+        st.dataframe(pd.DataFrame({t("row", lang): pv.quarantined["row_number"],
+                                   t("reasons", lang): pv.quarantined["reasons"].map(
+                                       lambda s: "；".join(reason_label(c, lang) for c in s.split(";")))}),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption(t("ref_sample_ok", lang))
+
+
+def run_reference_import(engine, kind: str, path: Path, lang: str) -> None:
+    bar = st.progress(0.0, text=t("start_import", lang))
+    try:
+        rep = ingest.import_reference(engine, kind, path, progress=lambda f, m: bar.progress(
+            min(max(f, 0.0), 1.0), text=t("start_import", lang)))
+    except (ingest.NotATableError, ingest.ReferenceFileError) as exc:
+        st.error(reference_error(exc, lang))
+        return
+    except AccessDenied:
+        st.error(t("needs_role", lang).format(role=t("role_analyst", lang)))
+        return
+    except Exception:  # noqa: BLE001 - the transaction rolled back; say so in the user's language
+        log.exception("reference import of %s failed", path)
+        st.error(t("ref_failed", lang))
+        return
+    cached.clear()
+    st.session_state["ref_report"] = (kind, rep)
+    st.rerun()
+
+
+def reference_tab(engine, lang: str) -> None:
+    """Per kind: templates in the UI's language, a file, its preview, the import and its report."""
+    kinds = ingest.REFERENCE_KINDS
+    kind = st.radio(t("ref_kind", lang), kinds, format_func=lambda k: t(f"ref_kind_{k}", lang), horizontal=True,
+                    key="ref_kind")
+    st.caption(t(f"ref_about_{kind}", lang) + " " + t("ref_blank_cells", lang))
+    for col, fmt in zip(st.columns(2), ("xlsx", "csv")):
+        col.download_button(t(f"ref_template_{fmt}", lang), ingest.template(kind, lang, fmt),
+                            file_name=ingest.template_name(kind, lang, fmt), mime=MIME[fmt], key=f"tpl-{kind}-{fmt}")
+    path = choose_file(lang, kind)
+    if path is None:
+        return
+    done = st.session_state.get("ref_report")
+    if done is not None and done[0] == kind and done[1].file_name == path.name:
+        render_report(engine, done[1], lang)
+    try:
+        pv = ingest.preview_reference(engine, kind, path)
+    except (ingest.NotATableError, ingest.ReferenceFileError) as exc:
+        st.error(reference_error(exc, lang))
+        return
+    with st.expander(t("mapping_and_preview", lang), expanded=done is None or done[0] != kind):
+        reference_preview(pv, lang)
+    if st.button(t("start_import", lang), type="primary", key=f"ref-import-{kind}"):
+        run_reference_import(engine, kind, path, lang)
+
+
+def categories_tab(engine, lang: str) -> None:
+    """The centre's category tree; English names and handling editable by those who may import."""
+    st.caption(t("cat_intro", lang))
+    table = category_table(engine)
+    if table.empty:
+        st.info(t("cat_empty", lang))
+        return
+    top = int(((table["level2"] == "") & (table["level3"] == "")).sum())
+    st.caption(t("cat_count", lang).format(n=len(table), top=top))
+    if "cat_saved" in st.session_state:
+        n = st.session_state.pop("cat_saved")
+        st.success(t("cat_saved", lang).format(n=n) if n else t("cat_unchanged", lang))
+    labels = {code: handling_label(code, lang) for code in HANDLINGS}
+    shown = table.assign(handling=table["handling"].map(labels),
+                         origin=table["origin"].map(lambda o: t(f"cat_origin_{o}", lang)))
+    can = current_user().can("import")
+    columns = {c: st.column_config.TextColumn(t(f"cat_{c}", lang)) for c in ("level1", "level2", "level3", "origin")}
+    columns["name_en"] = st.column_config.TextColumn(t("cat_name_en", lang), max_chars=128)
+    columns["handling"] = st.column_config.SelectboxColumn(t("cat_handling", lang), options=list(labels.values()),
+                                                           required=True)
+    version = st.session_state.get("cat_version", 0)
+    edited = st.data_editor(shown, hide_index=True, width="stretch", key=f"cat-editor-{version}-{lang}",
+                            column_config=columns, disabled=True if not can else ["level1", "level2", "level3", "origin"])
+    if not can:
+        st.info(t("cat_read_only", lang).format(role=t("role_analyst", lang)))
+        return
+    if st.button(t("cat_save", lang), type="primary", key="cat-save"):
+        codes_of = {label: code for code, label in labels.items()}
+        saved = ingest.save_category_edits(engine, edited.assign(handling=edited["handling"].map(codes_of)))
+        cached.clear()
+        st.session_state["cat_saved"] = saved
+        st.session_state["cat_version"] = version + 1
+        st.rerun()
+
+
+SECTIONS = ("import_tab", "reference_tab", "categories_tab", "batches_tab", "quality_tab")
 
 
 def audit_tab(engine, lang: str) -> None:
@@ -191,7 +324,7 @@ def page() -> None:
     lang = st.session_state.get("lang", "zh")
     st.title(t("data", lang))
     user = current_user()
-    sections = [s for s in SECTIONS if s != "import_tab" or user.can("import")]
+    sections = [s for s in SECTIONS if s not in ("import_tab", "reference_tab") or user.can("import")]
     if user.can("read_audit"):
         sections.append("audit_tab")
     if not user.can("import"):
@@ -199,8 +332,8 @@ def page() -> None:
     # One section at a time: charts size correctly and the store-wide quality scan runs only when asked for.
     section = st.radio(t("section", lang), sections, format_func=lambda k: t(k, lang), horizontal=True,
                        key="data_section", label_visibility="collapsed")
-    {"import_tab": import_tab, "batches_tab": batches_tab, "quality_tab": quality_tab,
-     "audit_tab": audit_tab}[section](engine, lang)
+    {"import_tab": import_tab, "reference_tab": reference_tab, "categories_tab": categories_tab,
+     "batches_tab": batches_tab, "quality_tab": quality_tab, "audit_tab": audit_tab}[section](engine, lang)
 
 
 page()

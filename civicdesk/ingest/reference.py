@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from civicdesk import config
 from civicdesk.access import require
 from civicdesk.accounts import record
+from civicdesk.ingest.callers import mask_phones
 from civicdesk.ingest.callbacks import check_callbacks, match_tickets, store_callbacks
 from civicdesk.ingest.importer import ImportReport, file_sha256
 from civicdesk.ingest.readers import NotATableError, TableFile, open_table
@@ -43,7 +44,8 @@ _COUNTS = ("rows_read", "inserted", "updated", "unchanged", "quarantined")
 
 @dataclass(frozen=True)
 class ReferencePreview:
-    """The first rows of a reference file: as read, the mapping used, and those that would be quarantined."""
+    """The first rows of a reference file as read (phone numbers masked, outside the id columns), the mapping
+    used, and the rows among them that would be quarantined."""
 
     table: TableFile
     kind: str
@@ -181,9 +183,15 @@ def preview_reference(engine: Engine, kind: str, path: str | Path, rows: int = 2
     table = open_table(path)
     mapping = match_headers(kind, table.headers)
     sample = next(iter(table.chunks(chunk_rows=rows)), pd.DataFrame(columns=[*table.headers, *META_COLUMNS]))
+    sample = sample.head(rows)
     with engine.connect() as conn:
-        checked = _checked(conn, kind, sample.head(rows), mapping, source)
-    return ReferencePreview(table, kind, mapping, sample.head(rows), checked.quarantined)
+        checked = _checked(conn, kind, sample, mapping, source)
+    ids = {mapping[f] for f in ("name", "code", "grid_id", "staff_id", "ticket_id") if f in mapping}
+    shown = sample.drop(columns=list(META_COLUMNS))
+    for header in shown.columns:
+        if header not in ids:
+            shown[header] = mask_phones(shown[header])
+    return ReferencePreview(table, kind, mapping, shown, checked.quarantined)
 
 
 def _begin_batch(conn: sa.Connection, path: Path, sha: str, table: TableFile, kind: str, mapping: dict) -> int:
