@@ -50,15 +50,45 @@ def check_callbacks(raw: pd.DataFrame, mapping: dict[str, str]) -> Checked:
 
 
 def _candidates(conn: sa.Connection, ids: list[str]) -> pd.DataFrame:
-    """Stored tickets whose source_id or ticket_id is one of `ids`, with how they matched."""
+    """Stored tickets whose source_id (how 0) or, failing that, ticket_id (how 1) is one of `ids`.
+
+    Source ids are looked up source by source, so that the unique (source, source_id) index serves; only
+    the ids found that way in no source are looked up as platform ticket numbers (a column without index).
+    """
     found = []
     cols = [tickets.c[c] for c in _MATCH_COLUMNS]
-    for start in range(0, len(ids), LOOKUP_BATCH):
-        part = ids[start:start + LOOKUP_BATCH]
-        for column, how in ((tickets.c.source_id, 0), (tickets.c.ticket_id, 1)):
-            for row in conn.execute(sa.select(*cols).where(column.in_(part))).all():
-                found.append((*row, row[2] if how == 0 else row[3], how))
+    sources = conn.execute(sa.select(tickets.c.source).distinct()).scalars().all()
+    for source in sources:
+        for start in range(0, len(ids), LOOKUP_BATCH):
+            query = sa.select(*cols).where(tickets.c.source == source,
+                                           tickets.c.source_id.in_(ids[start:start + LOOKUP_BATCH]))
+            found.extend((*row, row[2], 0) for row in conn.execute(query).all())
+    seen = {row[-2] for row in found}
+    rest = [i for i in ids if i not in seen]
+    for start in range(0, len(rest), LOOKUP_BATCH):
+        query = sa.select(*cols).where(tickets.c.ticket_id.in_(rest[start:start + LOOKUP_BATCH]))
+        found.extend((*row, row[3], 1) for row in conn.execute(query).all())
     return pd.DataFrame(found, columns=[*_MATCH_COLUMNS, "key", "how"])
+
+
+def _pick(good: pd.DataFrame, found: pd.DataFrame, source: str | None) -> tuple[pd.DataFrame, pd.Series]:
+    """Per good row: the one stored ticket it names (columns of `_MATCH_COLUMNS`, NaN where none) and its
+    reason ("" when matched, "no_such_ticket" or "ambiguous_ticket")."""
+    wanted = good["source"].where(good["source"].notna(), source)
+    rows = pd.DataFrame({"_pos": np.arange(len(good)), "key": good["ticket_id"].to_numpy(),
+                         "wanted": wanted.to_numpy()})
+    pairs = rows.merge(found, on="key", how="inner")
+    pairs = pairs[pairs["wanted"].isna() | (pairs["source"] == pairs["wanted"])]
+    pairs = pairs[pairs["how"] == pairs.groupby("_pos")["how"].transform("min")]
+    tickets_per_row = pairs.groupby("_pos")["id"].nunique()
+    reasons = pd.Series("no_such_ticket", index=good.index, dtype=object)
+    reasons.iloc[tickets_per_row.index[tickets_per_row > 1]] = "ambiguous_ticket"
+    single = tickets_per_row.index[tickets_per_row == 1]
+    reasons.iloc[single] = ""
+    chosen = pairs[pairs["_pos"].isin(single)].drop_duplicates("_pos").set_index("_pos")
+    matched = chosen.reindex(np.arange(len(good)))[list(_MATCH_COLUMNS)]
+    matched.index = good.index
+    return matched, reasons
 
 
 def match_tickets(conn: sa.Connection, checked: Checked, raw: pd.DataFrame, mapping: dict[str, str],
@@ -82,29 +112,10 @@ def match_tickets(conn: sa.Connection, checked: Checked, raw: pd.DataFrame, mapp
         and the quarantined rows (those of `checked` and the new ones).
     """
     good = checked.good.copy()
-    wanted = good["source"].where(good["source"].notna(), source)
     found = _candidates(conn, good["ticket_id"].unique().tolist())
-    picks, reasons = [], []
-    by_key = {k: grp for k, grp in found.groupby("key", sort=False)} if len(found) else {}
-    for tid, src in zip(good["ticket_id"], wanted):
-        grp = by_key.get(tid)
-        if grp is not None and src is not None:
-            grp = grp[grp["source"] == src]
-        if grp is not None and len(grp):
-            grp = grp[grp["how"] == grp["how"].min()]
-        if grp is None or grp.empty:
-            picks.append(None), reasons.append("no_such_ticket")
-        elif grp["id"].nunique() > 1:
-            picks.append(None), reasons.append("ambiguous_ticket")
-        else:
-            picks.append(grp.iloc[0]), reasons.append("")
-    matched = pd.DataFrame([p if p is not None else pd.Series(dtype=object) for p in picks], index=good.index)
-    for col in ("id", "created_at", "callback_result", "callback_at"):
-        if col not in matched:
-            matched[col] = None
+    matched, reasons = _pick(good, found, source)
     good = good.assign(id=matched["id"], created_at=pd.to_datetime(matched["created_at"]),
                        old_result=matched["callback_result"], old_at=pd.to_datetime(matched["callback_at"]))
-    reasons = pd.Series(reasons, index=good.index)
     early = (reasons == "") & (good["callback_at"] < good["created_at"]).fillna(False)
     reasons[early] = "callback_before_created"
     bad = (reasons != "").to_numpy()

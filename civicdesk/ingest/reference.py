@@ -110,8 +110,9 @@ def _upsert(conn: sa.Connection, table: sa.Table, key: str, good: pd.DataFrame,
             counts["unchanged"] += 1
     if inserts and new_values is not None:
         inserts = [new_values(row) for row in inserts]
-    for row in inserts:
-        conn.execute(table.insert().values(**row))
+    if inserts:  # one statement for all new rows: every row names every column (None where blank)
+        names = list(dict.fromkeys(c for row in inserts for c in row))
+        conn.execute(table.insert(), [{c: row.get(c) for c in names} for row in inserts])
     counts["inserted"] = len(inserts)
     return counts
 
