@@ -284,7 +284,8 @@ def sniff(sample: pd.DataFrame, headers, taken: dict[str, str], hints: dict, pro
         headers: the file's column names.
         taken: fields already mapped (field → header); they are not proposed again.
         hints: header → hinted field (from `match_synonyms`); hinted headers are left to their hint,
-            except those hinting only "a time" ("_time"), which join the time columns.
+            except those hinting only "a time" ("_time"), which join the time columns, and those whose
+            contents did not fit their hint ("_unfit": "How Reported" holds channels, not dates).
         profiles: known profiles, whose value tables tell channel, status, urgency and callback words.
         tz: the centre's time zone.
 
@@ -292,7 +293,7 @@ def sniff(sample: pd.DataFrame, headers, taken: dict[str, str], hints: dict, pro
         field → header for the fields found.
     """
     used = set(taken.values())
-    free = [h for h in headers if h not in used and hints.get(h) in (None, "_time")]
+    free = [h for h in headers if h not in used and hints.get(h) in (None, "_time", "_unfit")]
     columns = [_Column(h, _values(sample, h), len(sample)) for h in free]
     found: dict[str, str] = {}
 
