@@ -4,7 +4,7 @@ from __future__ import annotations
 
 REFERENCE_STRINGS: dict[str, tuple[str, str]] = {
     "reference_tab": ("参考数据与回访", "Reference data & callbacks"),
-    "categories_tab": ("类别管理", "Categories"),
+    "categories_tab": ("分类", "Categories"),
     "ref_kind": ("导入内容", "What to import"),
     "ref_kind_streets": ("镇街", "Streets"),
     "ref_kind_grids": ("网格", "Grids"),
@@ -25,7 +25,7 @@ REFERENCE_STRINGS: dict[str, tuple[str, str]] = {
                          "street and grid, mediation tier, and the dates in post. Rows are matched on the staff id; the "
                          "staffing simulation reads this table."),
     "ref_about_categories": ("分类表：一级至三级分类、英文名称、处置方式（一般事项、矛盾纠纷、重点巡查事项）。按分类路径"
-                             "更新；也可在“类别管理”中直接修改。",
+                             "更新；也可在“分类”栏目中直接修改。",
                              "Categories: levels 1 to 3, English name and handling (ordinary, dispute, key patrol item). "
                              "Rows are matched on the path; you can also edit them under Categories."),
     "ref_about_callbacks": ("回访记录：工单编号、回访时间、回访结果（满意、基本满意、不满意、未接通）。按编号写入已导入的"

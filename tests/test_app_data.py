@@ -24,7 +24,7 @@ def test_import_from_server_path_with_report(monkeypatch, sqlite_url, tmp_path):
     at = open_data_view(monkeypatch, sqlite_url)
     assert at.title[0].value == "数据导入"
     # the localhost app acts as the machine's own user, an admin: the audit log is the fourth section
-    assert at.radio(key="data_section").options == ["导入文件", "参考数据与回访", "类别管理", "导入记录", "数据质量",
+    assert at.radio(key="data_section").options == ["导入文件", "参考数据与回访", "分类", "导入记录", "数据质量",
                                                     "操作记录"]
     at.text_input(key="server_path").set_value(str(path)).run()
     assert not at.exception, [e.value for e in at.exception]
