@@ -6,6 +6,7 @@ import re
 from civicdesk import codes
 from civicdesk.i18n_access import ACCESS_STRINGS
 from civicdesk.i18n_briefing import BRIEFING_STRINGS
+from civicdesk.i18n_coverage import COVERAGE_STRINGS
 from civicdesk.i18n_drivers import DRIVER_LABELS, DRIVER_STRINGS
 from civicdesk.i18n_guess import GUESS_STRINGS
 from civicdesk.i18n_reference import REFERENCE_STRINGS
@@ -401,6 +402,10 @@ def kpi_label(kpi: str, lang: str = "zh") -> str:
     return kpi if pair is None else (pair[0] if lang == "zh" else pair[1])
 
 
+#: Category levels the library merges (drivers' rare levels, the category forecast's tail) -> string key.
+_LUMPED_CATEGORIES = {"少见类别（合并）": "cov_lumped_rare", "其余类别（合并）": "cov_lumped_tail"}
+
+
 def category_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:
     """A level-1 category as shown: the stored name, or in English the name the `categories` table gives
     (`english` maps stored names to English ones: `civicdesk.store.categories.category_english`)."""
@@ -408,6 +413,8 @@ def category_label(name: str, lang: str = "zh", english: dict[str, str] | None =
         return t("unspecified", lang)
     if name == codes.UNMAPPED_CATEGORY:
         return name if lang == "zh" else codes.UNMAPPED_CATEGORY_EN
+    if name in _LUMPED_CATEGORIES:  # levels merged by the driver model or a forecast's tail
+        return t(_LUMPED_CATEGORIES[name], lang)
     return name if lang == "zh" else (english or {}).get(name, name)
 
 
@@ -425,6 +432,7 @@ def street_label(name: str, lang: str = "zh", english: dict[str, str] | None = N
 
 STRINGS.update(DRIVER_STRINGS)
 STRINGS.update(BRIEFING_STRINGS)
+STRINGS.update(COVERAGE_STRINGS)
 STRINGS.update(ACCESS_STRINGS)
 STRINGS.update(GUESS_STRINGS)
 STRINGS.update(REFERENCE_STRINGS)

@@ -50,6 +50,31 @@ def _need(path: Path) -> Path:
     return path
 
 
+#: The stores `built_sqlite` knows, by name: builder and keyword arguments.
+STORES = {
+    "tipdm": ("tipdm_store", {}),
+    "la311": ("la311_store", {}),
+    "other_zh": ("other_centre_store", {"headers": "zh"}),  # channel column, no callbacks
+    "other_en": ("other_centre_store", {"headers": "en", "channel": False, "callbacks": True}),
+}
+_BUILT: dict[str, Path] = {}
+
+
+def built_sqlite(name: str) -> str:
+    """URL of a SQLite store built once per process by the builder `STORES[name]` (read-only for tests).
+
+    Raises:
+        RealDataMissing: the store needs the shared real data and it is absent.
+    """
+    if name not in _BUILT:
+        folder = Path(tempfile.mkdtemp(prefix=f"civicdesk-{name}-"))
+        builder, options = STORES[name]
+        engine = globals()[builder](f"sqlite:///{folder / 'store.db'}", **options)
+        engine.dispose()
+        _BUILT[name] = folder / "store.db"
+    return f"sqlite:///{_BUILT[name]}"
+
+
 def copy_sqlite(built: Path, target: Path) -> str:
     """Copy a SQLite store built once per session to `target`; returns the copy's URL."""
     shutil.copyfile(built, target)
@@ -145,16 +170,17 @@ def other_taxonomy() -> pd.DataFrame:
     rows = []
     for root, root_en in _ROOTS:
         for aspect, aspect_en in _ASPECTS:
+            rows.append((root + aspect, "", "", f"{root_en}: {aspect_en}"))  # the level-1 row names it in English
             for l2 in _LEVEL2:
                 for l3 in _LEVEL3:
-                    rows.append((root + aspect, root + l2, l3, f"{root_en}: {aspect_en}"))
+                    rows.append((root + aspect, root + l2, l3, None))
     return pd.DataFrame(rows, columns=["level1", "level2", "level3", "name_en"])
 
 
 def _daily_counts(rng: np.random.Generator, days: pd.DatetimeIndex, per_day: float) -> np.ndarray:
     """Poisson counts with a weekly pattern (weekends lower), a summer peak and a mild upward trend."""
-    weekly = np.where(days.dayofweek >= 5, 0.55, 1.0) * np.where(days.dayofweek == 0, 1.15, 1.0)
-    seasonal = 1.0 + 0.25 * np.sin(2 * np.pi * (days.dayofyear.to_numpy() - 105) / 365.25)
+    weekly = np.where(days.day_of_week >= 5, 0.55, 1.0) * np.where(days.day_of_week == 0, 1.15, 1.0)
+    seasonal = 1.0 + 0.25 * np.sin(2 * np.pi * (days.day_of_year.to_numpy() - 105) / 365.25)
     trend = np.linspace(0.9, 1.1, len(days))
     mean = per_day * weekly * seasonal * trend
     return rng.poisson(mean / mean.mean() * per_day)
@@ -172,7 +198,7 @@ def _arrival_times(rng: np.random.Generator, days: pd.DatetimeIndex, counts: np.
 
 def _pick_categories(rng: np.random.Generator, taxonomy: pd.DataFrame, n: int) -> pd.DataFrame:
     """Level-1 classes with a Zipf-like long tail (a seeded order), level-2/3 uniform within them."""
-    level1 = taxonomy["level1"].drop_duplicates().to_numpy()
+    level1 = taxonomy["level1"].drop_duplicates().to_numpy()  # in file order: the order is seeded below
     order = rng.permutation(len(level1))
     weights = 1.0 / np.arange(1, len(level1) + 1) ** 1.1
     l1 = level1[order][rng.choice(len(level1), size=n, p=weights / weights.sum())]
@@ -211,16 +237,37 @@ def other_centre_frame(seed: int = 0, headers: str = "zh", *, channel: bool = Tr
         "created_at": created.strftime("%Y-%m-%d %H:%M:%S"),
         "category": cats["category"], "subcategory": cats["subcategory"], "level3": cats["level3"],
         "street": street,
-        "description": street + cats["subcategory"] + "（" + cats["level3"] + "）：" + _phrases(rng, n),
+        "description": street + _places(rng, n) + "：反映" + cats["subcategory"] + "（" + cats["level3"] + "），"
+        + _phrases(rng, n),
         "caller_phone": phones.astype(str),
         "closed_at": closed.dt.strftime("%Y-%m-%d %H:%M:%S").where(closed.notna(), ""),
     })
+    _plant_hot_topic(frame, days[-1])
     if channel:
         frame.insert(2, "channel", np.array(_CHANNEL_VALUES[headers])[
             rng.choice(4, size=n, p=[0.62, 0.25, 0.1, 0.03])])
     if callbacks:
         frame["callback_result"] = _callbacks(rng, hours, closed.notna().to_numpy(), headers)
     return frame.rename(columns=_HEADERS[headers])
+
+
+#: A topic planted in the last complete week, for the hot-topic analysis to find.
+HOT_TOPIC = "地下车库积水"
+HOT_STREET = "临江街道"
+
+
+def _plant_hot_topic(frame: pd.DataFrame, last_day: pd.Timestamp) -> None:
+    """Every third ticket of `HOT_STREET` in the last complete ISO week reports a flooded underground car park."""
+    sunday = last_day - pd.Timedelta(days=(last_day.day_of_week + 1) % 7)
+    created = pd.to_datetime(frame["created_at"])
+    week = (created >= sunday - pd.Timedelta(days=6)) & (created < sunday + pd.Timedelta(days=1))
+    rows = frame.index[week & (frame["street"] == HOT_STREET)][::3]
+    frame.loc[rows, "description"] = HOT_STREET + "滨江花园小区：暴雨后" + HOT_TOPIC + "严重，车辆被淹，请尽快排水"
+
+
+def _places(rng: np.random.Generator, n: int) -> np.ndarray:
+    names = np.array(["幸福里小区", "和平村", "滨江花园小区", "朝阳社区", "建设路", "向阳小区", "新华村", "工业园区"])
+    return names[rng.integers(0, len(names), size=n)]
 
 
 def _phrases(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -279,13 +326,5 @@ def other_centre_store(url: str, headers: str = "zh", seed: int = 0, *, channel:
         frame.to_csv(path, index=False, encoding="utf-8-sig" if headers == "zh" else "utf-8")
         ingest.import_file(engine, path, profile=other_centre_profile(headers),
                            mapping=other_centre_mapping(frame, headers), now=OTHER_NOW)
-    _load_taxonomy(engine)
+    _write_categories(engine, other_taxonomy())  # the centre's category file, with English names
     return engine
-
-
-def _load_taxonomy(engine: Engine) -> None:
-    """The centre's category file, as a centre would load it (once the store has a categories table)."""
-    try:
-        _write_categories(engine, other_taxonomy())
-    except ImportError:  # a store without the categories module keeps the imported names only
-        pass

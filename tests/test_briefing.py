@@ -126,8 +126,9 @@ def test_week_without_callbacks(tmp_path):
         store.write_tickets(conn, make_tickets(rows))
     b = build_briefing(engine, "2023-W12")
     text = all_text(b)
-    assert "本周无接通的回访，满意率暂无法统计" in text
-    assert "回访过少" in b.sections[5].paragraphs[0]
+    # a store without any callback results says so and how to load them (not "too few this week")
+    assert "数据中没有回访结果，满意率无法统计" in text
+    assert "导入回访记录" in b.sections[5].paragraphs[0]
     assert "nan" not in text.lower()
     for fmt in ("docx", "xlsx", "html"):
         render(b, fmt, tmp_path / f"quiet.{fmt}")

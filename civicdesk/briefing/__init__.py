@@ -3,8 +3,8 @@
 Modules: `model` (Briefing, Section, Table, Figure), `formatting` (numbers as Chinese documents write them),
 `build` (from the store), `render` and one module per format.
 """
-from civicdesk.briefing.build import build_briefing
+from civicdesk.briefing.build import EmptyWeekError, build_briefing
 from civicdesk.briefing.model import Briefing, Figure, Section, Table
 from civicdesk.briefing.render import FORMATS, render, render_all
 
-__all__ = ["FORMATS", "Briefing", "Figure", "Section", "Table", "build_briefing", "render", "render_all"]
+__all__ = ["FORMATS", "Briefing", "EmptyWeekError", "Figure", "Section", "Table", "build_briefing", "render", "render_all"]

@@ -21,6 +21,7 @@ from civicdesk.briefing.model import Briefing, Section
 from civicdesk.briefing.outlook import outlook_section, satisfaction_section
 from civicdesk.briefing.signals import key_section, signals_section
 from civicdesk.briefing.volume import overview_section, rates_section
+from civicdesk.kpi import Coverage, data_coverage
 from civicdesk.overview import overview
 from civicdesk.periods import iso_week_name, week_monday
 
@@ -30,6 +31,15 @@ TITLE = {"zh": "社会治理综合服务中心工作周报", "en": "Weekly brief
 MIN_HISTORY_WEEKS = 8
 HEADINGS = {"signals": ("三、预警与热点", "3. Early warnings and hot topics"),
             "outlook": ("五、下周预测与力量建议", "5. Next week: forecast and staffing")}
+
+
+class EmptyWeekError(ValueError):
+    """The week asked for holds no tickets; `monday` says which (callers word it in the user's language)."""
+
+    def __init__(self, monday: date):
+        self.monday = monday
+        super().__init__(f"the week {iso_week_name(monday)} ({monday} – {monday + timedelta(days=6)}) has no "
+                         "tickets in the store")
 
 
 def _guarded(key: str, lang: str, build: Callable[[], tuple[Section, dict]], ready: bool) -> tuple[Section, dict]:
@@ -59,7 +69,8 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
         processes: build sections 5 and 6 in a second (forked) process; None decides by `_second_process`.
 
     Raises:
-        ValueError: the week holds no tickets, or the language is not "zh" or "en".
+        EmptyWeekError: the week holds no tickets (a ValueError).
+        ValueError: the language is not "zh" or "en".
     """
     if lang not in ("zh", "en"):
         raise ValueError(f"the briefing is written in 'zh' or 'en', not {lang!r}")
@@ -69,21 +80,23 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
     span = store.data_span(engine)
     ov = overview(engine, monday)
     if span is None or int(ov.this_week.get("received", 0) or 0) == 0:
-        raise ValueError(f"the week {iso_week_name(monday)} ({monday} – {sunday}) has no tickets in the store")
+        raise EmptyWeekError(monday)
     english = {} if lang == "zh" else _english(engine)
+    coverage = data_coverage(engine)
     enough = (monday - span[0]).days >= 7 * MIN_HISTORY_WEEKS
     report(0.1, "overview")
     settled = (span[1] - sunday).days >= 7
     received = int(ov.this_week["received"])
     # The forecast, staffing and driver sections run in a second process where that is safe: the work is
     # Python-bound, so threads do not overlap it (about 9 s in one process, 5 s in two, on 2 cores).
-    outlook = _OutlookJob(sunday, received, lang, english, enough)
+    outlook = _OutlookJob(sunday, received, lang, english, enough, coverage)
     second = _second_process(engine) if processes is None else processes
     pool = ProcessPoolExecutor(1, multiprocessing.get_context("fork"), initializer=_forget_connections,
                                initargs=(engine,)) if second else None
     try:
         pending = pool.submit(outlook.run, None) if pool else None
-        parts = [overview_section(engine, ov, lang, english, span[0]), rates_section(ov, lang, english, settled)]
+        parts = [overview_section(engine, ov, lang, english, span[0], coverage),
+                 rates_section(ov, lang, english, settled, coverage)]
         report(0.2, "signals")
         parts.append(_guarded("signals", lang, lambda: signals_section(engine, monday, lang, english, redact), enough))
         report(0.4, "key_problems")
@@ -128,14 +141,16 @@ def _prepare_rendering(parts: list[tuple[Section, dict]], pending) -> None:
 class _OutlookJob:
     """Sections 五 and 六, picklable for a forked process (the store comes from the fork, not the pickle)."""
 
-    def __init__(self, sunday: date, received: int, lang: str, english: dict[str, str], enough: bool):
+    def __init__(self, sunday: date, received: int, lang: str, english: dict[str, str], enough: bool,
+                 coverage: Coverage):
         self.sunday, self.received, self.lang, self.english, self.enough = sunday, received, lang, english, enough
+        self.coverage = coverage
 
     def run(self, engine) -> list[tuple[Section, dict]]:
         engine = engine if engine is not None else _FORKED_ENGINE
         return [_guarded("outlook", self.lang, lambda: outlook_section(engine, self.sunday, self.received, self.lang,
-                                                                       self.english), self.enough),
-                satisfaction_section(engine, self.sunday, self.lang)]
+                                                                       self.english, self.coverage), self.enough),
+                satisfaction_section(engine, self.sunday, self.lang, self.coverage, self.english)]
 
 
 _FORKED_ENGINE = None

@@ -10,8 +10,9 @@ import pandas as pd
 from civicdesk.briefing import formatting as fm
 from civicdesk.briefing.model import Section, Table
 from civicdesk.briefing.signals import week_forecast
-from civicdesk.drivers import DRIVERS, close_within, fit_drivers, lump_rare_levels, modelling_table
-from civicdesk.i18n import driver_label, street_label
+from civicdesk.drivers import DRIVERS, close_within, fit_drivers, lump_rare_levels, modelling_table, usable_formula
+from civicdesk.i18n import driver_label, street_label, t
+from civicdesk.kpi import Coverage
 from civicdesk.staffing import (SimConfig, Targets, heavy_backlogs, load_calibration, load_staff, open_backlog, plan,
                                 roster_on)
 from civicdesk.staffing.plan import streets_short
@@ -24,6 +25,8 @@ QUARTER_DAYS = 91
 BRIEFING_IMPORTANCE_ROWS = 4000
 #: Weeks of recent tickets whose mix next week's simulated tickets copy.
 TEMPLATE_WEEKS = 2
+#: Every input recorded: nothing is said to be missing.
+FULL_COVERAGE = Coverage(signing_times=True, closing_times=True, callbacks=True, channels=True, roster=True)
 
 
 def weekly_totals(forecast: pd.DataFrame) -> pd.DataFrame:
@@ -113,8 +116,9 @@ def _forecast_table(weekly: pd.DataFrame, lang: str, english: dict[str, str]) ->
                  {c: "int" for c in cols[1:]})
 
 
-def outlook_section(engine, sunday: date, received: int, lang: str, english: dict[str, str]) -> tuple[Section, dict]:
-    """五、下周预测与力量建议."""
+def outlook_section(engine, sunday: date, received: int, lang: str, english: dict[str, str],
+                    coverage: Coverage = FULL_COVERAGE) -> tuple[Section, dict]:
+    """五、下周预测与力量建议 (without a roster in the store, the forecast and a sentence on how to load it)."""
     forecast = week_forecast(engine, sunday, levels=(80, 95))
     weekly = weekly_totals(forecast)
     total = weekly[weekly["unique_id"] == "total"].iloc[0]
@@ -127,45 +131,75 @@ def outlook_section(engine, sunday: date, received: int, lang: str, english: dic
     else:
         first = (f"Next week ({nxt:%d %b} – {nxt + timedelta(days=6):%d %b}) about {total['mean']:,.0f} tickets are "
                  f"expected (95% interval {total['lo']:,.0f}–{total['hi']:,.0f}).")
+    numbers = {"forecast_next_week": float(total["mean"]), "forecast_lo": float(total["lo"]),
+               "forecast_hi": float(total["hi"]), "streets_short": None}
+    heading = "五、下周预测与力量建议" if lang == "zh" else "5. Next week: forecast and staffing"
+    if not coverage.roster:
+        return Section("outlook", heading, (first, t("cov_no_roster", lang)), (),
+                       (_forecast_table(weekly, lang, english),)), numbers
     template = load_history(engine, nxt - timedelta(weeks=TEMPLATE_WEEKS), sunday)
     streets, calibrated = _staffing(engine, forecast, sunday, template)
     backlog = _backlog_text(open_backlog(engine, sunday, template, weeks=TEMPLATE_WEEKS), lang, english)
-    numbers = {"forecast_next_week": float(total["mean"]), "forecast_lo": float(total["lo"]),
-               "forecast_hi": float(total["hi"]),
-               "streets_short": int(((streets["grid_gap"] > 0) | (streets["mediator_gap"] > 0)).sum())}
-    heading = "五、下周预测与力量建议" if lang == "zh" else "5. Next week: forecast and staffing"
+    numbers["streets_short"] = int(((streets["grid_gap"] > 0) | (streets["mediator_gap"] > 0)).sum())
     text = (first, _short_text(streets, calibrated, lang, english)) + ((backlog,) if backlog else ())
     return Section("outlook", heading, text, (), (_forecast_table(weekly, lang, english),)), numbers
 
 
 def _importance_text(model, change, lang: str) -> str:
+    """What matters most among the drivers a centre can act on; `change`: the 3-working-day what-if, or None
+    when the model has no closing-time driver."""
     imp = model.importance[model.importance["term"].isin(DRIVERS)].head(3)
+    if imp.empty:
+        return t("cov_sat_no_levers", lang).format(n=model.nobs)
     effects = model.marginal_effects.set_index("column")["effect"]
     top = imp.iloc[0]["term"]
     if lang == "zh":
-        rest = "、".join(driver_label(t).split("（")[0] for t in imp["term"].iloc[1:])
-        return (f"对本季度{model.nobs}次接通回访的分析显示，影响满意率最大的因素是{driver_label(top).split('（')[0]}（占模型解释力的"
+        rest = "、".join(driver_label(t_).split("（")[0] for t_ in imp["term"].iloc[1:])
+        text = (f"对本季度{model.nobs}次接通回访的分析显示，影响满意率最大的因素是{driver_label(top).split('（')[0]}（占模型解释力的"
                 f"{fm.pct(imp.iloc[0]['share'], 0)}），相关工单满意率平均{'低' if effects[top] < 0 else '高'}"
-                f"{abs(effects[top]) * 100:.1f}个百分点；其次是{rest}。如一般工单均能在3个工作日内办结，满意率预计可"
-                f"{fm.points(change.change)}（95%区间{change.change_ci_low * 100:.1f}—{change.change_ci_high * 100:.1f}）。")
-    rest = ", ".join(driver_label(t, "en").split(" (")[0].lower() for t in imp["term"].iloc[1:])
-    return (f"Across {model.nobs:,} callbacks this quarter, {driver_label(top, 'en').split(' (')[0].lower()} matters most "
-            f"({fm.pct(imp.iloc[0]['share'], 0)} of what the model explains; {effects[top] * 100:+.1f} points), then "
-            f"{rest}. Closing every general ticket within 3 working days would move satisfaction "
-            f"{fm.points(change.change, 'en')}.")
+                f"{abs(effects[top]) * 100:.1f}个百分点" + (f"；其次是{rest}。" if rest else "。"))
+        if change is not None:
+            text += (f"如一般工单均能在3个工作日内办结，满意率预计可{fm.points(change.change)}"
+                     f"（95%区间{change.change_ci_low * 100:.1f}—{change.change_ci_high * 100:.1f}）。")
+        return text
+    rest = ", ".join(driver_label(t_, "en").split(" (")[0].lower() for t_ in imp["term"].iloc[1:])
+    text = (f"Across {model.nobs:,} callbacks this quarter, {driver_label(top, 'en').split(' (')[0].lower()} matters most "
+            f"({fm.pct(imp.iloc[0]['share'], 0)} of what the model explains; {effects[top] * 100:+.1f} points)"
+            + (f", then {rest}." if rest else "."))
+    if change is not None:
+        text += (f" Closing every general ticket within 3 working days would move satisfaction "
+                 f"{fm.points(change.change, 'en')}.")
+    return text
 
 
-def satisfaction_section(engine, sunday: date, lang: str) -> tuple[Section, dict]:
-    """六、满意度分析: what the driver model says matters most this quarter, in two sentences."""
+def _left_out(dropped: tuple[str, ...], lang: str) -> str | None:
+    """The sentence naming the actionable drivers the data do not record, or None."""
+    names = [driver_label(d, lang).split("（" if lang == "zh" else " (")[0] for d in dropped if d in DRIVERS]
+    names = names if lang == "zh" else [n.lower() for n in names]
+    if not names:
+        return None
+    return t("cov_sat_left_out", lang).format(names=("、" if lang == "zh" else ", ").join(names))
+
+
+def satisfaction_section(engine, sunday: date, lang: str, coverage: Coverage = FULL_COVERAGE,
+                         english: dict[str, str] | None = None) -> tuple[Section, dict]:
+    """六、满意度分析: what the driver model says matters most this quarter, in two sentences; on a store
+    without callbacks, how to load them; drivers the store does not record are left out and named."""
     heading = "六、满意度分析" if lang == "zh" else "6. What drives satisfaction"
-    table = modelling_table(engine, sunday - timedelta(days=QUARTER_DAYS - 1), sunday, reached_only=True)
+    if not coverage.callbacks:
+        return Section("satisfaction", heading, (t("cov_sat_no_callbacks", lang),)), {"driver_callbacks": 0}
+    table = lump_rare_levels(modelling_table(engine, sunday - timedelta(days=QUARTER_DAYS - 1), sunday,
+                                             reached_only=True))
     try:
-        model = fit_drivers(lump_rare_levels(table), importance=BRIEFING_IMPORTANCE_ROWS)
-    except ValueError:
+        formula, dropped = usable_formula(table)
+        model = fit_drivers(table, formula, importance=BRIEFING_IMPORTANCE_ROWS)
+    except ValueError:  # NoCallbacksError too: none reached this quarter, or too few to fit
         text = ("本季度接通的回访过少，暂不能可靠分析满意度的影响因素。" if lang == "zh" else
                 "Too few callbacks reached callers this quarter to analyse what drives satisfaction.")
         return Section("satisfaction", heading, (text,)), {"driver_callbacks": len(table)}
-    change = model.what_if(close_within(model.data, 3))
-    numbers = {"driver_callbacks": model.nobs, "what_if_close_3wd": change.change,
+    closes = any(d in model.formula for d in ("working_days_to_close", "closed_on_time"))
+    change = model.what_if(close_within(model.data, 3)) if closes else None
+    numbers = {"driver_callbacks": model.nobs, "what_if_close_3wd": change.change if change else None,
                "top_driver_share": float(model.importance.iloc[0]["share"]) if len(model.importance) else math.nan}
-    return Section("satisfaction", heading, (_importance_text(model, change, lang),)), numbers
+    text = (_importance_text(model, change, lang),) + tuple(x for x in (_left_out(dropped, lang),) if x)
+    return Section("satisfaction", heading, text), numbers

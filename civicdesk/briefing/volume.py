@@ -9,13 +9,20 @@ import pandas as pd
 from civicdesk import charts
 from civicdesk.briefing import formatting as fm
 from civicdesk.briefing.model import Figure, Section, Table
-from civicdesk.i18n import category_label, channel_label, kpi_label, street_label
-from civicdesk.kpi import TARGETS, kpi_table, totals
+from civicdesk.i18n import category_label, channel_label, kpi_label, street_label, t
+from civicdesk.kpi import TARGETS, Coverage, kpi_table, totals
 from civicdesk.overview import Overview
 
 RATES = ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate")
 TOP_CATEGORIES = 5
 TOP_STREETS = 3
+#: Rows of the category table; a longer taxonomy shows these and merges the rest into one row.
+TABLE_CATEGORIES = 12
+#: Every input recorded (the demo's store): nothing is said to be missing.
+FULL_COVERAGE = Coverage(signing_times=True, closing_times=True, callbacks=True, channels=True, roster=True)
+#: The string saying why a rate cannot be measured.
+_MISSING = {"response_rate": "cov_no_signing", "closure_rate": "cov_no_closing", "on_time_rate": "cov_no_closing",
+            "satisfaction_rate": "cov_no_callbacks"}
 
 
 def _num(value) -> float | None:
@@ -57,7 +64,7 @@ def _opening(ov: Overview, wow, yoy, lang: str) -> str:
     return head + wow_text + yoy_text + ". "
 
 
-def _mix(ov: Overview, lang: str, english: dict[str, str]) -> str:
+def _mix(ov: Overview, lang: str, english: dict[str, str], coverage: Coverage = FULL_COVERAGE) -> str:
     cats = ov.by_category
     top = cats.head(TOP_CATEGORIES)
     rest = int(cats["received"].iloc[TOP_CATEGORIES:].sum())
@@ -70,6 +77,9 @@ def _mix(ov: Overview, lang: str, english: dict[str, str]) -> str:
     ch = sep.join(f"{channel_label(c, lang)}{fm.count(n)}（占{fm.pct(s)}）" if lang == "zh"
                   else f"{channel_label(c, lang)} {int(n):,} ({fm.pct(s)})"
                   for c, n, s in zip(channels["channel"], channels["received"], channels["share"]))
+    if not coverage.channels:
+        return (f"其中，{sep.join(parts)}。{t('cov_no_channel', lang)}。" if lang == "zh"
+                else f"By category: {sep.join(parts)}. {t('cov_no_channel', lang).capitalize()}.")
     if lang == "zh":
         return f"其中，{sep.join(parts)}。从渠道看，{ch}。"
     return f"By category: {sep.join(parts)}. By channel: {ch}."
@@ -77,8 +87,10 @@ def _mix(ov: Overview, lang: str, english: dict[str, str]) -> str:
 
 def _streets_line(ov: Overview, lang: str, english: dict[str, str]) -> str:
     top = ov.by_street.head(TOP_STREETS)
+    if not top["street"].fillna("").astype(bool).any():  # the export names no street
+        return t("cov_no_street", lang)
     if lang == "zh":
-        parts = "、".join(f"{s}（{int(n)}件）" for s, n in zip(top["street"], top["received"]))
+        parts = "、".join(f"{street_label(s, lang)}（{int(n)}件）" for s, n in zip(top["street"], top["received"]))
         return f"从镇街看，受理量居前{len(top)}位的是{parts}。"
     parts = ", ".join(f"{street_label(s, lang, english)} ({int(n):,})" for s, n in zip(top["street"], top["received"]))
     return f"The busiest streets were {parts}."
@@ -88,11 +100,27 @@ def _category_table(ov: Overview, lang: str, english: dict[str, str]) -> Table:
     zh = lang == "zh"
     cols = ["类别", "本周（件）", "上周（件）", "环比", "占比"] if zh else ["Category", "This week", "Last week",
                                                                   "Change", "Share"]
-    c = ov.by_category
-    frame = pd.DataFrame({cols[0]: [category_label(x, lang, english) for x in c["category"]], cols[1]: c["received"],
-                          cols[2]: c["last_week"], cols[3]: c["change"], cols[4]: c["share"]})
+    c, note = _with_tail(ov.by_category, lang)
+    names = [x if tail else category_label(x, lang, english) for x, tail in zip(c["category"], c["tail"])]
+    frame = pd.DataFrame({cols[0]: names, cols[1]: c["received"], cols[2]: c["last_week"], cols[3]: c["change"],
+                          cols[4]: c["share"]})
     return Table("by_category", "表1 各类诉求受理情况" if zh else "Table 1 Tickets by category", frame,
-                 {cols[1]: "int", cols[2]: "int", cols[3]: "change", cols[4]: "pct"})
+                 {cols[1]: "int", cols[2]: "int", cols[3]: "change", cols[4]: "pct"}, note)
+
+
+def _with_tail(cats: pd.DataFrame, lang: str, top: int = TABLE_CATEGORIES) -> tuple[pd.DataFrame, str]:
+    """The week's categories, largest first; beyond `top` (a long taxonomy) the rest merged into one row
+    named in `lang`, and the note that says so (empty when nothing was merged)."""
+    cats = cats.assign(tail=False)
+    if len(cats) <= top + 1:
+        return cats, ""
+    rest = cats.iloc[top:]
+    received, last = int(rest["received"].sum()), int(rest["last_week"].sum())
+    row = pd.DataFrame({"category": [t("cov_tail_row", lang).format(n=len(rest))], "received": [received],
+                        "last_week": [last], "change": [received / last - 1.0 if last else float("nan")],
+                        "share": [float(rest["share"].sum())], "tail": [True]})
+    merged = pd.concat([cats.iloc[:top][row.columns], row], ignore_index=True)
+    return merged, t("cov_tail_note", lang).format(top=top, n=len(rest))
 
 
 def _street_table(ov: Overview, lang: str, english: dict[str, str]) -> Table:
@@ -109,12 +137,13 @@ def _street_table(ov: Overview, lang: str, english: dict[str, str]) -> Table:
                  "Closure counts this week's tickets closed by the time of the data snapshot.")
 
 
-def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], first_day=None) -> tuple[Section, dict]:
+def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], first_day=None,
+                     coverage: Coverage = FULL_COVERAGE) -> tuple[Section, dict]:
     """一、总体情况, and the numbers it states (`first_day`: the data's first day; weeks before it are not
-    compared with)."""
+    compared with; `coverage`: what the store records, `civicdesk.kpi.data_coverage`)."""
     yoy_base = year_ago(engine, ov, first_day)
     wow, yoy = _changes(ov, yoy_base, first_day)
-    paragraphs = (_opening(ov, wow, yoy, lang) + _mix(ov, lang, english), _streets_line(ov, lang, english))
+    paragraphs = (_opening(ov, wow, yoy, lang) + _mix(ov, lang, english, coverage), _streets_line(ov, lang, english))
     trend = ov.trend.tail(12)
     figure = Figure("weekly_volume", "图1 近12周受理量" if lang == "zh" else "Figure 1 Tickets per week, last 12 weeks",
                     charts.weekly_volume_chart(trend, lang).to_dict())
@@ -128,29 +157,47 @@ def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], f
                    (_category_table(ov, lang, english), _street_table(ov, lang, english))), numbers
 
 
-def _rates_line(ov: Overview, lang: str) -> str:
+def _missing_text(coverage: Coverage, lang: str) -> str:
+    """The sentence naming the rates the store cannot measure and how to get them ("" when none)."""
+    keys = list(dict.fromkeys(_MISSING[r] for r in RATES if not coverage.measures(r)))
+    if not keys:
+        return ""
+    if lang == "zh":
+        return "；".join(t(k, lang) for k in keys) + "。"
+    text = "; ".join(t(k, lang) for k in keys) + "."
+    return text[0].upper() + text[1:]
+
+
+def _rates_line(ov: Overview, lang: str, coverage: Coverage = FULL_COVERAGE) -> str:
     now, before = ov.this_week, ov.last_week
     reached = int(now.get("cb_satisfied", 0) + now.get("cb_basically_satisfied", 0) + now.get("cb_unsatisfied", 0))
+    shown = [r for r in RATES[:3] if coverage.measures(r)]
+    missing = _missing_text(coverage, lang)
     if lang == "zh":
-        parts = "，".join(f"{kpi_label(r)}{fm.pct(_num(now[r]))}" for r in RATES[:3])
-        sat = (f"满意率{fm.pct(_num(now['satisfaction_rate']))}（回访接通{reached}件）" if reached
-               else "本周无接通的回访，满意率暂无法统计")
-        text = f"本周{parts}，{sat}。"
+        parts = "，".join(f"{kpi_label(r)}{fm.pct(_num(now[r]))}" for r in shown)
+        sat = ("" if not coverage.callbacks else f"满意率{fm.pct(_num(now['satisfaction_rate']))}（回访接通{reached}件）"
+               if reached else "本周无接通的回访，满意率暂无法统计")
+        body = "，".join(x for x in (parts, sat) if x)
+        text = (f"本周{body}。" if body else "") + missing
         diffs = [(r, _num(now[r]) - _num(before[r])) for r in RATES
-                 if _num(now.get(r)) is not None and _num(before.get(r)) is not None]
+                 if coverage.measures(r) and _num(now.get(r)) is not None and _num(before.get(r)) is not None]
         if diffs:
             text += "与上周相比，" + "，".join(f"{kpi_label(r)}{fm.points(d)}" for r, d in diffs) + "。"
         return text
-    parts = ", ".join(f"{kpi_label(r, 'en').lower()} {fm.pct(_num(now[r]))}" for r in RATES[:3])
-    sat = (f"satisfaction {fm.pct(_num(now['satisfaction_rate']))} ({reached:,} callbacks reached)" if reached
+    parts = ", ".join(f"{kpi_label(r, 'en').lower()} {fm.pct(_num(now[r]))}" for r in shown)
+    sat = ("" if not coverage.callbacks else
+           f"satisfaction {fm.pct(_num(now['satisfaction_rate']))} ({reached:,} callbacks reached)" if reached
            else "no callback reached a caller, so there is no satisfaction rate")
-    return f"This week: {parts}; {sat}."
+    body = "; ".join(x for x in (parts, sat) if x)
+    return " ".join(x for x in ((f"This week: {body}." if body else ""), missing) if x)
 
 
-def _below_target(ov: Overview, lang: str, english: dict[str, str], settled: bool = True) -> tuple[str, dict]:
+def _below_target(ov: Overview, lang: str, english: dict[str, str], settled: bool = True,
+                  coverage: Coverage = FULL_COVERAGE) -> tuple[str, dict]:
     s = ov.by_street
     lines, below = [], {}
-    for rate in RATES if settled else [r for r in RATES if r != "closure_rate"]:
+    judged = [r for r in RATES if coverage.measures(r) and (settled or r != "closure_rate")]
+    for rate in judged:
         low = s[s[rate] < TARGETS[rate]].sort_values(rate)
         below[rate] = low["street"].tolist()
         if low.empty:
@@ -161,20 +208,22 @@ def _below_target(ov: Overview, lang: str, english: dict[str, str], settled: boo
             for x, p in zip(low["street"], shown))
         lines.append(f"{kpi_label(rate)}低于目标的有{len(low)}个镇街：{names}" if lang == "zh"
                      else f"{kpi_label(rate, 'en').lower()} was below target in {len(low)} streets: {names}")
-    targets = "、".join(f"{kpi_label(r)}{fm.pct(TARGETS[r], 0)}" for r in RATES)
+    targets = "、".join(f"{kpi_label(r)}{fm.pct(TARGETS[r], 0)}" for r in RATES if coverage.measures(r))
+    if not judged:
+        return ("本周暂无可与目标比较的指标。" if lang == "zh" else "No rate can be judged against its target this week."), below
     if lang == "zh":
         text = f"对照目标（{targets}），" + ("；".join(lines) + "。" if lines else "各镇街均达到目标。")
-        if not settled:
+        if not settled and coverage.closing_times:
             text += "本周受理的工单多数仍在办理时限内，办结率暂不与目标比较。"
     else:
         text = "Against the targets, " + ("; ".join(lines) + "." if lines else "every street met every target.")
         text = text.replace("below target in 1 streets", "below target in 1 street")
-        if not settled:
+        if not settled and coverage.closing_times:
             text += " Most of this week's tickets are still within their time limits, so closure is not judged yet."
     return text, below
 
 
-def _rates_table(ov: Overview, lang: str) -> Table:
+def _rates_table(ov: Overview, lang: str, coverage: Coverage = FULL_COVERAGE) -> Table:
     zh = lang == "zh"
     cols = ["指标", "本周", "上周", "变化（百分点）", "目标", "完成情况"] if zh else ["Indicator", "This week",
                                                                        "Last week", "Change (points)", "Target",
@@ -182,6 +231,9 @@ def _rates_table(ov: Overview, lang: str) -> Table:
     rows = []
     for r in RATES:
         now, before = _num(ov.this_week.get(r)), _num(ov.last_week.get(r))
+        if not coverage.measures(r):
+            rows.append([kpi_label(r, lang), None, None, None, TARGETS[r], t("cov_not_recorded", lang)])
+            continue
         status = "—" if now is None else (("达标" if zh else "met") if now >= TARGETS[r] else ("未达标" if zh else "below"))
         rows.append([kpi_label(r, lang), now, before, None if now is None or before is None else now - before,
                      TARGETS[r], status])
@@ -190,21 +242,24 @@ def _rates_table(ov: Overview, lang: str) -> Table:
                  {cols[1]: "pct", cols[2]: "pct", cols[3]: "pt", cols[4]: "pct"})
 
 
-def rates_section(ov: Overview, lang: str, english: dict[str, str], settled: bool = True) -> tuple[Section, dict]:
+def rates_section(ov: Overview, lang: str, english: dict[str, str], settled: bool = True,
+                  coverage: Coverage = FULL_COVERAGE) -> tuple[Section, dict]:
     """二、三率 (response, closure and on-time, satisfaction) against the targets, with the streets below.
 
     Args:
         settled: the data reach a week past this week's end, so its tickets have had time to close; when
             not, closure is reported but not judged against its target.
+        coverage: what the store records; a rate it cannot measure is named as missing, never shown as 0%.
     """
-    target_text, below = _below_target(ov, lang, english, settled)
-    paragraphs = (_rates_line(ov, lang), target_text)
-    numbers = {r: _num(ov.this_week.get(r)) for r in RATES}
-    numbers |= {f"{r}_last_week": _num(ov.last_week.get(r)) for r in RATES}
+    target_text, below = _below_target(ov, lang, english, settled, coverage)
+    paragraphs = (_rates_line(ov, lang, coverage), target_text)
+    numbers = {r: _num(ov.this_week.get(r)) if coverage.measures(r) else None for r in RATES}
+    numbers |= {f"{r}_last_week": _num(ov.last_week.get(r)) if coverage.measures(r) else None for r in RATES}
     numbers["callbacks_reached"] = int(sum(ov.this_week.get(c, 0) for c in
                                            ("cb_satisfied", "cb_basically_satisfied", "cb_unsatisfied")))
     numbers |= {f"below:{r}": len(v) for r, v in below.items()}
     figure = Figure("rates_trend", "图2 近12周三率走势" if lang == "zh" else "Figure 2 Rates by week, last 12 weeks",
-                    charts.rates_trend_chart(ov.trend.tail(12), lang).to_dict())
+                    charts.rates_trend_chart(ov.trend.tail(12), lang,
+                                             [r for r in RATES if coverage.measures(r)] or list(RATES)).to_dict())
     heading = "二、三率完成情况" if lang == "zh" else "2. Response, closure and satisfaction"
-    return Section("rates", heading, paragraphs, (figure,), (_rates_table(ov, lang),)), numbers
+    return Section("rates", heading, paragraphs, (figure,), (_rates_table(ov, lang, coverage),)), numbers

@@ -129,6 +129,10 @@ def modelling_table(engine: Engine, start=None, end=None, reached_only: bool = F
         contacts = pool.submit(_contacts, engine, lo, hi, window_days)
         frame = read_frame(engine, query, categorical=_CATEGORICAL)
         repeat = _repeat_flags(contacts.result(), frame["id"].to_numpy(), window_days)
+    # imported tickets may have no ticket_id: the store's row id names them (what-ifs match rows on it)
+    missing = frame["ticket_id"].isna()
+    if missing.any():
+        frame["ticket_id"] = frame["ticket_id"].astype(object).where(~missing, "#" + frame["id"].astype(str))
     table = driver_features(frame, repeat=repeat, window_days=window_days)
     for col in ("category", "channel", "street"):  # most common level first: a formula's reference level
         if isinstance(table[col].dtype, pd.CategoricalDtype):
