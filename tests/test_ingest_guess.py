@@ -292,3 +292,20 @@ def test_data_view_warns_about_a_proposed_mapping(lang, monkeypatch, sqlite_url,
     at.button(key="start_import").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert len(stored(store.connect(sqlite_url))) == 200
+
+
+def test_refusals_can_be_said_in_the_users_language(tmp_path):
+    from civicdesk.ingest.guess import ProposalError
+
+    no_dates = write(pd.DataFrame({"编号": ["A1"], "内容": ["x"]}), tmp_path / "bad.csv")
+    with pytest.raises(ProposalError) as caught:
+        ingest.preview(no_dates)
+    zh = t(caught.value.key, "zh").format(**caught.value.params)
+    en = t(caught.value.key, "en").format(**caught.value.params)
+    assert "受理时间" in zh and "95%" in zh and "编号, 内容" in zh
+    assert en.startswith("No mapping profile recognises these columns (编号, 内容)")
+    headerless = tmp_path / "headerless.csv"
+    headerless.write_text("FY1,2023-03-01 08:00:00\nFY2,2023-03-02 09:00:00\n", encoding="utf-8")
+    with pytest.raises(ProposalError) as caught:
+        ingest.preview(headerless)
+    assert "“2023-03-01 08:00:00”是日期时间" in t(caught.value.key, "zh").format(**caught.value.params)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,15 @@ _NUMBER_RE = r"^[+-]?(\d+([.,]\d+)?|\d*\.\d+)$"
 _BOOLEAN = {"y", "n", "yes", "no", "true", "false", "t", "f", "0", "1", "是", "否", "有", "无"}
 _CJK_RE = r"[\u4e00-\u9fff]"
 _ID_RE = r"^[A-Za-z0-9][A-Za-z0-9\-_/.#:]{0,63}$"
+
+
+class ProposalError(ProfileError):
+    """No mapping could be proposed. `key` and `params` give the message in the UI's language:
+    `civicdesk.i18n.t(error.key, lang).format(**error.params)`; `str(error)` is the English sentence."""
+
+    def __init__(self, message: str, key: str, **params):
+        super().__init__(message)
+        self.key, self.params = key, params
 
 
 @dataclass(frozen=True)
@@ -188,7 +198,7 @@ class _Column:
     def n(self) -> int:
         return len(self.values)
 
-    @property
+    @cached_property
     def distinct(self) -> int:
         return int(self.values.nunique())
 
@@ -382,22 +392,25 @@ def profile_for(headers, sample=None, profiles=(), tz: str = "Asia/Shanghai") ->
         tz: the centre's time zone.
 
     Raises:
-        ProfileError: the first row is data (a header is a date), so the file has no column names.
+        ProposalError: the first row is data (a header is a date), so the file has no column names.
     """
     data_like = looks_headerless(headers)
     if data_like is not None:
-        raise ProfileError(f"The file's first row looks like data ('{data_like}' is a date), not column names; "
-                           "add a header row naming the columns, or choose a profile and map them by hand.")
+        raise ProposalError(f"The file's first row looks like data ('{data_like}' is a date), not column names; "
+                            "add a header row naming the columns, or choose a profile and map them by hand.",
+                            "guess_headerless", value=data_like)
     rows = sample() if callable(sample) else sample
     return proposed_profile(propose(headers, rows, profiles, tz), profiles)
 
 
-def no_creation_time(headers) -> str:
+def no_creation_time(headers) -> ProposalError:
     """The error for a proposal without a creation time: no header names one and no column holds dates."""
     shown = ", ".join(list(headers)[:12])
-    return (f"No mapping profile recognises these columns ({shown}), and none of them holds dates in at least "
-            f"{DATE_SHARE:.0%} of its rows to be the time a ticket was created; choose a profile and map the "
-            f"creation-time column by hand, or add a profile to {config.profiles_dir()}.")
+    return ProposalError(
+        f"No mapping profile recognises these columns ({shown}), and none of them holds dates in at least "
+        f"{DATE_SHARE:.0%} of its rows to be the time a ticket was created; choose a profile and map the "
+        f"creation-time column by hand, or add a profile to {config.profiles_dir()}.",
+        "guess_no_dates", columns=shown, share=f"{DATE_SHARE:.0%}")
 
 
 def mapping_basis(profile: Profile, mapping: dict[str, str]) -> dict[str, str]:
@@ -411,6 +424,6 @@ def mapping_basis(profile: Profile, mapping: dict[str, str]) -> dict[str, str]:
             for name, header in mapping.items()}
 
 
-__all__ = ["PROPOSED", "PROPOSED_SOURCE", "SAMPLE_ROWS", "Proposal", "ProposedProfile", "header_key",
+__all__ = ["ProposalError", "PROPOSED", "PROPOSED_SOURCE", "SAMPLE_ROWS", "Proposal", "ProposedProfile", "header_key",
            "header_words", "match_synonyms", "sniff", "propose", "proposed_profile", "looks_headerless",
            "profile_for", "no_creation_time", "mapping_basis"]

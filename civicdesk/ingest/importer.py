@@ -146,7 +146,7 @@ def resolve_mapping(headers, profile: str | Profile | None = None,
     missing = [f for f in REQUIRED_FIELDS if f not in resolved]
     shown = ", ".join(list(headers)[:12])
     if missing and isinstance(chosen, ProposedProfile):
-        raise ProfileError(no_creation_time(headers))
+        raise no_creation_time(headers)
     if missing:
         raise ProfileError(f"No column is mapped to {', '.join(missing)} (the time a ticket was created); "
                            f"map one of the file's columns ({shown}).")
