@@ -136,9 +136,18 @@ def kpi(week: Optional[str] = typer.Argument(None, help="ISO week such as 2023-W
     except ValueError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from None
+    from civicdesk.kpi import data_coverage
+
     cols = ["street", "received", "response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"]
+    coverage = data_coverage(engine)
+    table = ov.by_street[cols].copy()
+    missing = [c for c in cols[2:] if not coverage.measures(c)]
+    for col in missing:  # a rate the store cannot measure is "—", not 0%
+        table[col] = "—"
     typer.echo(f"{ov.week_start} → {ov.week_end}: {int(ov.this_week['received']):,} tickets")
-    typer.echo(ov.by_street[cols].to_string(index=False, float_format=lambda v: f"{v:.1%}"))
+    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.1%}"))
+    if missing:
+        typer.echo(f"— not recorded in this store: {', '.join(missing)} (see docs/loading-data.md)")
 
 
 def _print_report(rep) -> None:

@@ -49,20 +49,24 @@ class Overview:
 
 #: A week qualifies as the default when it holds at least this share of the median weekly volume.
 DEFAULT_WEEK_SHARE = 0.25
+#: The median is taken over at most this many of the last complete weeks holding tickets (a year).
+DEFAULT_WEEK_WINDOW = 52
 
 
-def choose_week(weekly: pd.Series, last_day: date, share: float = DEFAULT_WEEK_SHARE) -> date | None:
+def choose_week(weekly: pd.Series, last_day: date, share: float = DEFAULT_WEEK_SHARE,
+                window: int = DEFAULT_WEEK_WINDOW) -> date | None:
     """The default week from weekly volumes: the last complete week holding at least `share` of the median.
 
     A week is complete when its Sunday is on or before `last_day` (the data's last day). The median is taken
-    over the complete weeks holding tickets, so a centre whose early years are sparse is not judged on empty
-    weeks. A straggler week (a lone late ticket, an export cut mid-week) is skipped for the last week that
+    over the last `window` complete weeks holding tickets, so a centre whose early years are sparse (a few
+    tickets a week for years before the platform went live) is judged on its present volume. A straggler week (a lone late ticket, an export cut mid-week) is skipped for the last week that
     looks like the centre's ordinary work.
 
     Args:
         weekly: tickets per week, indexed by the weeks' Mondays (dates); weeks without tickets may be absent.
         last_day: the data's last day.
         share: the fraction of the median weekly volume a week must reach.
+        window: how many of the last complete weeks holding tickets the median is taken over.
 
     Returns:
         The chosen Monday; the last week holding tickets when no complete week qualifies; None when empty.
@@ -75,7 +79,7 @@ def choose_week(weekly: pd.Series, last_day: date, share: float = DEFAULT_WEEK_S
     complete = counts[[monday + timedelta(days=6) <= last_day for monday in counts.index]]
     if complete.empty:
         return counts.index[-1]
-    enough = complete[complete >= share * float(complete.median())]
+    enough = complete[complete >= share * float(complete.iloc[-window:].median())]
     return enough.index[-1]
 
 
