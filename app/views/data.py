@@ -287,7 +287,8 @@ def categories_tab(engine, lang: str) -> None:
         n = st.session_state.pop("cat_saved")
         st.success(t("cat_saved", lang).format(n=n) if n else t("cat_unchanged", lang))
     labels = {code: handling_label(code, lang) for code in HANDLINGS}
-    shown = table.assign(handling=table["handling"].map(labels),
+    shown = table.assign(name_en=table["name_en"].fillna(""),  # an empty cell, not the word "None"
+                         handling=table["handling"].map(labels),
                          origin=table["origin"].map(lambda o: t(f"cat_origin_{o}", lang)))
     can = current_user().can("import")
     columns = {c: st.column_config.TextColumn(t(f"cat_{c}", lang)) for c in ("level1", "level2", "level3", "origin")}
