@@ -55,15 +55,38 @@ def rates_trend_chart(trend: pd.DataFrame, lang: str = "zh",
     return _style(chart)
 
 
+#: Bars a breakdown chart shows; a longer tail (a taxonomy of 100+ categories) is merged into one bar.
+TOP_BARS = 15
+
+
+def lump_tail(frame: pd.DataFrame, key: str, value: str, top: int, other: str) -> tuple[pd.DataFrame, int]:
+    """The `top` largest rows of `frame` by `value`, and the rest summed into one row keyed `other`;
+    returns the frame and how many rows were merged (0 when nothing was)."""
+    ordered = frame[[key, value]].sort_values(value, ascending=False, kind="stable")
+    if len(ordered) <= top + 1:
+        return ordered, 0
+    rest = ordered.iloc[top:]
+    merged = pd.DataFrame({key: [other], value: [rest[value].sum()]})
+    return pd.concat([ordered.iloc[:top], merged], ignore_index=True), len(rest)
+
+
 def breakdown_bar_chart(frame: pd.DataFrame, key: str, lang: str = "zh", english: dict[str, str] | None = None,
-                        value: str = "received", height: int | None = None) -> alt.Chart:
-    """Horizontal bars of `value` by `key` ("category", "street" or "channel"), largest on top, labelled."""
-    labeller = {"category": lambda v: category_label(v, lang, english), "channel": lambda v: channel_label(v, lang),
-                "street": lambda v: street_label(v, lang, english)}[key]
+                        value: str = "received", height: int | None = None, top: int = TOP_BARS) -> alt.Chart:
+    """Horizontal bars of `value` by `key` ("category", "street" or "channel"), largest on top, labelled.
+
+    Beyond `top` bars the rest are merged into one bar (其他 / Other) and the title says how many.
+    """
+    other = "\x00other"
+    frame, merged = lump_tail(frame, key, value, top, other)
+    named = {"category": lambda v: category_label(v, lang, english), "channel": lambda v: channel_label(v, lang),
+             "street": lambda v: street_label(v, lang, english)}[key]
+    labeller = lambda v: t("chart_other_bar", lang).format(n=merged) if v == other else named(v)  # noqa: E731
+    title = t(f"by_{key}", lang) + (t("chart_top_note", lang).format(top=top, n=merged) if merged else "")
     data = frame[[key, value]].assign(label=frame[key].map(labeller),
                                       share=frame[value] / max(float(frame[value].sum()), 1.0))
-    base = alt.Chart(data, title=t(f"by_{key}", lang), height=height or alt.Step(26)).encode(
-        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=240)),  # whole English names
+    base = alt.Chart(data, title=title, height=height or alt.Step(26)).encode(
+        y=alt.Y("label:N", sort=list(dict.fromkeys(data["label"])), title=None,  # largest first, the merged bar last
+                axis=alt.Axis(labelLimit=240)),  # whole English names
         x=alt.X(f"{value}:Q", title=t("count", lang)),
         tooltip=[alt.Tooltip("label:N", title=t(key, lang)), alt.Tooltip(f"{value}:Q", title=t(value, lang), format=","),
                  alt.Tooltip("share:Q", title=t("share", lang), format=".1%")],

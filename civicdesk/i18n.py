@@ -6,6 +6,7 @@ import re
 from civicdesk import codes
 from civicdesk.i18n_access import ACCESS_STRINGS
 from civicdesk.i18n_briefing import BRIEFING_STRINGS
+from civicdesk.i18n_charts import CHART_STRINGS
 from civicdesk.i18n_coverage import COVERAGE_STRINGS
 from civicdesk.i18n_drivers import DRIVER_LABELS, DRIVER_STRINGS
 from civicdesk.i18n_guess import GUESS_STRINGS
@@ -436,6 +437,7 @@ STRINGS.update(COVERAGE_STRINGS)
 STRINGS.update(ACCESS_STRINGS)
 STRINGS.update(GUESS_STRINGS)
 STRINGS.update(REFERENCE_STRINGS)
+STRINGS.update(CHART_STRINGS)
 
 
 def driver_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:

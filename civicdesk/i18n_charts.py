@@ -1,0 +1,7 @@
+"""Strings of the shared chart builders (`civicdesk.charts`), Chinese and English."""
+from __future__ import annotations
+
+CHART_STRINGS: dict[str, tuple[str, str]] = {
+    "chart_other_bar": ("其他（{n}类合计）", "Other ({n} merged)"),
+    "chart_top_note": ("（前{top}位，其余{n}类合并为“其他”）", " (top {top}; the other {n} merged)"),
+}
