@@ -157,13 +157,22 @@ def staffing_saved(_engine, url: str):
 
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
-def calibration(path: str, modified: float | None):
-    """The saved simulation calibration (None when there is none); `modified` keys a recalibration."""
+def calibration_state(_engine, url: str, path: str, modified: float | None):
+    """The saved calibration checked against this store (`civicdesk.staffing.calibrate.calibration_state`);
+    `modified` (the file's time) keys a recalibration."""
     from pathlib import Path
 
-    from civicdesk.staffing import load_calibration
+    from civicdesk.staffing.calibrate import calibration_state as state
 
-    return load_calibration(Path(path))
+    return state(_engine, Path(path))
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def coverage(_engine, url: str):
+    """Which optional inputs the store holds (signing and closing times, callbacks, channel, roster)."""
+    from civicdesk.kpi import data_coverage
+
+    return data_coverage(_engine)
 
 
 def clear() -> None:

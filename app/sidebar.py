@@ -8,7 +8,7 @@ import streamlit as st
 
 from civicdesk import config
 from civicdesk.i18n import LANGS, category_label, street_label, t
-from civicdesk.periods import iso_week_name
+from civicdesk.periods import iso_week_name, last_complete_week
 
 import cached
 
@@ -31,18 +31,14 @@ def language() -> str:
 def filters(engine, lang: str) -> Filters:
     """Draw the week, street and category selectors; weeks come from the data, never the clock."""
     url = config.db_url()
-    newest = cached.last_week(engine, url)
-    if newest is None:
+    weeks, default = week_choices(engine, url)
+    if default is None:
         return Filters(lang, None, (), ())
-    first = cached.data_span(engine, url)[0]
-    weeks = []
-    monday = newest
-    while monday >= first - timedelta(days=6):
-        weeks.append(monday)
-        monday -= timedelta(days=7)
     street_values = cached.dimension_values(engine, url, "street")
     category_values = cached.dimension_values(engine, url, "category")
     _restore("week", lambda w: w in weeks)
+    if st.session_state.get("week") not in weeks:  # the default, not the newest week when that is a straggler
+        st.session_state["week"] = default
     _restore("streets", lambda chosen: set(chosen) <= set(street_values))
     _restore("categories", lambda chosen: set(chosen) <= set(category_values))
     week = st.sidebar.selectbox(t("as_of_week", lang), weeks, key="week",
@@ -56,6 +52,24 @@ def filters(engine, lang: str) -> Filters:
                                         format_func=lambda c: category_label(c, lang, english))
     st.session_state[KEPT] = {"week": week, "streets": list(streets), "categories": list(categories)}
     return Filters(lang, week, tuple(streets), tuple(categories))
+
+
+def week_choices(engine, url: str, limit: int | None = None) -> tuple[list, object]:
+    """(Mondays to choose from, newest first, the default among them): every week from the last complete
+    one back to the data's first, and the default week (`civicdesk.overview.default_week`), which skips
+    straggler weeks at the end. ([], None) for an empty store."""
+    default = cached.last_week(engine, url)
+    if default is None:
+        return [], None
+    first, last = cached.data_span(engine, url)
+    monday = max(last_complete_week(last), default)
+    if limit is not None and (monday - default).days // 7 >= limit:
+        monday = default
+    weeks = []
+    while monday >= first - timedelta(days=6) and (limit is None or len(weeks) < limit):
+        weeks.append(monday)
+        monday -= timedelta(days=7)
+    return weeks, default if default in weeks else weeks[0]
 
 
 #: The filters' last values, kept outside the widgets' own state: Streamlit forgets a widget's value when a

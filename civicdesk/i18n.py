@@ -9,6 +9,7 @@ from civicdesk.i18n_briefing import BRIEFING_STRINGS
 from civicdesk.i18n_charts import CHART_STRINGS
 from civicdesk.i18n_coverage import COVERAGE_STRINGS
 from civicdesk.i18n_drivers import DRIVER_LABELS, DRIVER_STRINGS
+from civicdesk.i18n_partial import PARTIAL_STRINGS
 from civicdesk.i18n_guess import GUESS_STRINGS
 from civicdesk.i18n_reference import REFERENCE_STRINGS
 from civicdesk.kpi import KPI_LABELS
@@ -435,6 +436,7 @@ STRINGS.update(DRIVER_STRINGS)
 STRINGS.update(BRIEFING_STRINGS)
 STRINGS.update(COVERAGE_STRINGS)
 STRINGS.update(ACCESS_STRINGS)
+STRINGS.update(PARTIAL_STRINGS)
 STRINGS.update(GUESS_STRINGS)
 STRINGS.update(REFERENCE_STRINGS)
 STRINGS.update(CHART_STRINGS)

@@ -54,5 +54,6 @@ def test_satisfaction_view_without_callbacks(monkeypatch, tmp_path):
         store.write_tickets(conn, make_tickets([{"created_at": f"2023-03-0{d} 09:00"} for d in range(1, 8)]))
     engine.dispose()
     at = open_satisfaction(monkeypatch, url)
-    assert any("没有接通的回访" in w.value for w in at.warning)
-    assert not at.metric
+    # no callback results at all: say what is missing and how to load it, and draw nothing
+    assert any("还没有回访结果" in i.value and "回访记录" in i.value for i in at.info)
+    assert not at.metric and not at.warning and not at.get("vega_lite_chart")

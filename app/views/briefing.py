@@ -4,7 +4,7 @@ controls → `civicdesk.briefing.build_briefing` / `render` (via cached) → ren
 """
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
 
 import pandas as pd
 import streamlit as st
@@ -14,25 +14,22 @@ from civicdesk.access import current_user, require
 from civicdesk.accounts import audit
 from civicdesk.briefing.formatting import cell
 from civicdesk.i18n import t
-from civicdesk.periods import iso_week_name, last_complete_week, week_label
+from civicdesk.periods import iso_week_name, week_label
 
 import cached
 import sidebar
 
+LOG = logging.getLogger(__name__)
 MIME = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "pdf": "application/pdf", "html": "text/html",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def choose_week(lang: str, span) -> str:
-    last = last_complete_week(span[1])
-    first = span[0] - timedelta(days=span[0].weekday())
-    weeks = []
-    monday = last
-    while monday >= first and len(weeks) < 104:
-        weeks.append(monday)
-        monday -= timedelta(weeks=1)
-    picked = st.selectbox(t("br_week", lang), weeks, key=f"br_week_{lang}", format_func=lambda m: week_label(m, lang))
+def choose_week(engine, lang: str) -> str:
+    """The week to write up: the default week (`civicdesk.overview.default_week`) unless another is chosen."""
+    weeks, default = sidebar.week_choices(engine, config.db_url(), limit=104)
+    picked = st.selectbox(t("br_week", lang), weeks, index=weeks.index(default), key=f"br_week_{lang}",
+                          format_func=lambda m: week_label(m, lang))
     return iso_week_name(picked)
 
 
@@ -90,14 +87,15 @@ def page() -> None:
     if opened is None:
         return
     engine, lang, span = opened
-    week = choose_week(lang, span)
+    week = choose_week(engine, lang)
     bar = st.progress(0.0, text=t("br_building", lang))
     try:
         b = cached.briefing(engine, config.db_url(), week, lang, cached.data_version(engine, config.db_url()),
                             progress=lambda f, stage: bar.progress(
                                 f, text=f"{t('br_building', lang)} {t('br_stage_' + stage, lang)}"))
-    except ValueError as exc:
-        st.warning(str(exc))
+    except ValueError as exc:  # the library's reason is English: log it, say it in the user's language
+        LOG.warning("no briefing for %s: %s", week, exc)
+        st.info(t("pt_no_week_tickets", lang) if "has no tickets" in str(exc) else t("pt_failed", lang))
         return
     finally:
         bar.empty()

@@ -4,6 +4,7 @@ controls → `civicdesk.forecast.runs` / `scenarios` / `early_warning` (via cach
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 import pandas as pd
@@ -14,12 +15,16 @@ from civicdesk.excel import to_excel_bytes
 from civicdesk.forecast.early_warning import early_warnings
 from civicdesk.forecast.runs import make_run
 from civicdesk.forecast.scenarios import Adjustment, Scenario, apply_scenario, save_scenario
-from civicdesk.i18n import category_label, channel_label, t
+from civicdesk.briefing.build import MIN_HISTORY_WEEKS
+from civicdesk.i18n import category_label, channel_label, street_label, t
 
 from civicdesk.access import current_user
 
 import cached
 
+LOG = logging.getLogger(__name__)
+#: Days of data a forecast needs (backtest windows before the cutoff; the briefing's rule too).
+MIN_DAYS = 7 * MIN_HISTORY_WEEKS
 LEVELS = {"level_total": (), "level_street": ("street",), "level_category": ("category",),
           "level_channel": ("channel",)}
 
@@ -36,6 +41,8 @@ def series_label(uid: str, by: tuple[str, ...], lang: str, english: dict[str, st
         return category_label(uid, lang, english)
     if by == ("channel",):
         return channel_label(uid, lang)
+    if by == ("street",):
+        return street_label(uid, lang, english)
     return uid
 
 
@@ -48,9 +55,17 @@ def controls(lang: str) -> tuple[tuple[str, ...], int]:
 
 
 def run_with_progress(engine, by, h, lang: str, as_of=None):
+    """Make and store a forecast with a progress bar in the UI's language; None (after saying so) on failure."""
     bar = st.progress(0.0, text=t("run_forecast", lang))
-    run = make_run(engine, by=by, h=h, as_of=as_of, n_jobs=2,
-                   progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
+    try:
+        run = make_run(engine, by=by, h=h, as_of=as_of, n_jobs=2,  # the library's stage texts are Chinese
+                       progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=t("run_forecast", lang)))
+    except ValueError as exc:
+        LOG.warning("forecast by %s failed: %s", by, exc)
+        st.warning(t("pt_forecast_failed", lang))
+        return None
+    finally:
+        bar.empty()
     cached.clear()
     return run
 
@@ -98,7 +113,7 @@ def choose_scenario(engine, lang: str) -> Scenario | None:
 def scenario_form(engine, run, lang: str) -> None:
     """Create a scenario: a percentage change over dates for chosen streets and categories."""
     with st.expander(t("scenarios", lang)), st.form("new_scenario"):
-        name = st.text_input(t("scenario_name", lang), placeholder="寒潮：供暖诉求上升四成")
+        name = st.text_input(t("scenario_name", lang), placeholder=t("pt_scenario_example", lang))
         note = st.text_input(t("scenario_note", lang))
         c1, c2, c3 = st.columns(3)
         first = (run.as_of + timedelta(days=1)).date()
@@ -107,6 +122,7 @@ def scenario_form(engine, run, lang: str) -> None:
         pct = c3.number_input(t("change_pct", lang), -100.0, 500.0, 40.0, step=5.0)
         url = config.db_url()
         streets = st.multiselect(t("streets", lang), cached.dimension_values(engine, url, "street"),
+                                 format_func=lambda s: street_label(s, lang, cached.street_english(engine, url)),
                                  placeholder=t("all", lang))
         categories = st.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
                                     format_func=lambda c: category_label(c, lang, cached.street_english(engine, url)),
@@ -120,17 +136,20 @@ def scenario_form(engine, run, lang: str) -> None:
                 save_scenario(engine, Scenario(name.strip(), (adj,), note))
                 cached.clear()
                 st.success(t("scenario_saved", lang) + name)
-            except ValueError as exc:
-                st.error(str(exc))
+            except ValueError as exc:  # the library's reason is English: log it, say it in the user's language
+                LOG.info("scenario not saved: %s", exc)
+                st.error(t("pt_scenario_invalid", lang))
 
 
-def warnings_panel(engine, by, lang: str, last_day) -> None:
+def warnings_panel(engine, by, lang: str, last_day, enough: bool = True) -> None:
     st.subheader(t("warnings_title", lang))
     fit = current_user().can("fit_model")
-    if st.button(t("check_warnings", lang), key="fc_warn", disabled=not fit,
+    if st.button(t("check_warnings", lang), key="fc_warn", disabled=not fit or not enough,
                  help=None if fit else t("needs_role", lang).format(role=t("role_analyst", lang))):
         cutoff = pd.Timestamp(last_day) - pd.Timedelta(days=7)
         run = run_with_progress(engine, by, 7, lang, as_of=cutoff)
+        if run is None:
+            return
         actual = store.daily_counts(engine, by=by, start=cutoff + pd.Timedelta(days=1), end=last_day)
         st.session_state["fc_warnings"] = (by, early_warnings(actual, run.values))
     found = st.session_state.get("fc_warnings")
@@ -157,18 +176,23 @@ def page() -> None:
     if span is None:
         st.info(t("empty_store", lang))
         return
+    days = (span[1] - span[0]).days + 1
+    enough = days >= MIN_DAYS
+    if not enough:  # too short a history: say so, and offer nothing that would fail
+        st.info(t("pt_short_history", lang).format(days=days, need=MIN_DAYS))
     by, horizon = controls(lang)
     fit = current_user().can("fit_model")
-    if st.button(t("run_forecast", lang), type="primary", key="fc_run", disabled=not fit,
+    if st.button(t("run_forecast", lang), type="primary", key="fc_run", disabled=not fit or not enough,
                  help=None if fit else t("needs_role", lang).format(role=t("role_analyst", lang))):
         run_with_progress(engine, by, horizon, lang)
     run = cached.latest_run(engine, config.db_url(), by)
     if run is None:
-        st.info(t("no_run", lang))
+        if enough:
+            st.info(t("no_run", lang))
     else:
         render_forecast(engine, run, lang, choose_scenario(engine, lang))
         scenario_form(engine, run, lang)
-    warnings_panel(engine, by, lang, span[1])
+    warnings_panel(engine, by, lang, span[1], enough)
 
 
 page()

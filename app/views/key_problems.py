@@ -4,7 +4,9 @@ controls → `civicdesk.drivers.key_problems` / `hot_topics` (via cached) → re
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+import logging
+import re
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -14,11 +16,12 @@ from civicdesk import satisfaction_charts as sc
 from civicdesk.drivers import DISTRICT
 from civicdesk.excel import to_excel_bytes
 from civicdesk.i18n import category_label, street_label, t
-from civicdesk.periods import iso_week_name, last_complete_week, week_label
+from civicdesk.periods import iso_week_name, week_label
 
 import cached
 import sidebar
 
+LOG = logging.getLogger(__name__)
 LIST_COLUMNS = {"rank": "kp_rank", "kind": "kp_kind", "label": "kp_entry", "street": "street",
                 "category": "category", "contacts": "kp_contacts", "first_contact": "kp_first",
                 "last_contact": "kp_last", "last_unsatisfied": "kp_last_unsat", "open_tickets": "kp_open",
@@ -28,9 +31,27 @@ HISTORY_COLUMNS = {"ticket_id": "kp_tickets", "created_at": "date", "channel": "
                    "description": "kp_description", "joined_list": "kp_on_list"}
 
 
-def list_controls(lang: str, last_day: date) -> tuple[date, int, int]:
+def entry_labels(entries: pd.DataFrame, lang: str) -> pd.Series:
+    """Entries' labels in the user's language: a caller is "来电人#n" / "Caller #n" (never the caller's key);
+    a place's label is its site and subcategory (data)."""
+    number = entries["entry_id"].astype(str).str[1:].map(lambda n: int(n) if n.isdigit() else n)
+    caller = [t("pt_caller", lang).format(n=n) for n in number]
+    return pd.Series([c if k == "caller" else label for c, k, label in zip(caller, entries["kind"], entries["label"])],
+                     index=entries.index, dtype=object)
+
+
+def in_language(kp, lang: str):
+    """The key-problem list with its entries' labels in the user's language (entries and history)."""
+    from dataclasses import replace
+
+    labels = dict(zip(kp.entries["entry_id"], entry_labels(kp.entries, lang)))
+    return replace(kp, entries=kp.entries.assign(label=kp.entries["entry_id"].map(labels)),
+                   history=kp.history.assign(label=kp.history["entry_id"].map(labels).fillna(kp.history["label"])))
+
+
+def list_controls(lang: str, span) -> tuple[date, int, int]:
     a, b, c = st.columns(3)
-    as_of = a.date_input(t("kp_as_of", lang), value=last_day, max_value=last_day, key="kp_as_of")
+    as_of = a.date_input(t("kp_as_of", lang), value=span[1], max_value=span[1], key="kp_as_of")
     minimum = b.number_input(t("kp_min_contacts", lang), 2, 20, 3, key="kp_min")
     shown = c.select_slider(t("kp_show", lang), [10, 20, 50, 100], value=20, key="kp_shown")
     return as_of, int(minimum), int(shown)
@@ -69,14 +90,16 @@ def list_excel(kp, lang: str, english: dict[str, str]) -> bytes:
                            t("kp_history", lang): history})
 
 
-def render_list(engine, lang: str, last_day: date) -> None:
+def render_list(engine, lang: str, span) -> None:
     st.subheader(t("kp_list", lang))
-    as_of, minimum, shown = list_controls(lang, last_day)
+    as_of, minimum, shown = list_controls(lang, span)
     url = config.db_url()
     try:
-        kp = cached.key_problems(engine, url, as_of, minimum)
-    except ValueError as exc:
-        st.warning(str(exc))
+        kp = in_language(cached.key_problems(engine, url, as_of, minimum), lang)
+    except ValueError as exc:  # the library's reason is English: log it, say it in the user's language
+        LOG.warning("no key-problem list as of %s: %s", as_of, exc)
+        st.warning(t("pt_kp_outside", lang).format(start=span[0], end=span[1]) if "outside the data" in str(exc)
+                   else t("pt_failed", lang))
         return
     entries = kp.entries
     if entries.empty:
@@ -99,17 +122,34 @@ def render_list(engine, lang: str, last_day: date) -> None:
     st.dataframe(display_history(history, lang, english), hide_index=True, width="stretch")
 
 
-def render_hot(engine, lang: str, last_day: date) -> None:
+def hot_error(exc: ValueError, lang: str) -> str:
+    """A hot-topics refusal (an English sentence from the library) in the user's language; the original is logged."""
+    LOG.info("no hot topics: %s", exc)
+    before = re.search(r"in the (\d+) week\(s\) before", str(exc))
+    if before:
+        return t("pt_hot_no_baseline", lang).format(weeks=before.group(1))
+    if "no tickets in the week" in str(exc):
+        return t("pt_no_week_tickets", lang)
+    return t("pt_failed", lang)
+
+
+def hot_term_label(row, lang: str) -> str:
+    """An expander's title: the term, this week's count against the weeks before, and related terms."""
+    text = t("pt_hot_term", lang).format(term=row["term"], count=int(row["count"]), mean=row["baseline_mean"])
+    related = t("list_sep", lang).join(row["related"][:5])
+    return text + (f" · {t('kp_related', lang)}{'：' if lang == 'zh' else ': '}{related}" if related else "")
+
+
+def render_hot(engine, lang: str) -> None:
     st.subheader(t("kp_hot", lang))
-    last = last_complete_week(last_day)
-    weeks = [last - timedelta(weeks=i) for i in range(12)]
+    weeks, _ = sidebar.week_choices(engine, config.db_url(), limit=12)
     # widgets whose labels change with the language are keyed per language (Streamlit keeps a keyed
     # widget's old labels otherwise)
     monday = st.selectbox(t("kp_week", lang), weeks, key=f"kp_week_{lang}", format_func=lambda m: week_label(m, lang))
     try:
         hot = cached.hot_topics(engine, config.db_url(), iso_week_name(monday))
     except ValueError as exc:
-        st.warning(str(exc))
+        st.info(hot_error(exc, lang))
         return
     st.markdown(t("kp_week_line", lang).format(week=week_label(monday, lang), n=hot.tickets))
     levels = {"district": t("kp_level_district", lang), "street": t("street", lang),
@@ -130,9 +170,7 @@ def render_hot(engine, lang: str, last_day: date) -> None:
     top = hot.top(group, level)
     st.altair_chart(sc.hot_terms_chart(top, f"{shown(group)} · {t('kp_hot', lang)}", lang), width="stretch")
     for _, row in top.iterrows():
-        related = "、".join(row["related"][:5])
-        with st.expander(f"{row['term']}（{int(row['count'])} / {row['baseline_mean']:.1f}）"
-                         + (f" · {t('kp_related', lang)}：{related}" if related else "")):
+        with st.expander(hot_term_label(row, lang)):
             ex = hot.examples[(hot.examples["level"] == level) & (hot.examples["group"] == group)
                               & (hot.examples["term"] == row["term"])]
             for _, e in ex.iterrows():
@@ -144,8 +182,8 @@ def page() -> None:
     if opened is None:
         return
     engine, lang, span = opened
-    render_list(engine, lang, span[1])
-    render_hot(engine, lang, span[1])
+    render_list(engine, lang, span)
+    render_hot(engine, lang)
 
 
 page()

@@ -33,17 +33,33 @@ def summary_sentence(ov: Overview, lang: str, english: dict[str, str] | None = N
     sep = "、" if lang == "zh" else ", "
     parts = sep.join(f"{category_label(c, lang, english)}{' ' if lang == 'en' else ''}{n:,}{unit}"
                      for c, n in zip(top["category"], top["received"]))
+    if not int(ov.this_week["received"]):
+        return f"{week_label(ov.week_start, lang)}{'：' if lang == 'zh' else ': '}{t('pt_no_week_tickets', lang)}"
     return t("summary_sentence", lang).format(week=week_label(ov.week_start, lang),
                                               total=int(ov.this_week["received"]), parts=parts)
 
 
-def render_metrics(ov: Overview, lang: str) -> None:
+def missing_note(coverage, has_streets: bool, lang: str) -> str | None:
+    """One sentence naming what the store does not record (so a rate shows "—", not 0%), or None."""
+    items = [key for key, held in (("pt_item_street", has_streets), ("pt_item_channel", coverage.channels),
+                                   ("pt_item_signing", coverage.signing_times),
+                                   ("pt_item_closing", coverage.closing_times),
+                                   ("pt_item_callbacks", coverage.callbacks)) if not held]
+    if not items:
+        return None
+    return t("pt_ov_missing", lang).format(items=t("list_sep", lang).join(t(k, lang) for k in items))
+
+
+def render_metrics(ov: Overview, lang: str, coverage=None) -> None:
     cols = st.columns(1 + len(HEADLINE))
     received = int(ov.this_week["received"])
     change = ov.change("received")
     cols[0].metric(t("received", lang), f"{received:,}",
                    None if math.isnan(change) else f"{change:+.1%} {t('wow', lang)}", delta_color="off")
     for col, kpi in zip(cols[1:], HEADLINE):
+        if coverage is not None and not coverage.measures(kpi):  # not recorded: "—", never 0%
+            col.metric(kpi_label(kpi, lang), "—", help=t("pt_not_recorded", lang))
+            continue
         delta = ov.change(kpi)
         col.metric(kpi_label(kpi, lang), _pct(ov.this_week[kpi]),
                    None if math.isnan(delta) else f"{delta * 100:+.1f} pt",
@@ -60,20 +76,33 @@ def street_table(ov: Overview, lang: str, english: dict[str, str]) -> pd.DataFra
     return table.rename(columns=names)
 
 
-def render(ov: Overview, lang: str, english: dict[str, str], data_end=None) -> None:
-    """The Overview; `data_end` (the store's last day) marks a week whose tickets are still being handled."""
+def render(ov: Overview, lang: str, english: dict[str, str], data_end=None, coverage=None,
+           has_streets: bool = True) -> None:
+    """The Overview; `data_end` (the store's last day) marks a week whose tickets are still being handled;
+    `coverage` (`civicdesk.kpi.Coverage`) and `has_streets` say what the store does not record."""
     st.markdown(f"**{summary_sentence(ov, lang, english)}**")
-    render_metrics(ov, lang)
-    if data_end is not None and (data_end - ov.week_end).days < 7:
+    render_metrics(ov, lang, coverage)
+    note = None if coverage is None else missing_note(coverage, has_streets, lang)
+    if note:
+        st.caption(note)
+    if data_end is not None and (data_end - ov.week_end).days < 7 and (coverage is None or coverage.closing_times):
         st.caption(t("overview_unsettled", lang))
+    if not int(ov.this_week["received"]):
+        return
     left, right = st.columns([3, 2])
     left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang), width="stretch")
-    right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), width="stretch")
+    if coverage is None or coverage.channels:
+        right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), width="stretch")
+    else:
+        right.info(t("pt_no_channel", lang))
     st.subheader(t("trend", lang))
     a, b = st.columns(2)
     a.altair_chart(charts.weekly_volume_chart(ov.trend, lang), width="stretch")
     b.altair_chart(charts.rates_trend_chart(ov.trend, lang), width="stretch")
     st.subheader(t("by_street", lang))
+    if not has_streets:
+        st.info(t("pt_no_street", lang))
+        return
     table = street_table(ov, lang, english)
     pct = {kpi_label(k, lang): st.column_config.ProgressColumn(kpi_label(k, lang), format="percent",
                                                                min_value=0.0, max_value=1.0) for k in HEADLINE}
@@ -105,8 +134,10 @@ def page() -> None:
         if st.button(t("build_demo", lang), type="primary"):
             build_demo_with_progress(engine, lang)
         return
-    ov = cached.week_overview(engine, config.db_url(), params.week, params.streets, params.categories)
-    render(ov, lang, cached.street_english(engine, config.db_url()), cached.data_span(engine, config.db_url())[1])
+    url = config.db_url()
+    ov = cached.week_overview(engine, url, params.week, params.streets, params.categories)
+    render(ov, lang, cached.street_english(engine, url), cached.data_span(engine, url)[1],
+           coverage=cached.coverage(engine, url), has_streets=bool(cached.dimension_values(engine, url, "street")))
 
 
 page()

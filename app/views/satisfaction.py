@@ -4,12 +4,15 @@ controls → `civicdesk.kpi.kpi_table` and `civicdesk.drivers.fit_drivers` (via 
 """
 from __future__ import annotations
 
+import logging
+import re
 
 import pandas as pd
 import streamlit as st
 
 from civicdesk import config
 from civicdesk import satisfaction_charts as sc
+from civicdesk.drivers import NoCallbacksError
 from civicdesk.drivers.table import DRIVERS
 from civicdesk.drivers.whatif import Levers, lever_changes
 from civicdesk.excel import to_excel_bytes
@@ -19,6 +22,7 @@ from civicdesk.kpi import TARGETS
 import cached
 import sidebar
 
+LOG = logging.getLogger(__name__)
 PERIODS = {"sat_last_quarter": 91, "sat_last_half": 182, "sat_last_year": 365, "sat_all": None}
 TARGET = TARGETS["satisfaction_rate"]
 
@@ -45,7 +49,7 @@ def render_rates(engine, start, end, lang: str) -> None:
                                         t("sat_by_category", lang), lang), width="stretch")
 
 
-def render_drivers(model, lang: str) -> None:
+def render_drivers(model, lang: str, english: dict[str, str] | None = None) -> None:
     d = model.diagnostics
     st.caption(t("sat_fit_info", lang).format(kind=model.kind, n=model.nobs, auc=d.auc, r2=d.mcfadden_r2))
     if model.warnings:
@@ -86,22 +90,44 @@ def render_what_if(model, lang: str) -> None:
     b.caption(t("sat_interval", lang).format(lo=answer.ci_low, hi=answer.ci_high, n=answer.n_changed))
 
 
-def model_excel(model, lang: str) -> bytes:
+def model_excel(model, lang: str, english: dict[str, str] | None = None) -> bytes:
     coefs = model.coefficients.assign(label=model.coefficients["term"].map(lambda c: driver_label(c, lang, english)))
     return to_excel_bytes({"coefficients": coefs, "marginal_effects": model.marginal_effects,
                            "importance": model.importance, "calibration": model.diagnostics.calibration})
 
 
-def render_details(model, lang: str) -> None:
+#: The driver model's warnings (English sentences from `civicdesk.drivers`) by pattern → string key.
+WARNINGS = ((re.compile(r"only (?P<n>\d+) tickets have the rarer outcome for (?P<p>\d+) parameters"), "pt_w_few"),
+            (re.compile(r"the term (?P<term>.+) \(quasi-\)separates"), "pt_w_separates"),
+            (re.compile(r"the term (?P<term>.+) is collinear"), "pt_w_collinear"),
+            (re.compile(r"the fit did not converge"), "pt_w_converge"))
+
+
+def warning_text(warning: str, lang: str, english: dict[str, str] | None = None) -> str:
+    """A model warning in the user's language (the library writes them in English)."""
+    if lang == "en":
+        return warning
+    for pattern, key in WARNINGS:
+        found = pattern.search(warning)
+        if found:
+            values = found.groupdict()
+            if "term" in values:
+                values["term"] = driver_label(values["term"], lang, english)
+            return t(key, lang).format(**values)
+    LOG.info("model warning without a translation: %s", warning)
+    return t("sat_has_warnings", lang)
+
+
+def render_details(model, lang: str, english: dict[str, str] | None = None) -> None:
     with st.expander(t("sat_model_details", lang)):
         st.markdown(f"**{t('sat_coefficients', lang)}**")
         coefs = model.coefficients.assign(term=model.coefficients["term"].map(lambda c: driver_label(c, lang, english)))
         st.dataframe(coefs.round(4), hide_index=True, width="stretch")
         st.code(model.formula, language=None)
         for warning in model.warnings:
-            st.warning(warning)
+            st.warning(warning_text(warning, lang, english))
         st.altair_chart(sc.calibration_chart(model.diagnostics.calibration, lang), width="stretch")
-        st.download_button(t("sat_download", lang), model_excel(model, lang), file_name="satisfaction-drivers.xlsx",
+        st.download_button(t("sat_download", lang), model_excel(model, lang, english), file_name="satisfaction-drivers.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="sat_dl")
 
 
@@ -119,17 +145,27 @@ def page() -> None:
     if opened is None:
         return
     engine, lang, span = opened
+    url = config.db_url()
+    if not cached.coverage(engine, url).callbacks:  # no callback results at all: say how to load them, no charts
+        st.info(t("pt_no_callbacks", lang))
+        return
     start, end = controls(lang, span[1])
     render_rates(engine, start, end, lang)
     try:
-        model = fit_with_progress(engine, start, end, cached.data_version(engine, config.db_url()), lang)
-    except ValueError as exc:
-        st.warning(f"{t('sat_no_callbacks', lang)}（{exc}）" if lang == "zh" else f"{t('sat_no_callbacks', lang)} ({exc})")
+        model = fit_with_progress(engine, start, end, cached.data_version(engine, url), lang)
+    except NoCallbacksError as exc:
+        LOG.info("no driver model for %s..%s: %s", start, end, exc)
+        st.info(t("pt_no_callbacks_period", lang))
         return
+    except ValueError as exc:  # the library's reason is English: log it, say it in the user's language
+        LOG.warning("no driver model for %s..%s: %s", start, end, exc)
+        st.warning(t("pt_sat_cannot_fit", lang))
+        return
+    english = cached.street_english(engine, url)
     st.subheader(t("sat_effects", lang))
-    render_drivers(model, lang)
+    render_drivers(model, lang, english)
     render_what_if(model, lang)
-    render_details(model, lang)
+    render_details(model, lang, english)
 
 
 page()

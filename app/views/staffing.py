@@ -5,6 +5,7 @@ controls → `civicdesk.staffing` (run_scenario / plan; tickets and roster via c
 """
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 import pandas as pd
@@ -14,11 +15,13 @@ from civicdesk import config
 from civicdesk.forecast.scenarios import Adjustment
 from civicdesk.i18n import category_label, street_label, t
 from civicdesk.staffing import SimConfig, StaffingScenario, Targets, apply_volume, plan, run_scenario
-from civicdesk.staffing.calibrate import calibration_path
+from civicdesk.access import current_user
+from civicdesk.staffing.calibrate import calibrate_store, calibration_path, save_calibration
 
 import cached
 from views import staffing_parts as parts
 
+LOG = logging.getLogger(__name__)
 QUANTILES = (0.5, 0.9, 0.975)
 
 
@@ -29,18 +32,59 @@ def last_full_quarter(span: tuple[date, date]) -> tuple[date, date]:
     return (start, end) if start >= span[0] else span
 
 
-def sim_config(lang: str) -> SimConfig:
-    path = calibration_path()
+def calibration_period(span: tuple[date, date]) -> tuple[date, date]:
+    """The period the Calibrate button fits on, as `civicdesk staffing calibrate` does: the quarter before the
+    data's last (its tickets have had time to close), or the data's own span when that is shorter."""
+    q = pd.Timestamp(span[1]).to_period("Q") - 1
+    start, end = q.start_time.date(), q.end_time.date()
+    return (start, end) if start >= span[0] else span
+
+
+def calibrate_now(engine, url: str, span, lang: str, english: dict[str, str]) -> None:
+    """Calibrate on this store's tickets with a progress bar, save the result, and show the page again."""
+    start, end = calibration_period(span)
+    bar = st.progress(0.0, text=t("pt_calibrating", lang))
     try:
-        calib = cached.calibration(str(path), path.stat().st_mtime if path.exists() else None)
-    except (KeyError, TypeError, ValueError, AttributeError):  # a file written by another version
-        st.warning(t("sf_bad_calibration", lang).format(path=path))
-        return SimConfig()
-    if calib is None:
+        calib = calibrate_store(engine, start, end, progress=lambda share, street: bar.progress(
+            min(max(share, 0.0), 1.0), text=f"{t('pt_calibrating', lang)}{'：' if lang == 'zh' else ': '}"
+                                             f"{street_label(street, lang, english)}"))
+    except ValueError as exc:  # the library's reason is English: log it, say it in the user's language
+        LOG.warning("calibration on %s..%s failed: %s", start, end, exc)
+        st.error(t("pt_calib_failed", lang))
+        return
+    finally:
+        bar.empty()
+    save_calibration(calib)
+    cached.calibration_state.clear()
+    st.session_state["sf_calibrated_now"] = calib.period
+    st.rerun()
+
+
+def sim_config(engine, url: str, span, lang: str, english: dict[str, str]) -> SimConfig:
+    """The simulation's settings with this store's calibration, saying when there is none for this store
+    (and offering to make one)."""
+    path = calibration_path()
+    state = cached.calibration_state(engine, url, str(path), path.stat().st_mtime if path.exists() else None)
+    done = st.session_state.pop("sf_calibrated_now", None)
+    if done:
+        st.success(t("pt_calibrated_now", lang).format(start=done[0], end=done[1]))
+    if state.status == "current":
+        if state.calibration.period:
+            st.caption(t("sf_calibrated", lang).format(start=state.calibration.period[0],
+                                                       end=state.calibration.period[1]))
+        return SimConfig(calibration=state.calibration)
+    period = state.fitted.period if state.fitted is not None and state.fitted.period else ("?", "?")
+    if state.status == "missing":
         st.info(t("sf_uncalibrated", lang))
-    elif calib.period:
-        st.caption(t("sf_calibrated", lang).format(start=calib.period[0], end=calib.period[1]))
-    return SimConfig(calibration=calib)
+    elif state.status == "unreadable":
+        st.warning(t("sf_bad_calibration", lang).format(path=path))
+    else:  # fitted on another store, or on data this store no longer holds
+        st.warning(t(f"pt_calib_{state.status}", lang).format(start=period[0], end=period[1]))
+    allowed = current_user().can("fit_model")
+    if st.button(t("pt_calibrate", lang), key="sf_calibrate", disabled=not allowed,
+                 help=None if allowed else t("pt_calib_needs_role", lang)):
+        calibrate_now(engine, url, span, lang, english)
+    return SimConfig()
 
 
 def backlog_warning(engine, url: str, run, lang: str) -> None:
@@ -158,7 +202,10 @@ def page() -> None:
         st.info(t("empty_store", lang))
         return
     english = cached.street_english(engine, url)
-    sim = sim_config(lang)
+    if not cached.coverage(engine, url).roster:  # nothing to simulate: say how to load the roster
+        st.info(t("pt_no_roster", lang))
+        return
+    sim = sim_config(engine, url, span, lang, english)
     left, right = st.columns(2, gap="large")
     with left:
         demand = demand_controls(engine, url, span, lang)
