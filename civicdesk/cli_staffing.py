@@ -115,7 +115,8 @@ def plan(period: Optional[str] = typer.Option(None, help="Replay this history ST
         tickets = staffing_demand(engine, "history" if period else "forecast", quantile, start, end, seed)
         roster = roster_on(load_staff(engine), tickets["created_at"].min())
         bar = _bar("规划 planning")
-        result = make_plan(tickets, roster, Targets(close, sign, mediation), SimConfig(calibration=load_calibration()),
+        result = make_plan(tickets, roster, Targets(close, sign, mediation),
+                           SimConfig(calibration=load_calibration(store=engine)),
                            seed=seed, fixed_total=fixed, progress=bar)
         bar.close()
     except ValueError as exc:

@@ -19,7 +19,7 @@ from civicdesk.overview import default_week
 from civicdesk.staffing.calibrate import calibration_path, calibration_state, save_calibration
 from civicdesk.staffing.config import Calibration
 from tests.conftest import make_tickets
-from tests.language_check import language_problems, store_values
+from tests.language_check import language_problems, store_values, wrong_language
 
 APP = str(Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
 VIEWS = ("overview", "forecast", "staffing", "satisfaction", "key_problems", "briefing", "data")
@@ -60,6 +60,31 @@ def open_view(monkeypatch, url: str, view: str, lang: str) -> AppTest:
 def said(at: AppTest, *kinds: str) -> str:
     kinds = kinds or ("info", "warning", "error", "success", "caption", "markdown")
     return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+
+
+DATA = "Bulky Items\nWEST VALLEY\n临江街道\n住房保障咨询\n临江街道幸福小区：反映噪声（一般事项），请尽快处理"
+
+
+@pytest.mark.parametrize("text, lang, wrong", [
+    ("所选时段没有接通的回访。（negative dimensions are not allowed）", "zh", ["negative dimensions are not allowed"]),
+    ("There are no tickets in the 4 week(s) before 2017-W52.", "zh",
+     ["There are no tickets in the", "week(s) before"]),
+    ("本部分暂无法生成：no recent tickets to take the mix of categories。", "zh",
+     ["no recent tickets to take the mix of categories"]),
+    ("可下载Word、PDF、网页和Excel版本，导出 CSV 或 XLSX 文件。", "zh", []),   # product names, one at a time
+    ("在服务器命令行运行 `civicdesk staffing calibrate --if-missing`。", "zh", []),  # a command is code
+    ("<h2 style='text-align:center'>工作周报</h2>", "zh", []),                       # markup
+    ("其中Bulky Items 4,432件、WEST VALLEY 662件。", "zh", []),                       # data values
+    ("AUC 0.825，McFadden R² 0.246，+1.5 pt", "zh", []),                            # statistics and units
+    ("1. 来电人#1", "en", ["来电人"]),
+    ("枣园（4 / 0.0）", "en", ["枣园（"]),
+    ("In the week 30 Dec 2019, 临江街道 received 12 tickets: 住房保障咨询 8.", "en", []),  # data values
+    ("- `OC0-000001` 03-04 09:12 临江街道幸福小区：反映噪声（一般事项），请尽快处理", "en", []),  # a ticket's text
+    ("语言 / Language", "en", []),                                                    # the language switch
+    ("Week on week", "en", []),
+])
+def test_the_language_check_itself(text, lang, wrong):
+    assert [w.strip() for w in wrong_language(text, lang, DATA)] == wrong
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -2,6 +2,7 @@
 saved scenarios (save, compare, delete). Display only: every figure comes from `civicdesk.staffing`."""
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import date
@@ -20,6 +21,7 @@ from civicdesk.access import current_user
 
 import cached
 
+LOG = logging.getLogger(__name__)
 COUNTS = ROSTER_COLUMNS[1:]
 RATES = ("on_time", "signed_on_time", "utilisation")
 MEASURES = {"on_time": "sim_on_time", "signed_on_time": "signed_on_time", "close_p50": "close_p50",
@@ -75,7 +77,13 @@ def in_lang(message: str, lang: str, english: dict[str, str] | None = None) -> s
 
 
 def show_error(exc: Exception, lang: str, english: dict[str, str] | None = None) -> None:
-    st.error(t("sf_error", lang) + in_lang(str(exc), lang, english))
+    """A library refusal in the user's language: its half of a "中文 / English" message; any other message
+    (written in one language only) is logged and replaced by a sentence in the user's language."""
+    message = in_lang(str(exc), lang, english)
+    if bool(CJK.search(message)) != (lang == "zh"):
+        LOG.warning("staffing: %s", exc)
+        message = t("pt_failed", lang)
+    st.error(t("sf_error", lang) + message)
 
 
 def roster_key(roster: pd.DataFrame) -> tuple:
