@@ -202,3 +202,19 @@ def test_another_stores_calibration_is_not_used_and_can_be_replaced(monkeypatch,
     assert not at.warning or "模拟尚未按本数据库校准" not in said(at, "warning")
     engine = store.connect(demo_copy)
     assert calibration_state(engine, calibration_path()).status == "current"
+
+
+def test_satisfaction_of_a_period_without_callbacks_draws_no_chart(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'early-callbacks.db'}"
+    engine = store.connect(url)
+    start = pd.Timestamp("2023-01-02 09:00")
+    rows = [{"created_at": start + pd.Timedelta(days=d), "closed_at": start + pd.Timedelta(days=d, hours=30),
+             "callback_result": ("satisfied", "unsatisfied", None)[d % 3] if d < 60 else None} for d in range(365)]
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets(rows))
+    at = open_view(monkeypatch, url, "satisfaction", "zh")  # the last quarter: no callback in it
+    assert not at.exception
+    assert "所选时段没有接通的回访" in said(at, "info") and not at.get("vega_lite_chart") and not at.warning
+    at = at.radio(key="sat_period_zh").set_value("sat_all").run(timeout=300)
+    assert not at.exception and at.get("vega_lite_chart")
+    assert not language_problems(at, "zh", store_values(engine))

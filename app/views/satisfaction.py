@@ -150,6 +150,10 @@ def page() -> None:
         st.info(t("pt_no_callbacks", lang))
         return
     start, end = controls(lang, span[1])
+    reached = cached.kpi_totals(engine, url, (), start, end)["callbacks_reached"].sum()
+    if not reached:  # callbacks elsewhere in the store, none in this period: no empty charts
+        st.info(t("pt_no_callbacks_period", lang))
+        return
     render_rates(engine, start, end, lang)
     try:
         model = fit_with_progress(engine, start, end, cached.data_version(engine, url), lang)
