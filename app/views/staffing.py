@@ -157,8 +157,9 @@ def tickets_for(engine, s: parts.Settings):
 
 def progress_bar(lang: str, english: dict[str, str], key: str):
     bar = st.progress(0.0, text=t(key, lang))
+    head = t(key, lang) + ("：" if lang == "zh" else ": ")
     return bar, lambda share, street: bar.progress(min(max(share, 0.0), 1.0),
-                                                   text=f"{t(key, lang)}：{street_label(street, lang, english)}")
+                                                   text=head + street_label(street, lang, english))
 
 
 def simulate_now(engine, s: parts.Settings, today: pd.DataFrame, edited: pd.DataFrame, config: SimConfig,
