@@ -218,3 +218,18 @@ def test_satisfaction_of_a_period_without_callbacks_draws_no_chart(monkeypatch, 
     at = at.radio(key="sat_period_zh").set_value("sat_all").run(timeout=300)
     assert not at.exception and at.get("vega_lite_chart")
     assert not language_problems(at, "zh", store_values(engine))
+
+
+def test_briefing_of_an_empty_week_says_so(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'gap.db'}"
+    engine = store.connect(url)
+    monday = pd.Timestamp("2024-03-04")
+    rows = [{"created_at": monday + pd.Timedelta(days=d, hours=10)} for d in [*range(14), *range(21, 35)]]
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets(rows))
+    for lang, words in (("zh", "所选周没有工单"), ("en", "The chosen week holds no tickets")):
+        at = open_view(monkeypatch, url, "briefing", lang)
+        box = at.selectbox(key=f"br_week_{lang}")
+        at = box.set_value((monday + timedelta(weeks=2)).date()).run(timeout=300)  # the week without tickets
+        assert not at.exception and words in said(at, "info"), said(at)
+        assert not language_problems(at, lang, store_values(engine))

@@ -12,6 +12,7 @@ import streamlit as st
 from civicdesk import config
 from civicdesk.access import current_user, require
 from civicdesk.accounts import audit
+from civicdesk.briefing import EmptyWeekError
 from civicdesk.briefing.formatting import cell
 from civicdesk.i18n import t
 from civicdesk.periods import iso_week_name, week_label
@@ -93,9 +94,13 @@ def page() -> None:
         b = cached.briefing(engine, config.db_url(), week, lang, cached.data_version(engine, config.db_url()),
                             progress=lambda f, stage: bar.progress(
                                 f, text=f"{t('br_building', lang)} {t('br_stage_' + stage, lang)}"))
+    except EmptyWeekError as exc:
+        LOG.info("no briefing for %s: %s", week, exc)
+        st.info(t("pt_no_week_tickets", lang))
+        return
     except ValueError as exc:  # the library's reason is English: log it, say it in the user's language
         LOG.warning("no briefing for %s: %s", week, exc)
-        st.info(t("pt_no_week_tickets", lang) if "has no tickets" in str(exc) else t("pt_failed", lang))
+        st.warning(t("pt_failed", lang))
         return
     finally:
         bar.empty()
