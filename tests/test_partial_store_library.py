@@ -152,3 +152,15 @@ def test_calibration_without_a_store_identity_is_another_stores(tmp_path):
     assert calibration_state(engine, path).status == "other_store"
     path.write_text('{"availability": {}}', encoding="utf-8")  # edited by hand: its checksum no longer matches
     assert calibration_state(engine, path).status == "unreadable"
+
+
+def test_a_store_without_a_roster_cannot_be_calibrated(tmp_path):
+    from civicdesk.staffing.calibrate import calibrate_store
+
+    engine = store.connect(f"sqlite:///{tmp_path / 's.db'}")
+    rows = [{"created_at": pd.Timestamp(MON) + pd.Timedelta(days=d, hours=10),
+             "closed_at": pd.Timestamp(MON) + pd.Timedelta(days=d, hours=30)} for d in range(60)]
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets(rows))
+    with pytest.raises(ValueError, match="roster"):
+        calibrate_store(engine, MON + timedelta(days=28), MON + timedelta(days=59))

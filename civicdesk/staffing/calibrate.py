@@ -445,4 +445,7 @@ def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None,
     if history.empty:
         raise ValueError(f"the store holds no tickets from {start} to {end}")
     calib = calibrate(history, load_staff(engine), config, measure_from=start, seed=seed, progress=progress)
+    if not calib.availability:  # nothing was fitted: saving it would pass for a calibration
+        raise ValueError("no street has both dispatched general tickets and grid workers on the roster in this "
+                         "period; import the staff roster first")
     return replace(calib, store_id=ensure_store_id(engine))
