@@ -164,3 +164,21 @@ def test_key_problems_and_hot_topics_run(centre):
     if name.startswith("other"):
         terms = hot.terms[hot.terms["group"] == centres.HOT_STREET]["term"].tolist()
         assert any(term in centres.HOT_TOPIC for term in terms[:3]), terms
+
+
+def test_forecast_run_by_category_merges_a_long_tail(sqlite_url):
+    """The Forecast view's category level on a 120-class taxonomy: 19 largest classes plus one merged series,
+    the merged series holding every other ticket; a short taxonomy is left as it is."""
+    from civicdesk.forecast.categories import OTHER
+    from civicdesk.forecast.runs import MAX_CATEGORY_SERIES, lump_category_tail
+
+    days = pd.date_range("2023-01-01", periods=10)
+    series = pd.DataFrame({"unique_id": np.repeat([f"c{i:03d}" for i in range(120)], len(days)),
+                           "ds": np.tile(days, 120), "y": np.tile(np.arange(10), 120)})
+    series["y"] = series["y"] + series["unique_id"].str[1:].astype(int)
+    lumped = lump_category_tail(series)
+    assert lumped["unique_id"].nunique() == MAX_CATEGORY_SERIES and OTHER in set(lumped["unique_id"])
+    assert lumped["y"].sum() == series["y"].sum()
+    assert set(lumped["unique_id"]) - {OTHER} == {f"c{i:03d}" for i in range(101, 120)}
+    short = series[series["unique_id"].isin([f"c{i:03d}" for i in range(13)])]
+    assert lump_category_tail(short).equals(short)

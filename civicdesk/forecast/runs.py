@@ -78,6 +78,25 @@ def _write_card(run: ForecastRun, folder: Path) -> Path:
     return path
 
 
+#: A forecast by category fits at most this many series; a longer taxonomy's smallest categories are merged.
+MAX_CATEGORY_SERIES = 20
+
+
+def lump_category_tail(series: pd.DataFrame, limit: int = MAX_CATEGORY_SERIES) -> pd.DataFrame:
+    """Daily series by category with, beyond `limit` categories, the smallest merged into one series
+    (`forecast.categories.OTHER`, which `category_label` names per language); fewer are left as they are."""
+    from civicdesk.forecast.categories import OTHER, split_tail
+
+    volumes = series.groupby("unique_id")["y"].sum()
+    if len(volumes) <= limit:
+        return series
+    kept, lumped = split_tail(volumes, top=limit - 1, min_share=0.0)
+    if not lumped:
+        return series
+    merged = series.assign(unique_id=series["unique_id"].where(series["unique_id"].isin(kept), OTHER))
+    return merged.groupby(["unique_id", "ds"], as_index=False)["y"].sum()
+
+
 def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of=None, start=None,
              n_windows: int = 3, n_jobs: int = 1, models=None,
              progress: Callable[[float, str], None] | None = None) -> ForecastRun:
@@ -109,6 +128,8 @@ def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of
     if first is None:
         cut = series["ds"].max() - pd.Timedelta(days=730)
         series = series[series["ds"] > cut]
+    if tuple(by) == ("category",):
+        series = lump_category_tail(series)
     ids = sorted(series["unique_id"].unique())
     batch = max(4 * n_jobs, 4)
     parts, messages_seen = [], []
