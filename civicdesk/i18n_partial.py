@@ -5,16 +5,16 @@ from __future__ import annotations
 
 PARTIAL_STRINGS: dict[str, tuple[str, str]] = {
     # what is missing, and how to load it
-    "pt_no_roster": ("本数据库还没有人员名册（网格员、调解员），无法模拟人员配置。请在“数据导入 → 人员名册”上传名册"
+    "pt_no_roster": ("本数据库还没有人员名册（网格员、调解员），无法模拟人员配置。请在“数据导入 → 参考数据与回访 → 人员名册”上传名册"
                      "（可下载模板），或在服务器命令行运行 `civicdesk import-reference roster 文件路径`。",
                      "This store has no staff roster yet (grid workers, mediators), so staffing cannot be simulated. "
-                     "Upload the roster under Data → Staff roster (a template is there to download), or run "
+                     "Upload the roster under Data → Reference data & callbacks → Staff roster (a template is there to download), or run "
                      "`civicdesk import-reference roster FILE` on the server."),
-    "pt_no_callbacks": ("本数据库还没有回访结果，无法计算满意率，也无法分析满意度的影响因素。请在“数据导入 → 回访记录”"
+    "pt_no_callbacks": ("本数据库还没有回访结果，无法计算满意率，也无法分析满意度的影响因素。请在“数据导入 → 参考数据与回访 → 回访记录”"
                         "上传回访结果（工单编号、回访时间、回访结果），或在服务器命令行运行 "
                         "`civicdesk import-reference callbacks 文件路径`。",
                         "This store holds no callback results yet, so there is no satisfaction rate and nothing to "
-                        "analyse. Upload them under Data → Callback results (ticket id, callback time, result), or run "
+                        "analyse. Upload them under Data → Reference data & callbacks → Callback results (ticket id, callback time, result), or run "
                         "`civicdesk import-reference callbacks FILE` on the server."),
     "pt_no_callbacks_period": ("所选时段没有接通的回访，无法分析满意度。请选择更长的时段。",
                                "No callback reached a caller in this period, so there is nothing to analyse. Choose "
@@ -33,9 +33,9 @@ PARTIAL_STRINGS: dict[str, tuple[str, str]] = {
     "pt_no_channel": ("导入的工单没有来源渠道，渠道分布无法显示。导入时映射“渠道”列即可显示。",
                       "The imported tickets record no channel, so there is no breakdown by channel. Map a channel "
                       "column when importing."),
-    "pt_no_street": ("导入的工单没有镇街信息，无法按镇街统计。导入时映射“镇街”列，或在“数据导入 → 镇街”上传镇街表。",
+    "pt_no_street": ("导入的工单没有镇街信息，无法按镇街统计。导入时映射“镇街”列，或在“数据导入 → 参考数据与回访 → 镇街”上传镇街表。",
                      "The imported tickets name no street, so there is no breakdown by street. Map a street column "
-                     "when importing, or upload the streets under Data → Streets."),
+                     "when importing, or upload the streets under Data → Reference data & callbacks → Streets."),
     "pt_ov_missing": ("本库的工单未记录：{items}，相应指标显示为“—”。导入方法见“数据导入”页。",
                       "The store's tickets do not record {items}, so the matching figures show “—”. The Data view "
                       "says how to load them."),

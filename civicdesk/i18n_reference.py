@@ -43,6 +43,9 @@ REFERENCE_STRINGS: dict[str, tuple[str, str]] = {
     "ref_column": ("文件中的列", "Column in the file"),
     "ref_first_rows": ("文件前几行", "First rows of the file"),
     "ref_sample_ok": ("前几行均可导入。", "The first rows can all be imported."),
+    "import_profile_error": ("所选映射方案与文件的列不符（例如映射的列不存在，或没有受理时间列）。请在下方检查映射方案和字段映射。",
+                             "The chosen mapping does not fit the file's columns (a mapped column is missing, or "
+                             "no column holds the creation time). Check the profile and the field mapping below."),
     "ref_not_a_table": ("无法读取该文件：它不是可识别的 CSV 或 Excel 表格，或超过了导入大小限制。",
                         "Cannot read the file: it is not a CSV or Excel table, or it is over the import size limit."),
     "ref_missing_columns": ("文件缺少必填列：{fields}。请使用模板中的表头。",

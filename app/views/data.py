@@ -151,7 +151,20 @@ def import_tab(engine, lang: str) -> None:
             run_import(engine, path, pv.profile.name, source, overrides, lang)
             st.rerun()
     except (ingest.NotATableError, ingest.ProfileError) as exc:
-        st.error(f"{t('import_error', lang)}{exc}")
+        st.error(import_error(exc, lang))
+
+
+def import_error(exc: Exception, lang: str) -> str:
+    """A ticket file's refusal in the user's language: the library's sentences are English, so the Chinese UI
+    says what it can in Chinese (the original is logged)."""
+    from civicdesk.ingest.guess import ProposalError
+
+    log.info("ticket file refused: %s", exc)
+    if isinstance(exc, ProposalError):
+        return t("import_error", lang) + t(exc.key, lang).format(**exc.params)
+    if lang == "en":
+        return f"{t('import_error', lang)}{exc}"
+    return t("ref_not_a_table", lang) if isinstance(exc, ingest.NotATableError) else t("import_profile_error", lang)
 
 
 def batches_tab(engine, lang: str) -> None:

@@ -90,7 +90,7 @@ def render(ov: Overview, lang: str, english: dict[str, str], data_end=None, cove
     if not int(ov.this_week["received"]):
         return
     left, right = st.columns([3, 2])
-    left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang), width="stretch")
+    left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang, english), width="stretch")
     if coverage is None or coverage.channels:
         right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), width="stretch")
     else:
@@ -98,7 +98,9 @@ def render(ov: Overview, lang: str, english: dict[str, str], data_end=None, cove
     st.subheader(t("trend", lang))
     a, b = st.columns(2)
     a.altair_chart(charts.weekly_volume_chart(ov.trend, lang), width="stretch")
-    b.altair_chart(charts.rates_trend_chart(ov.trend, lang), width="stretch")
+    measured = [k for k in HEADLINE if coverage is None or coverage.measures(k)]  # no line stuck at 0%
+    if measured:
+        b.altair_chart(charts.rates_trend_chart(ov.trend, lang, kpis=measured), width="stretch")
     st.subheader(t("by_street", lang))
     if not has_streets:
         st.info(t("pt_no_street", lang))

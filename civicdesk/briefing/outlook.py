@@ -51,7 +51,7 @@ def _staffing(engine, forecast: pd.DataFrame, sunday: date, template: pd.DataFra
         columns={model: "mean", f"{model}-hi-80": "hi-80", f"{model}-hi-95": "hi-95"})
     tickets = demand_from_forecast(engine, SimpleNamespace(by=("street",), values=values), quantile=0.9,
                                    template=template)
-    calibration = load_calibration()
+    calibration = load_calibration(store=engine)
     config = SimConfig(calibration=calibration) if calibration else SimConfig()
     roster, targets = roster_on(load_staff(engine), sunday), Targets()
     failing = streets_short(tickets, roster, targets, config)
