@@ -29,14 +29,40 @@ def satisfaction_trend_chart(weekly: pd.DataFrame, target: float, lang: str = "z
     return _style(alt.layer(line, rule).properties(title=t("sat_weekly", lang), height=260))
 
 
-def rate_by_chart(frame: pd.DataFrame, key: str, label, target: float, title: str, lang: str = "zh") -> alt.Chart:
-    """Bars of 满意率 by `key` (frame: key, satisfaction_rate), lowest on top, red below `target`."""
+#: Bars of a 满意率 chart; beyond them the groups with the fewest callbacks are pooled into one bar.
+TOP_RATE_BARS = 20
+_REACHED = ("cb_satisfied", "cb_basically_satisfied", "cb_unsatisfied")
+
+
+def _pool_tail(data: pd.DataFrame, key: str, top: int) -> tuple[pd.DataFrame, int]:
+    """The `top` groups with the most callbacks, and the rest pooled into one row (its 满意率 from the pooled
+    callbacks); returns the frame and how many groups were pooled."""
+    if len(data) <= top + 1 or not all(c in data for c in _REACHED):
+        return data, 0
+    data = data.sort_values("callbacks", ascending=False, kind="stable")
+    rest = data.iloc[top:]
+    reached = float(rest[list(_REACHED)].to_numpy().sum())
+    happy = float(rest[["cb_satisfied", "cb_basically_satisfied"]].to_numpy().sum())
+    pooled = pd.DataFrame({key: [None], "satisfaction_rate": [happy / reached if reached else float("nan")],
+                           "callbacks": [reached]})
+    return pd.concat([data.iloc[:top], pooled], ignore_index=True).dropna(subset=["satisfaction_rate"]), len(rest)
+
+
+def rate_by_chart(frame: pd.DataFrame, key: str, label, target: float, title: str, lang: str = "zh",
+                  top: int = TOP_RATE_BARS) -> alt.Chart:
+    """Bars of 满意率 by `key` (frame: key, satisfaction_rate and the callback counts), lowest on top, red
+    below `target`. Beyond `top` groups, those with the fewest callbacks are pooled into one bar (a taxonomy of
+    100+ categories), and the title says so."""
     below, met = t("below_target", lang), t("target_met", lang)
     data = frame.dropna(subset=["satisfaction_rate"]).copy()
-    reached = [c for c in ("cb_satisfied", "cb_basically_satisfied", "cb_unsatisfied") if c in data.columns]
+    reached = [c for c in _REACHED if c in data.columns]
     data["callbacks"] = data[reached].sum(axis=1) if reached else float("nan")
+    data, pooled = _pool_tail(data, key, top)
+    if pooled:
+        title += t("sat_top_note", lang).format(top=top, n=pooled)
     data = data[[key, "satisfaction_rate", "callbacks"]]
-    data["label"] = data[key].map(label)
+    data["label"] = [t("chart_other_bar", lang).format(n=pooled) if pooled and i == len(data) - 1 else label(v)
+                     for i, v in enumerate(data[key])]
     data["status"] = (data["satisfaction_rate"] < target).map({True: below, False: met})
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=data.sort_values("satisfaction_rate")["label"].tolist(), title=None, axis=LABELS),
