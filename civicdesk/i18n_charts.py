@@ -3,6 +3,6 @@ from __future__ import annotations
 
 CHART_STRINGS: dict[str, tuple[str, str]] = {
     "chart_other_bar": ("其他（{n}类合计）", "Other ({n} merged)"),
-    "sat_top_note": ("（回访最多的前{top}项，其余{n}项合并为“其他”）", " (the {top} with most callbacks; the other {n} pooled)"),
+    "sat_top_note": ("（前{top}项，其余{n}项合并）", " (top {top}; {n} pooled)"),
     "chart_top_note": ("（前{top}位，其余{n}类合并为“其他”）", " (top {top}; the other {n} merged)"),
 }

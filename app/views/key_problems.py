@@ -72,6 +72,8 @@ def display_list(entries: pd.DataFrame, lang: str, english: dict[str, str]) -> p
 def display_history(history: pd.DataFrame, lang: str, english: dict[str, str] | None = None) -> pd.DataFrame:
     table = history[[c for c in HISTORY_COLUMNS if c in history.columns]].copy()
     table["created_at"] = pd.to_datetime(table["created_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    if "ticket_id" in table:  # an export without ticket numbers: a dash, not the word None
+        table["ticket_id"] = table["ticket_id"].astype(object).where(table["ticket_id"].notna(), "—")
     table["channel"] = table["channel"].map(lambda c: codes.label(codes.CHANNELS, c, lang))
     table["category"] = table["category"].map(lambda c: category_label(c, lang, english))
     table["status"] = table["status"].map(lambda c: codes.label(codes.STATUSES, c, lang))
