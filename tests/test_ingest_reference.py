@@ -254,6 +254,25 @@ def test_streets_named_by_tickets_but_missing_from_the_streets_table(store_url, 
     assert str(missing["first_day"].iloc[0]) == "2023-02-11" and str(missing["last_day"].iloc[0]) == "2023-02-13"
 
 
+def test_a_first_roster_adopts_the_streets_the_tickets_name(store_url, tmp_path):
+    """A centre loading its roster before any streets file: a street its tickets name is added to the streets
+    table (and said in the report); a street nothing names is still quarantined."""
+    engine = store.connect(store_url)
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets([{"created_at": "2023-02-10 08:00", "street": "新城街道"}]))
+    rows = [["P1", "甲", "网格员", "新城街道", "", "", "2023-01-01", ""],
+            ["P2", "乙", "调解员", "新城街道", "", "社区和事佬", "2023-01-01", ""],
+            ["P3", "丙", "网格员", "无名街道", "", "", "2023-01-01", ""]]
+    preview = ingest.preview_reference(engine, "roster", write(tmp_path / "r.csv", ROSTER_HEADER, rows))
+    assert preview.quarantined["row_number"].tolist() == [4]
+    assert table_rows(engine, streets) == []  # the preview wrote nothing
+    rep = ingest.import_reference(engine, "roster", tmp_path / "r.csv")
+    assert (rep.inserted, rep.quarantined) == (2, 1) and rep.warnings == {"street_from_tickets": 1}
+    assert reasons_by_row(engine, rep.batch_id) == {4: "unknown_street"}
+    assert [r[2] for r in table_rows(engine, streets)] == ["新城街道"]
+    assert ingest.unknown_streets(engine).empty
+
+
 def test_category_edits_are_saved_as_the_users(store_url, tmp_path):
     engine = store.connect(store_url)
     header = ["Level 1", "English name", "Handling"]

@@ -167,6 +167,27 @@ WRITERS = {
 }
 
 
+def adopt_ticket_streets(conn: sa.Connection, raw: pd.DataFrame, mapping: dict) -> int:
+    """Add to the streets table the streets a grid or roster file names that the stored tickets name too
+    (a centre's first roster usually comes before any streets file); returns how many were added.
+
+    A street neither table knows stays unknown, and its rows are quarantined as before.
+    """
+    header = mapping.get("street")
+    if header is None or header not in raw:
+        return 0
+    named = {str(v).strip() for v in raw[header].dropna()} - {""}
+    known = Known.load(conn)
+    named = {s for s in named if known.street_id(s) is None}
+    if not named:
+        return 0
+    r = daily_rollup.c
+    seen = set(conn.execute(sa.select(r.street).where(r.street.in_(sorted(named))).distinct()).scalars())
+    if seen:
+        _write_streets(conn, pd.DataFrame({"name": sorted(seen), "code": None}))
+    return len(seen)
+
+
 def _checked(conn: sa.Connection, kind: str, raw: pd.DataFrame, mapping: dict, source: str | None) -> Checked:
     if kind == "callbacks":
         return match_tickets(conn, check_callbacks(raw, mapping), raw, mapping, source)
@@ -186,7 +207,13 @@ def preview_reference(engine: Engine, kind: str, path: str | Path, rows: int = 2
     sample = next(iter(table.chunks(chunk_rows=rows)), pd.DataFrame(columns=[*table.headers, *META_COLUMNS]))
     sample = sample.head(rows)
     with engine.connect() as conn:
-        checked = _checked(conn, kind, sample, mapping, source)
+        trans = conn.begin()  # streets the tickets name are added as the import would, then rolled back
+        try:
+            if kind in ("grids", "roster"):
+                adopt_ticket_streets(conn, sample, mapping)
+            checked = _checked(conn, kind, sample, mapping, source)
+        finally:
+            trans.rollback()
     ids = {mapping[f] for f in ("name", "code", "grid_id", "staff_id", "ticket_id") if f in mapping}
     shown = sample.drop(columns=list(META_COLUMNS))
     for header in shown.columns:
@@ -244,6 +271,7 @@ def import_reference(engine: Engine, kind: str, path: str | Path, *, source: str
         if kind == "callbacks":
             lock_ticket_writes(conn)  # callbacks change tickets and the rollup
         report(0.3, "checking rows")
+        adopted = adopt_ticket_streets(conn, raw, mapping) if kind in ("grids", "roster") else 0
         checked = _checked(conn, kind, raw, mapping, source)
         batch_id = _begin_batch(conn, path, sha, table, kind, mapping)
         report(0.5, "writing")
@@ -253,7 +281,8 @@ def import_reference(engine: Engine, kind: str, path: str | Path, *, source: str
         counts.update(rows_read=len(raw), quarantined=len(checked.quarantined))
         conn.execute(import_batches.update().where(import_batches.c.batch_id == batch_id).values(
             finished_at=pd.Timestamp.now().to_pydatetime(), **{k: counts[k] for k in _COUNTS},
-            reasons=json.dumps(dict(reasons), ensure_ascii=False)))
+            reasons=json.dumps(dict(reasons), ensure_ascii=False),
+            warnings=json.dumps({"street_from_tickets": adopted} if adopted else {})))
         record(conn, "import_reference", path.name, {"kind": kind, "batch_id": batch_id,
                                                       **{k: counts[k] for k in _COUNTS}})
         report(0.95, "finishing")
@@ -261,6 +290,7 @@ def import_reference(engine: Engine, kind: str, path: str | Path, *, source: str
     return ImportReport(batch_id=batch_id, file_name=path.name, sha256=sha, format=table.format,
                         encoding=table.encoding, profile=f"reference:{kind}", source="reference",
                         mapping=mapping, **{k: counts[k] for k in _COUNTS}, reasons=dict(reasons),
+                        warnings={"street_from_tickets": adopted} if adopted else {},
                         seconds=time.perf_counter() - began)
 
 

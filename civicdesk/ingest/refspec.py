@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from civicdesk import codes
-from civicdesk.ingest.normalize import REASONS
+from civicdesk.ingest.normalize import REASONS, WARNINGS
 from civicdesk.store.categories import HANDLINGS
 
 #: Kinds whose rows go to a reference table (callbacks go onto stored tickets).
@@ -36,6 +36,8 @@ REFERENCE_REASONS = {
     "level3_without_level2": ("有三级分类但缺二级分类", "level 3 given without level 2"),
 }
 REASONS.update(REFERENCE_REASONS)
+WARNINGS.update({"street_from_tickets": ("镇街取自已导入的工单，已补入区划表",
+                                         "street named by the stored tickets, added to the streets table")})
 
 
 @dataclass(frozen=True)
