@@ -54,8 +54,10 @@ def test_viewer_reads_but_cannot_import_or_fit(served):
     assert at.button(key="fc_run").disabled
 
 
-@pytest.mark.parametrize("role, sections", [("analyst", ["导入文件", "导入记录", "数据质量"]),
-                                            ("admin", ["导入文件", "导入记录", "数据质量", "操作记录"])])
+SECTIONS = ["导入文件", "参考数据与回访", "分类", "导入记录", "数据质量"]
+
+
+@pytest.mark.parametrize("role, sections", [("analyst", SECTIONS), ("admin", [*SECTIONS, "操作记录"])])
 def test_analyst_imports_and_admin_reads_the_audit_log(served, role, sections):
     at = signed_in(role)
     at.switch_page("views/data.py").run()
