@@ -114,3 +114,20 @@ def _isolated_installation(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CIVICDESK_SECRET_FILE", str(home / "caller.key"))
     monkeypatch.setenv("CIVICDESK_PROFILES_DIR", str(home / "profiles"))
     monkeypatch.setenv("CIVICDESK_MODELS_DIR", str(home / "models"))
+
+
+@pytest.fixture(scope="module", params=["tipdm", "la311", "other_zh", "other_en"])
+def centre(request):
+    """(name, engine) of each other centre's store (`tests/centres.py`), built once per run; tests only read
+    it. The real-data stores skip with a message when ../shared/realdata is absent."""
+    import centres
+    from civicdesk import store
+
+    assert request.param in centres.STORES
+    try:
+        url = centres.built_sqlite(request.param)
+    except centres.RealDataMissing as exc:
+        pytest.skip(str(exc))
+    engine = store.connect(url)
+    yield request.param, engine
+    engine.dispose()

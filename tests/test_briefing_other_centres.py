@@ -27,17 +27,6 @@ def _has_cjk_font() -> bool:
     return bool(out.strip())
 
 
-@pytest.fixture(scope="module", params=list(centres.STORES))
-def centre(request):
-    try:
-        url = centres.built_sqlite(request.param)
-    except centres.RealDataMissing as exc:
-        pytest.skip(str(exc))
-    engine = store.connect(url)
-    yield request.param, engine
-    engine.dispose()
-
-
 def _data_values(engine) -> str:
     """Streets, categories, subcategories and descriptions: data values that may appear in either language."""
     with engine.connect() as conn:

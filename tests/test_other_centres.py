@@ -22,18 +22,6 @@ from civicdesk.store.schema import tickets
 STORES = list(centres.STORES)
 
 
-@pytest.fixture(scope="module", params=STORES)
-def centre(request):
-    """(name, engine) of each other centre's store, built once per run (tests only read it)."""
-    try:
-        url = centres.built_sqlite(request.param)
-    except centres.RealDataMissing as exc:
-        pytest.skip(str(exc))
-    engine = store.connect(url)
-    yield request.param, engine
-    engine.dispose()
-
-
 def _engine(name: str):
     try:
         return store.connect(centres.built_sqlite(name))

@@ -398,7 +398,7 @@ def _begin_batch(conn, path: Path, sha: str, table: TableFile, profile: Profile,
     return conn.execute(import_batches.insert().values(**row)).inserted_primary_key[0]
 
 
-def _check_size(path: Path) -> None:
+def check_size(path: Path) -> None:
     """Refuse a file over `config.max_import_mb()` (every way in: the CLI, the app's server path, notebooks)."""
     limit = config.max_import_mb()
     size = path.stat().st_size / 2**20 if path.is_file() else 0.0
@@ -444,7 +444,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
     began = time.perf_counter()
     report = progress or (lambda f, m: None)
     path = Path(path)
-    _check_size(path)
+    check_size(path)
     table = open_table(path)
     chosen, resolved, _ = resolve_mapping(table.headers, profile, mapping, sample=_sampler(table))
     report(0.0, "计算文件校验值")

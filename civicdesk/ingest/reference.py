@@ -24,12 +24,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from civicdesk import config
 from civicdesk.access import require
 from civicdesk.accounts import record
 from civicdesk.ingest.callers import mask_phones
 from civicdesk.ingest.callbacks import check_callbacks, match_tickets, store_callbacks
-from civicdesk.ingest.importer import ImportReport, file_sha256
+from civicdesk.ingest.importer import ImportReport, check_size, file_sha256
 from civicdesk.ingest.readers import NotATableError, TableFile, open_table
 from civicdesk.ingest.refcheck import CHECKS, META_COLUMNS, Checked, Known
 from civicdesk.ingest.refspec import check_kind, match_headers
@@ -75,14 +74,6 @@ def _read(table: TableFile, report: Progress) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame(columns=[*table.headers, *META_COLUMNS])
     return pd.concat(parts, ignore_index=True)
-
-
-def _check_size(path: Path) -> None:
-    limit = config.max_import_mb()
-    size = path.stat().st_size / 2**20 if path.is_file() else 0.0
-    if size > limit:
-        raise NotATableError(f"{path.name} is {size:,.0f} MB, over the import limit of {limit:,.0f} MB "
-                             "(CIVICDESK_MAX_IMPORT_MB); split the file or raise the limit.")
 
 
 def _upsert(conn: sa.Connection, table: sa.Table, key: str, good: pd.DataFrame,
@@ -262,7 +253,7 @@ def import_reference(engine: Engine, kind: str, path: str | Path, *, source: str
     check_kind(kind)
     began, report = time.perf_counter(), progress or (lambda f, m: None)
     path = Path(path)
-    _check_size(path)
+    check_size(path)
     table = open_table(path)
     mapping = match_headers(kind, table.headers)
     raw = _read(table, report)
