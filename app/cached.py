@@ -53,12 +53,11 @@ def dimension_values(_engine, url: str, column: str) -> list[str]:
 
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
-def street_english(_engine, url: str) -> dict[str, str]:
+def english_names(_engine, url: str) -> dict[str, str]:
     """English names of the store's streets and categories (stored name → English name)."""
-    from civicdesk.store.categories import category_english
+    from civicdesk.store.queries import english_names as names
 
-    streets = store.street_table(_engine)
-    return {**category_english(_engine), **dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))}
+    return names(_engine)
 
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner="正在汇总 / Summarising…")
@@ -173,6 +172,22 @@ def coverage(_engine, url: str):
     from civicdesk.kpi import data_coverage
 
     return data_coverage(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def category_table(_engine, url: str):
+    """The store's category tree (the Data view's editor reruns on every edit)."""
+    from civicdesk.store.categories import category_table as table
+
+    return table(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def unknown_streets(_engine, url: str):
+    """Streets the tickets name that the streets table lacks."""
+    from civicdesk.ingest import unknown_streets as missing
+
+    return missing(_engine)
 
 
 def clear() -> None:

@@ -43,7 +43,7 @@ def filters(engine, lang: str) -> Filters:
     _restore("categories", lambda chosen: set(chosen) <= set(category_values))
     week = st.sidebar.selectbox(t("as_of_week", lang), weeks, key="week",
                                 format_func=_week_option)
-    english = cached.street_english(engine, url)
+    english = cached.english_names(engine, url)
     streets = st.sidebar.multiselect(t("streets", lang), street_values,
                                      key="streets", placeholder=t("all", lang),
                                      format_func=lambda s: street_label(s, lang, english))

@@ -36,10 +36,10 @@ def _last_quarter(engine) -> tuple[str, str]:
     if span is None:
         typer.secho("the store holds no tickets yet; import them or run `civicdesk demo`", fg="red", err=True)
         raise typer.Exit(1)
-    q = pd.Timestamp(span[1]).to_period("Q") - 1
-    if q.start_time.date() < span[0]:  # less than that much history: the data's own span (as the app does)
-        return str(span[0]), str(span[1])
-    return str(q.start_time.date()), str(q.end_time.date())
+    from civicdesk.staffing.calibrate import default_period
+
+    start, end = default_period(span)  # the same period the app's Calibrate button uses
+    return str(start), str(end)
 
 
 DB = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")

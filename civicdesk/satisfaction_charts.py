@@ -144,7 +144,8 @@ def contact_history_chart(history: pd.DataFrame, lang: str = "zh") -> alt.Chart:
     names = [codes.label(codes.CALLBACK_RESULTS, c, lang) for c in order] + [t("kp_no_callback", lang)]
     data["result"] = data["callback_result"].map(
         lambda c: codes.label(codes.CALLBACK_RESULTS, c, lang) if isinstance(c, str) else t("kp_no_callback", lang))
-    data["subject"] = data["subcategory"].fillna(data["category"])
+    # an export without categories: "未注明" / "Unspecified", not "null"
+    data["subject"] = data["subcategory"].fillna(data["category"]).fillna(t("unspecified", lang))
     chart = alt.Chart(data).mark_circle(size=110, opacity=0.85).encode(
         x=alt.X("created_at:T", title=None, axis=alt.Axis(format="%m-%d")),
         y=alt.Y("subject:N", title=None, axis=LABELS),

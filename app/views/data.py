@@ -21,7 +21,7 @@ from civicdesk.ingest.normalize import WARNINGS
 
 from civicdesk.access import AccessDenied, current_user
 from civicdesk.ingest.refspec import FIELDS as REFERENCE_FIELDS
-from civicdesk.store.categories import HANDLINGS, category_table, handling_label
+from civicdesk.store.categories import HANDLINGS, handling_label
 
 import cached
 
@@ -206,7 +206,7 @@ def quality_tab(engine, lang: str) -> None:
 def unknown_streets_part(engine, lang: str) -> None:
     """Streets the tickets name that the streets table lacks, with their ticket counts."""
     st.subheader(t("unknown_streets_title", lang))
-    missing = ingest.unknown_streets(engine)
+    missing = cached.unknown_streets(engine, config.db_url())
     if missing.empty:
         st.caption(t("unknown_streets_none", lang))
         return
@@ -290,7 +290,7 @@ def reference_tab(engine, lang: str) -> None:
 def categories_tab(engine, lang: str) -> None:
     """The centre's category tree; English names and handling editable by those who may import."""
     st.caption(t("cat_intro", lang))
-    table = category_table(engine)
+    table = cached.category_table(engine, config.db_url())
     if table.empty:
         st.info(t("cat_empty", lang))
         return

@@ -29,11 +29,6 @@ LEVELS = {"level_total": (), "level_street": ("street",), "level_category": ("ca
           "level_channel": ("channel",)}
 
 
-def _english() -> dict[str, str]:
-    """English names of the store's streets and categories."""
-    return cached.street_english(cached.current_engine(), config.db_url())
-
-
 def series_label(uid: str, by: tuple[str, ...], lang: str, english: dict[str, str] | None = None) -> str:
     if not by:
         return t("level_total", lang)
@@ -73,7 +68,8 @@ def run_with_progress(engine, by, h, lang: str, as_of=None):
 def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
     by = run.by
     ids = sorted(run.values["unique_id"].unique())
-    uid = st.selectbox(t("series", lang), ids, key="fc_series", format_func=lambda u: series_label(u, by, lang, _english()))
+    english = cached.english_names(engine, config.db_url())
+    uid = st.selectbox(t("series", lang), ids, key="fc_series", format_func=lambda u: series_label(u, by, lang, english))
     fc = run.values[run.values["unique_id"] == uid]
     history = cached.history(engine, config.db_url(), by, run.as_of - timedelta(days=90), run.as_of)
     history = history[history["unique_id"] == uid][["ds", "y"]]
@@ -91,7 +87,7 @@ def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
                                                  f"{t('scenario', lang)}", delta_color="off")
     st.altair_chart(charts.forecast_fan_chart(history, fc, lang, chart_scenario), width="stretch")
     st.caption(t("run_info", lang).format(as_of=run.as_of.date(), n=len(ids), h=run.horizon, run=run.run_id))
-    metrics = run.metrics.assign(unique_id=run.metrics["unique_id"].map(lambda u: series_label(u, by, lang, _english())))
+    metrics = run.metrics.assign(unique_id=run.metrics["unique_id"].map(lambda u: series_label(u, by, lang, english)))
     st.markdown(f"**{t('backtest', lang)}**")
     st.dataframe(metrics.rename(columns={"unique_id": t("series", lang), "model": t("model", lang),
                                          "backtest_mase": t("model_mase", lang),
@@ -121,11 +117,12 @@ def scenario_form(engine, run, lang: str) -> None:
         end = c2.date_input(t("to_date", lang), value=first + timedelta(days=9), key="sc_end")
         pct = c3.number_input(t("change_pct", lang), -100.0, 500.0, 40.0, step=5.0)
         url = config.db_url()
+        english = cached.english_names(engine, url)
         streets = st.multiselect(t("streets", lang), cached.dimension_values(engine, url, "street"),
-                                 format_func=lambda s: street_label(s, lang, cached.street_english(engine, url)),
+                                 format_func=lambda s: street_label(s, lang, english),
                                  placeholder=t("all", lang))
         categories = st.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
-                                    format_func=lambda c: category_label(c, lang, cached.street_english(engine, url)),
+                                    format_func=lambda c: category_label(c, lang, english),
                                     placeholder=t("all", lang))
         allowed = current_user().can("save_scenario")
         if st.form_submit_button(t("save_scenario", lang), disabled=not allowed,
@@ -159,7 +156,8 @@ def warnings_panel(engine, by, lang: str, last_day, enough: bool = True) -> None
     if table.empty:
         st.success(t("no_warnings", lang))
         return
-    table = table.assign(unique_id=table["unique_id"].map(lambda u: series_label(u, by, lang, _english())),
+    english = cached.english_names(engine, config.db_url())
+    table = table.assign(unique_id=table["unique_id"].map(lambda u: series_label(u, by, lang, english)),
                          direction=table["direction"].map(lambda d: t(d, lang)),
                          period=table["period"].dt.strftime("%Y-%m-%d"))
     st.dataframe(table.rename(columns={"unique_id": t("series", lang), "period": t("date", lang),

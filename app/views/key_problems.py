@@ -72,8 +72,9 @@ def display_list(entries: pd.DataFrame, lang: str, english: dict[str, str]) -> p
 def display_history(history: pd.DataFrame, lang: str, english: dict[str, str] | None = None) -> pd.DataFrame:
     table = history[[c for c in HISTORY_COLUMNS if c in history.columns]].copy()
     table["created_at"] = pd.to_datetime(table["created_at"]).dt.strftime("%Y-%m-%d %H:%M")
-    if "ticket_id" in table:  # an export without ticket numbers: a dash, not the word None
-        table["ticket_id"] = table["ticket_id"].astype(object).where(table["ticket_id"].notna(), "—")
+    for col in ("ticket_id", "subcategory"):  # an export without them: a dash, not the word None
+        if col in table:
+            table[col] = table[col].astype(object).where(table[col].notna(), "—")
     table["channel"] = table["channel"].map(lambda c: codes.label(codes.CHANNELS, c, lang))
     table["category"] = table["category"].map(lambda c: category_label(c, lang, english))
     table["status"] = table["status"].map(lambda c: codes.label(codes.STATUSES, c, lang))
@@ -107,7 +108,7 @@ def render_list(engine, lang: str, span) -> None:
     if entries.empty:
         st.info(t("kp_none", lang))
         return
-    english = cached.street_english(engine, url)
+    english = cached.english_names(engine, url)
     kinds = entries["kind"].value_counts()
     st.markdown(t("kp_count_line", lang).format(day=as_of, n=len(entries), c=int(kinds.get("caller", 0)),
                                                  p=int(kinds.get("place", 0)),
@@ -164,7 +165,7 @@ def render_hot(engine, lang: str) -> None:
         st.info(t("kp_no_hot", lang))
         return
     groups = terms.groupby("group", sort=False)["score"].max().sort_values(ascending=False).index.tolist()
-    english = cached.street_english(engine, config.db_url())
+    english = cached.english_names(engine, config.db_url())
     shown = {"district": lambda g: t("kp_level_district", lang), "category": lambda g: category_label(g, lang, english),
              "street": lambda g: street_label(g, lang, english)}[level]
     group = DISTRICT if level == "district" else st.selectbox(levels[level], groups, format_func=shown,

@@ -138,7 +138,7 @@ def page() -> None:
         return
     url = config.db_url()
     ov = cached.week_overview(engine, url, params.week, params.streets, params.categories)
-    render(ov, lang, cached.street_english(engine, url), cached.data_span(engine, url)[1],
+    render(ov, lang, cached.english_names(engine, url), cached.data_span(engine, url)[1],
            coverage=cached.coverage(engine, url), has_streets=bool(cached.dimension_values(engine, url, "street")))
 
 

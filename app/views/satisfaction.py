@@ -39,7 +39,7 @@ def render_rates(engine, start, end, lang: str) -> None:
     url = config.db_url()
     weekly = cached.kpis(engine, url, "W", (), start, end)
     st.altair_chart(sc.satisfaction_trend_chart(weekly, TARGET, lang), width="stretch")
-    english = cached.street_english(engine, url)
+    english = cached.english_names(engine, url)
     left, right = st.columns(2)
     by_street = cached.kpi_totals(engine, url, ("street",), start, end)
     left.altair_chart(sc.rate_by_chart(by_street, "street", lambda s: street_label(s, lang, english), TARGET,
@@ -165,7 +165,7 @@ def page() -> None:
         LOG.warning("no driver model for %s..%s: %s", start, end, exc)
         st.warning(t("pt_sat_cannot_fit", lang))
         return
-    english = cached.street_english(engine, url)
+    english = cached.english_names(engine, url)
     st.subheader(t("sat_effects", lang))
     render_drivers(model, lang, english)
     render_what_if(model, lang)

@@ -16,7 +16,7 @@ from civicdesk.forecast.scenarios import Adjustment
 from civicdesk.i18n import category_label, street_label, t
 from civicdesk.staffing import SimConfig, StaffingScenario, Targets, apply_volume, plan, run_scenario
 from civicdesk.access import current_user
-from civicdesk.staffing.calibrate import calibrate_store, calibration_path, save_calibration
+from civicdesk.staffing.calibrate import calibrate_store, calibration_path, default_period, save_calibration
 
 import cached
 from views import staffing_parts as parts
@@ -32,17 +32,9 @@ def last_full_quarter(span: tuple[date, date]) -> tuple[date, date]:
     return (start, end) if start >= span[0] else span
 
 
-def calibration_period(span: tuple[date, date]) -> tuple[date, date]:
-    """The period the Calibrate button fits on, as `civicdesk staffing calibrate` does: the quarter before the
-    data's last (its tickets have had time to close), or the data's own span when that is shorter."""
-    q = pd.Timestamp(span[1]).to_period("Q") - 1
-    start, end = q.start_time.date(), q.end_time.date()
-    return (start, end) if start >= span[0] else span
-
-
 def calibrate_now(engine, url: str, span, lang: str, english: dict[str, str]) -> None:
     """Calibrate on this store's tickets with a progress bar, save the result, and show the page again."""
-    start, end = calibration_period(span)
+    start, end = default_period(span)  # as `civicdesk staffing calibrate` does
     bar = st.progress(0.0, text=t("pt_calibrating", lang))
     try:
         calib = calibrate_store(engine, start, end, progress=lambda share, street: bar.progress(
@@ -92,7 +84,7 @@ def backlog_warning(engine, url: str, run, lang: str) -> None:
     heavy, usual = cached.heavy_backlogs(engine, url, run.as_of.date(), run.run_id)
     if heavy.empty:
         return
-    english = cached.street_english(engine, url)
+    english = cached.english_names(engine, url)
     items = [t("sf_backlog_item", lang).format(street=street_label(r.street, lang, english), open=int(r.open),
                                                days=r.days) for r in heavy.itertuples()]
     st.warning(t("sf_backlog", lang).format(streets=t("list_sep", lang).join(items), usual=usual))
@@ -131,7 +123,7 @@ def volume_controls(engine, url: str, start: date, end: date, lang: str) -> tupl
     dates = st.date_input(t("sf_volume_dates", lang), value=(start, end), min_value=start, max_value=end,
                           key=f"sf_vol_dates_{start}_{end}")
     a, b = st.columns(2)
-    english = cached.street_english(engine, url)
+    english = cached.english_names(engine, url)
     streets = a.multiselect(t("streets", lang), cached.dimension_values(engine, url, "street"), key="sf_vol_streets",
                             placeholder=t("all", lang), format_func=lambda s: street_label(s, lang, english))
     categories = b.multiselect(t("categories", lang), cached.dimension_values(engine, url, "category"),
@@ -202,7 +194,7 @@ def page() -> None:
     if span is None:
         st.info(t("empty_store", lang))
         return
-    english = cached.street_english(engine, url)
+    english = cached.english_names(engine, url)
     if not cached.coverage(engine, url).roster:  # nothing to simulate: say how to load the roster
         st.info(t("pt_no_roster", lang))
         return

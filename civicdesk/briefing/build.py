@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 
 from civicdesk import store
-from civicdesk.store.categories import category_english
+from civicdesk.store.queries import english_names
 from civicdesk.briefing import formatting as fm
 from civicdesk.briefing.model import Briefing, Section
 from civicdesk.briefing.outlook import outlook_section, satisfaction_section
@@ -81,7 +81,7 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
     ov = overview(engine, monday)
     if span is None or int(ov.this_week.get("received", 0) or 0) == 0:
         raise EmptyWeekError(monday)
-    english = {} if lang == "zh" else _english(engine)
+    english = {} if lang == "zh" else english_names(engine)
     coverage = data_coverage(engine)
     enough = (monday - span[0]).days >= 7 * MIN_HISTORY_WEEKS
     report(0.1, "overview")
@@ -116,12 +116,6 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
     return Briefing(iso_week_name(monday), monday, sunday, lang, TITLE[lang], subtitle, ISSUER[lang],
                     fm.chinese_date(issued) if lang == "zh" else f"{issued:%d %B %Y}",
                     tuple(s for s, _ in parts), numbers)
-
-
-def _english(engine) -> dict[str, str]:
-    """English names of the store's streets and categories (stored name → English name)."""
-    streets = store.street_table(engine)
-    return {**category_english(engine), **dict(zip(streets["name"], streets["name_en"].fillna(streets["name"])))}
 
 
 def _prepare_rendering(parts: list[tuple[Section, dict]], pending) -> None:

@@ -406,13 +406,16 @@ class CalibrationState:
             "unreadable" (another version's file, or a checksum that does not match), "other_store" (fitted
             on another store, or saved before stores had an identity), or "other_data" (fitted on this store
             but on tickets outside its present span: the data were replaced since).
-        calibration: the calibration to simulate with: only when "current", else None.
         fitted: what the file holds, whatever the status (None when missing or unreadable).
     """
 
     status: str
-    calibration: Calibration | None
     fitted: Calibration | None = None
+
+    @property
+    def calibration(self) -> Calibration | None:
+        """The calibration to simulate with: only when "current", else None."""
+        return self.fitted if self.status == "current" else None
 
 
 def calibration_state(engine: Engine, path: Path | None = None) -> CalibrationState:
@@ -422,16 +425,24 @@ def calibration_state(engine: Engine, path: Path | None = None) -> CalibrationSt
 
     path = Path(path or calibration_path())
     if not path.exists():
-        return CalibrationState("missing", None)
+        return CalibrationState("missing")
     fitted = load_calibration(path)
     if fitted is None:
-        return CalibrationState("unreadable", None)
+        return CalibrationState("unreadable")
     if fitted.store_id is None or fitted.store_id != store_id(engine):
-        return CalibrationState("other_store", None, fitted)
+        return CalibrationState("other_store", fitted)
     span = data_span(engine)
     if fitted.period and (span is None or not (str(span[0]) <= fitted.period[0] <= fitted.period[1] <= str(span[1]))):
-        return CalibrationState("other_data", None, fitted)
-    return CalibrationState("current", fitted, fitted)
+        return CalibrationState("other_data", fitted)
+    return CalibrationState("current", fitted)
+
+
+def default_period(span) -> tuple:
+    """The period a calibration fits on by default: the quarter before the data's last (its tickets have had
+    time to close), or the data's own span when it holds less history than that. `span`: (first, last) dates."""
+    q = pd.Timestamp(span[1]).to_period("Q") - 1
+    start, end = q.start_time.date(), q.end_time.date()
+    return (start, end) if start >= pd.Timestamp(span[0]).date() else (span[0], span[1])
 
 
 def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None, seed: int = 0,

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from civicdesk import calendar as cal
-from civicdesk.store.categories import dispute_categories, handling_table, is_dispute
+from civicdesk.store.categories import handling_table, is_dispute
 from civicdesk.store.schema import staff, streets, tickets
 
 DEMAND_COLUMNS = ["created_at", "street", "grid_id", "category", "urgency", "channel", "deadline_at",
@@ -89,14 +89,14 @@ def open_backlog(engine: Engine, day, recent: pd.DataFrame | None = None, weeks:
     """
     end = pd.Timestamp(day).normalize() + pd.Timedelta(days=1)
     t = tickets.c
+    query = (sa.select(t.street, t.category, t.subcategory, sa.func.count().label("n")).where(
+        t.created_at >= (end - pd.Timedelta(days=BACKLOG_LOOKBACK_DAYS)).to_pydatetime(),
+        t.created_at < end.to_pydatetime(), sa.or_(t.closed_at.is_(None), t.closed_at >= end.to_pydatetime()),
+        t.urgency == "general", t.street.is_not(None)).group_by(t.street, t.category, t.subcategory))
     with engine.connect() as conn:
-        disputes = sorted(dispute_categories(conn))
-        not_dispute = sa.or_(t.category.is_(None), t.category.not_in(disputes)) if disputes else sa.true()
-        query = (sa.select(t.street, sa.func.count()).where(
-            t.created_at >= (end - pd.Timedelta(days=BACKLOG_LOOKBACK_DAYS)).to_pydatetime(),
-            t.created_at < end.to_pydatetime(), sa.or_(t.closed_at.is_(None), t.closed_at >= end.to_pydatetime()),
-            t.urgency == "general", not_dispute, t.street.is_not(None)).group_by(t.street))
-        waiting = pd.Series(dict(conn.execute(query).all()), dtype=float)
+        groups = pd.DataFrame(conn.execute(query).all(), columns=["street", "category", "subcategory", "n"])
+        disputes = is_dispute(groups, handling_table(conn)).to_numpy(dtype=bool)  # as `load_history` marks them
+    waiting = groups[~disputes].groupby("street")["n"].sum().astype(float)
     first = end - pd.Timedelta(weeks=weeks)
     if recent is None:
         recent = load_history(engine, first, end - pd.Timedelta(days=1))

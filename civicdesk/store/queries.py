@@ -128,6 +128,15 @@ def street_table(engine: Engine) -> pd.DataFrame:
                             columns=list(streets.c.keys()))
 
 
+def english_names(engine: Engine) -> dict[str, str]:
+    """English names of the store's streets and categories (stored name → English name), for the `english`
+    argument of `civicdesk.i18n.street_label` / `category_label`."""
+    from civicdesk.store.categories import category_english
+
+    table = street_table(engine)
+    return {**category_english(engine), **dict(zip(table["name"], table["name_en"].fillna(table["name"])))}
+
+
 def info(engine: Engine) -> dict[str, str]:
     """The store_info key/value pairs (demo seed, scale, …)."""
     with engine.connect() as conn:
