@@ -119,3 +119,21 @@ def test_marking_a_dispute_category_changes_its_on_time_rate(store_url):
         write_categories(conn, pd.DataFrame([{"level1": "劳动纠纷", "handling": "ordinary"}]), origin="user")
     assert on_time().to_dict() == {"劳动纠纷": 0.0, "城市管理": 0.0}
     engine.dispose()
+
+
+def test_a_level2_dispute_counts_30_days_in_the_rollup_too(sqlite_url):
+    """The rollup and the staffing inputs read one rule: a level-2 row set to dispute applies to its tickets."""
+    from civicdesk import kpi
+
+    engine = store.connect(sqlite_url)
+    rows = [{"created_at": "2023-03-01 09:00", "category": "社会治安", "subcategory": "邻里纠纷",
+             "closed_at": "2023-03-20 09:00"},
+            {"created_at": "2023-03-01 09:00", "category": "社会治安", "subcategory": "盗窃",
+             "closed_at": "2023-03-20 09:00"}]
+    with engine.begin() as conn:
+        store.write_tickets(conn, make_tickets(rows))
+        write_categories(conn, THREE_LEVELS, origin="user")
+    weekly = kpi.kpi_table(engine, "W", by=("category",)).set_index("category")
+    assert weekly.at["社会治安", "on_time_rate"] == 0.5  # 邻里纠纷 on time (30 days), 盗窃 late (5 working days)
+    assert load_history(engine, "2023-03-01", "2023-03-01")["dispute"].sum() == 1
+    engine.dispose()

@@ -77,18 +77,26 @@ def dispute_categories(bind) -> set[str]:
 def handling_of(frame: pd.DataFrame, table: dict[tuple[str, str], str]) -> pd.Series:
     """Per ticket (`category`, optional `subcategory`): its handling code; "ordinary" when the tree is silent."""
     cat = frame["category"].astype(object)
-    out = cat.map(lambda c: table.get((c, ""), "ordinary") if isinstance(c, str) else "ordinary")
+    top = {l1: h for (l1, l2), h in table.items() if not l2}
+    out = cat.map(top).astype(object).where(lambda s: s.notna(), "ordinary")  # a dict lookup, not a Python call a row
     deeper = {k: v for k, v in table.items() if k[1]}
     if deeper and "subcategory" in frame:
-        pairs = pd.Series(list(zip(cat, frame["subcategory"].astype(object))), index=frame.index)
-        hit = pairs.map(deeper.get)
-        out = hit.where(hit.notna(), out)
-    return out.astype(object)
+        paths = pd.MultiIndex.from_arrays([cat, frame["subcategory"].astype(object)])
+        hit = pd.Series(deeper, dtype=object).reindex(paths).to_numpy()
+        out = out.where(pd.isna(hit), pd.Series(hit, index=frame.index))
+    return out
 
 
 def is_dispute(frame: pd.DataFrame, table: dict[tuple[str, str], str]) -> pd.Series:
     """Per ticket: True when its category path is handled as a dispute (see `handling_table`)."""
+    if "dispute" not in table.values():
+        return pd.Series(False, index=frame.index)
     return handling_of(frame, table) == "dispute"
+
+
+def needs_subcategory(table: dict[tuple[str, str], str]) -> bool:
+    """Whether `is_dispute` needs the tickets' subcategory: some level-2 row overrides its level-1 row."""
+    return any(l2 for _, l2 in table)
 
 
 def _clean(frame: pd.DataFrame, origin: str) -> pd.DataFrame:
@@ -128,9 +136,10 @@ def _insert(conn: sa.Connection, rows: list[dict], update: tuple[str, ...]) -> N
 def write_categories(conn: sa.Connection, frame: pd.DataFrame, origin: str = "file") -> int:
     """Upsert rows (level1, optional level2/level3, name_en, handling) on their path; returns rows written.
 
-    A deeper path also registers its level-1 (and level-2) parents when they are missing. When a level-1
-    category becomes a dispute category or stops being one, the rollup is refreshed for its tickets that
-    have no stored deadline (their 按时办结 deadline changes between 30 calendar days and the urgency rule).
+    A deeper path also registers its level-1 (and level-2) parents when they are missing. When a category
+    path becomes a dispute or stops being one, the rollup is refreshed for the tickets of its level-1
+    category that have no stored deadline (their 按时办结 deadline changes between 30 calendar days and the
+    urgency rule).
 
     Raises:
         ValueError: an unknown handling code.
@@ -138,10 +147,13 @@ def write_categories(conn: sa.Connection, frame: pd.DataFrame, origin: str = "fi
     rows = _clean(frame, origin)
     if rows.empty:
         return 0
-    before = dispute_categories(conn)
-    register_categories(conn, rows.rename(columns={"level1": "category", "level2": "subcategory"}))
+    before = handling_table(conn)
+    register_categories(conn, rows.rename(columns={"level1": "category", "level2": "subcategory"}), origin)
     _insert(conn, rows.to_dict("records"), update=("name_en", "handling", "origin"))
-    _refresh_deadlines(conn, before ^ dispute_categories(conn))
+    after = handling_table(conn)
+    changed = {l1 for (l1, l2) in set(before) | set(after)
+               if "dispute" in (before.get((l1, l2)), after.get((l1, l2))) and before.get((l1, l2)) != after.get((l1, l2))}
+    _refresh_deadlines(conn, changed)
     return len(rows)
 
 

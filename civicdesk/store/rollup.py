@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from civicdesk import calendar
 from civicdesk.store.bulk import bulk_insert
-from civicdesk.store.categories import dispute_categories
+from civicdesk.store.categories import handling_table, is_dispute, needs_subcategory
 from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.queries import read_frame
 from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
@@ -29,9 +29,10 @@ CALLBACK_COLUMNS = {"satisfied": "cb_satisfied", "basically_satisfied": "cb_basi
                     "unsatisfied": "cb_unsatisfied", "not_reached": "cb_not_reached"}
 
 
-def _read_tickets(conn: sa.Connection, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    """Tickets created in [lo, hi) with the rollup's columns (the fast reader, inside the caller's transaction)."""
-    query = sa.select(*[tickets.c[c] for c in _COLUMNS]).where(tickets.c.created_at >= lo.to_pydatetime(),
+def _read_tickets(conn: sa.Connection, lo: pd.Timestamp, hi: pd.Timestamp, extra=()) -> pd.DataFrame:
+    """Tickets created in [lo, hi) with the rollup's columns and `extra` ones (the fast reader, inside the
+    caller's transaction)."""
+    query = sa.select(*[tickets.c[c] for c in (*_COLUMNS, *extra)]).where(tickets.c.created_at >= lo.to_pydatetime(),
                                                                tickets.c.created_at < hi.to_pydatetime())
     return read_frame(conn, query)
 
@@ -47,14 +48,15 @@ def repeat_flags(created_at: pd.Series, caller_key: pd.Series, window_days: int 
     return out
 
 
-def aggregate(df: pd.DataFrame, disputes=frozenset()) -> pd.DataFrame:
-    """Ticket rows (columns as in `_COLUMNS`, plus `repeat`) to rollup rows.
+def aggregate(df: pd.DataFrame, handling: dict | None = None) -> pd.DataFrame:
+    """Ticket rows (columns as in `_COLUMNS`, plus `repeat`, and `subcategory` where `handling` needs it) to
+    rollup rows.
 
-    A ticket without a stored deadline gets the rule's: 30 calendar days for the level-1 categories in
-    `disputes` (the `categories` table's handling), else by urgency in working days.
+    A ticket without a stored deadline gets the rule's: 30 calendar days for a dispute by the `categories`
+    table (`handling`: `categories.handling_table`), else by urgency in working days.
     """
     created = df["created_at"]
-    mediation = df["category"].isin(list(disputes)).to_numpy(dtype=bool) if disputes else False
+    mediation = is_dispute(df, handling).to_numpy(dtype=bool) if handling else False
     deadline = df["deadline_at"].fillna(pd.Series(calendar.close_deadline(created, df["urgency"], mediation),
                                                   index=df.index))
     sign_limit = pd.Series(calendar.sign_deadline(created, df["urgency"]), index=df.index)
@@ -89,16 +91,17 @@ def refresh_rollup(conn: sa.Connection, start: date, end: date) -> int:
     written = 0
     day = pd.Timestamp(start)
     last = pd.Timestamp(end)
-    disputes = dispute_categories(conn)
+    handling = handling_table(conn)
+    extra = ("subcategory",) if needs_subcategory(handling) else ()
     while day <= last:
         hi = min(day + pd.Timedelta(days=REFRESH_CHUNK_DAYS), last + pd.Timedelta(days=1))
-        df = _read_tickets(conn, day - pd.Timedelta(days=REPEAT_WINDOW_DAYS), hi)
+        df = _read_tickets(conn, day - pd.Timedelta(days=REPEAT_WINDOW_DAYS), hi, extra)
         df["repeat"] = repeat_flags(df["created_at"], df["caller_key"])
         df = df[df["created_at"] >= day]
         conn.execute(daily_rollup.delete().where(daily_rollup.c.day >= day.date(),
                                                  daily_rollup.c.day < hi.date()))
         if len(df):
-            written += bulk_insert(conn, daily_rollup, aggregate(df, disputes))
+            written += bulk_insert(conn, daily_rollup, aggregate(df, handling))
         day = hi
     return written
 
@@ -109,9 +112,9 @@ def rollup_columns(frame: pd.DataFrame) -> pd.DataFrame:
     Every column is copied so the result does not keep the rest of `frame`'s memory alive.
     """
     out = {}
-    for col in _COLUMNS:
+    for col in (*_COLUMNS, "subcategory"):
         values = frame[col] if col in frame else pd.Series(None, index=frame.index, dtype=object)
-        if col in ("street", "category", "channel", "urgency", "callback_result"):
+        if col in ("street", "category", "subcategory", "channel", "urgency", "callback_result"):
             values = values.astype(object).astype("category")
         out[col] = pd.Series(values.to_numpy(copy=True), index=frame.index, dtype=values.dtype)
     return pd.DataFrame(out)
@@ -127,13 +130,13 @@ def insert_rollup_of(conn: sa.Connection, frame: pd.DataFrame) -> int:
     if frame.empty:
         return 0
     df = frame.sort_values("created_at", kind="stable", ignore_index=True)
-    for col in ("street", "category", "channel", "urgency", "callback_result"):
+    for col in ("street", "category", "subcategory", "channel", "urgency", "callback_result"):
         df[col] = df[col].astype(object)
     created = df["created_at"].to_numpy()
     day = pd.Timestamp(created[0]).normalize()
     last = pd.Timestamp(created[-1])
     written = 0
-    disputes = dispute_categories(conn)
+    handling = handling_table(conn)
     while day <= last:
         hi = day + pd.Timedelta(days=REFRESH_CHUNK_DAYS)
         lo_at, start_at, hi_at = np.searchsorted(
@@ -142,7 +145,7 @@ def insert_rollup_of(conn: sa.Connection, frame: pd.DataFrame) -> int:
         part["repeat"] = repeat_flags(part["created_at"], part["caller_key"])
         part = part.iloc[start_at - lo_at:]
         if len(part):
-            written += bulk_insert(conn, daily_rollup, aggregate(part, disputes))
+            written += bulk_insert(conn, daily_rollup, aggregate(part, handling))
         day = hi
     return written
 
