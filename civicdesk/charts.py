@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 
 from civicdesk.i18n import category_label, channel_label, kpi_label, street_label, t
+from civicdesk.store.categories import merge_tail
 
 PALETTE = ["#1f5fa8", "#d9822b", "#2e8b57", "#b23a48", "#7a5195", "#5f6b7a"]
 CJK_FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -59,17 +60,6 @@ def rates_trend_chart(trend: pd.DataFrame, lang: str = "zh",
 TOP_BARS = 15
 
 
-def lump_tail(frame: pd.DataFrame, key: str, value: str, top: int, other: str) -> tuple[pd.DataFrame, int]:
-    """The `top` largest rows of `frame` by `value`, and the rest summed into one row keyed `other`;
-    returns the frame and how many rows were merged (0 when nothing was)."""
-    ordered = frame[[key, value]].sort_values(value, ascending=False, kind="stable")
-    if len(ordered) <= top + 1:
-        return ordered, 0
-    rest = ordered.iloc[top:]
-    merged = pd.DataFrame({key: [other], value: [rest[value].sum()]})
-    return pd.concat([ordered.iloc[:top], merged], ignore_index=True), len(rest)
-
-
 def breakdown_bar_chart(frame: pd.DataFrame, key: str, lang: str = "zh", english: dict[str, str] | None = None,
                         value: str = "received", height: int | None = None, top: int = TOP_BARS) -> alt.Chart:
     """Horizontal bars of `value` by `key` ("category", "street" or "channel"), largest on top, labelled.
@@ -77,7 +67,7 @@ def breakdown_bar_chart(frame: pd.DataFrame, key: str, lang: str = "zh", english
     Beyond `top` bars the rest are merged into one bar (其他 / Other) and the title says how many.
     """
     other = "\x00other"
-    frame, merged = lump_tail(frame, key, value, top, other)
+    frame, merged = merge_tail(frame[[key, value]], key, value, top, other, [value])
     named = {"category": lambda v: category_label(v, lang, english), "channel": lambda v: channel_label(v, lang),
              "street": lambda v: street_label(v, lang, english)}[key]
     labeller = lambda v: t("chart_other_bar", lang).format(n=merged) if v == other else named(v)  # noqa: E731

@@ -47,6 +47,13 @@ MEDIATOR_TIERS: dict[str, tuple[str, str]] = {
     "district": ("区级会商", "District consultation"),
 }
 
+#: How a category's tickets are handled (the `categories` table's `handling`).
+CATEGORY_HANDLINGS: dict[str, tuple[str, str]] = {
+    "ordinary": ("一般事项", "Ordinary"),
+    "dispute": ("矛盾纠纷（调解，30日）", "Dispute (mediation, 30 days)"),
+    "key_patrol": ("重点巡查事项", "Key patrol item"),
+}
+
 #: Staffing roles and their labels.
 ROLES: dict[str, tuple[str, str]] = {
     "grid_worker": ("网格员", "Grid workers"),
@@ -58,6 +65,10 @@ ROLES: dict[str, tuple[str, str]] = {
 #: Where an imported category that no profile maps is stored (its raw value is kept in `category_raw`).
 UNMAPPED_CATEGORY = "其他/未映射"
 UNMAPPED_CATEGORY_EN = "Other / unmapped"
+#: The category the driver model merges rare levels into, and the one a long taxonomy's tail is merged into
+#: (the category forecast); `civicdesk.i18n.category_label` names both per language.
+RARE_CATEGORIES = "少见类别（合并）"
+TAIL_CATEGORIES = "其余类别（合并）"
 
 
 def label(table: dict[str, tuple[str, str]], code: str | None, lang: str = "zh") -> str:

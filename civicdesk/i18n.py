@@ -405,7 +405,7 @@ def kpi_label(kpi: str, lang: str = "zh") -> str:
 
 
 #: Category levels the library merges (drivers' rare levels, the category forecast's tail) -> string key.
-_LUMPED_CATEGORIES = {"少见类别（合并）": "cov_lumped_rare", "其余类别（合并）": "cov_lumped_tail"}
+_LUMPED_CATEGORIES = {codes.RARE_CATEGORIES: "cov_lumped_rare", codes.TAIL_CATEGORIES: "cov_lumped_tail"}
 
 
 def category_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from civicdesk.charts import PALETTE, _style
 from civicdesk.i18n import driver_label, t
+from civicdesk.store.categories import merge_tail
 
 ROW_PX = 22
 LABELS = alt.Axis(labelLimit=220)
@@ -34,18 +35,19 @@ TOP_RATE_BARS = 20
 _REACHED = ("cb_satisfied", "cb_basically_satisfied", "cb_unsatisfied")
 
 
+_POOLED = "\x00pooled"
+
+
 def _pool_tail(data: pd.DataFrame, key: str, top: int) -> tuple[pd.DataFrame, int]:
-    """The `top` groups with the most callbacks, and the rest pooled into one row (its 满意率 from the pooled
-    callbacks); returns the frame and how many groups were pooled."""
-    if len(data) <= top + 1 or not all(c in data for c in _REACHED):
+    """The `top` groups with the most callbacks, and the rest pooled into one row keyed `_POOLED` (its 满意率
+    from the pooled callbacks); returns the frame and how many groups were pooled."""
+    if not all(c in data for c in _REACHED):
         return data, 0
-    data = data.sort_values("callbacks", ascending=False, kind="stable")
-    rest = data.iloc[top:]
-    reached = float(rest[list(_REACHED)].to_numpy().sum())
-    happy = float(rest[["cb_satisfied", "cb_basically_satisfied"]].to_numpy().sum())
-    pooled = pd.DataFrame({key: [None], "satisfaction_rate": [happy / reached if reached else float("nan")],
-                           "callbacks": [reached]})
-    return pd.concat([data.iloc[:top], pooled], ignore_index=True).dropna(subset=["satisfaction_rate"]), len(rest)
+    out, pooled = merge_tail(data, key, "callbacks", top, _POOLED, [*_REACHED, "callbacks"])
+    if pooled:
+        happy = out["cb_satisfied"].iloc[-1] + out["cb_basically_satisfied"].iloc[-1]
+        out.loc[out.index[-1], "satisfaction_rate"] = happy / out["callbacks"].iloc[-1]  # callbacks > 0: rates known
+    return out, pooled
 
 
 def rate_by_chart(frame: pd.DataFrame, key: str, label, target: float, title: str, lang: str = "zh",
@@ -61,8 +63,7 @@ def rate_by_chart(frame: pd.DataFrame, key: str, label, target: float, title: st
     if pooled:
         title += t("sat_top_note", lang).format(top=top, n=pooled)
     data = data[[key, "satisfaction_rate", "callbacks"]]
-    data["label"] = [t("chart_other_bar", lang).format(n=pooled) if pooled and i == len(data) - 1 else label(v)
-                     for i, v in enumerate(data[key])]
+    data["label"] = [t("chart_other_bar", lang).format(n=pooled) if v == _POOLED else label(v) for v in data[key]]
     data["status"] = (data["satisfaction_rate"] < target).map({True: below, False: met})
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=data.sort_values("satisfaction_rate")["label"].tolist(), title=None, axis=LABELS),

@@ -19,13 +19,15 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from civicdesk.codes import TAIL_CATEGORIES
 from civicdesk.forecast.core import Forecaster
 from civicdesk.forecast.hierarchy import TOTAL_ID, Hierarchy, aggregate, reconcile
 from civicdesk.forecast.models import CountRegression, SeasonalNaive
+from civicdesk.store.categories import split_tail
 from civicdesk.store.queries import data_span, rollup_frame
 
 #: The category the tail is merged into (a display key: `civicdesk.i18n.category_label` names it per language).
-OTHER = "其余类别（合并）"
+OTHER = TAIL_CATEGORIES
 #: Days of history needed before the count regression's yearly terms are trusted (else seasonal naive).
 MIN_REGRESSION_DAYS = 400
 VALUE_COLUMNS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
@@ -59,21 +61,6 @@ class CategoryForecast:
     model: str
     method: str
     as_of: pd.Timestamp
-
-
-def split_tail(volumes: pd.Series, top: int = 12, min_share: float = 0.01) -> tuple[list[str], list[str]]:
-    """Categories kept on their own and those merged, from their ticket counts.
-
-    Kept: the largest ones holding at least `min_share` of all tickets, at most `top` of them (all of them
-    when merging would leave a single category in the tail).
-    """
-    order = volumes.sort_values(ascending=False, kind="stable")
-    share = order / max(float(order.sum()), 1.0)
-    kept = [c for c, s in share.items() if s >= min_share][:top]
-    rest = [c for c in order.index if c not in set(kept)]
-    if len(rest) <= 1:
-        return list(order.index), []
-    return kept, rest
 
 
 def category_hierarchy(engine: Engine, start=None, end=None, top: int = 12, min_share: float = 0.01) -> CategoryHierarchy:

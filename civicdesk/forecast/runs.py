@@ -26,6 +26,8 @@ from civicdesk import config
 from civicdesk.forecast.auto import auto_forecast
 from civicdesk.forecast.models import DEFAULT_LEVELS
 from civicdesk.store import daily_counts, data_span
+from civicdesk.codes import TAIL_CATEGORIES
+from civicdesk.store.categories import split_tail
 from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.schema import forecast_runs, forecast_values
 from civicdesk.access import require
@@ -84,16 +86,12 @@ MAX_CATEGORY_SERIES = 20
 
 def lump_category_tail(series: pd.DataFrame, limit: int = MAX_CATEGORY_SERIES) -> pd.DataFrame:
     """Daily series by category with, beyond `limit` categories, the smallest merged into one series
-    (`forecast.categories.OTHER`, which `category_label` names per language); fewer are left as they are."""
-    from civicdesk.forecast.categories import OTHER, split_tail
-
+    (`codes.TAIL_CATEGORIES`, which `category_label` names per language); fewer are left as they are."""
     volumes = series.groupby("unique_id")["y"].sum()
     if len(volumes) <= limit:
         return series
-    kept, lumped = split_tail(volumes, top=limit - 1, min_share=0.0)
-    if not lumped:
-        return series
-    merged = series.assign(unique_id=series["unique_id"].where(series["unique_id"].isin(kept), OTHER))
+    kept, _ = split_tail(volumes, top=limit - 1, min_share=0.0)
+    merged = series.assign(unique_id=series["unique_id"].where(series["unique_id"].isin(kept), TAIL_CATEGORIES))
     return merged.groupby(["unique_id", "ds"], as_index=False)["y"].sum()
 
 

@@ -15,14 +15,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from civicdesk import codes
 from civicdesk.store.schema import categories, tickets
 
-#: How a category's tickets are handled: code → (Chinese label, English label).
-HANDLINGS: dict[str, tuple[str, str]] = {
-    "ordinary": ("一般事项", "Ordinary"),
-    "dispute": ("矛盾纠纷（调解，30日）", "Dispute (mediation, 30 days)"),
-    "key_patrol": ("重点巡查事项", "Key patrol item"),
-}
+#: How a category's tickets are handled: code → (Chinese label, English label), kept with the other codes.
+HANDLINGS = codes.CATEGORY_HANDLINGS
 ORIGINS = ("import", "file", "user", "demo")
 COLUMNS = ("level1", "level2", "level3", "name_en", "handling", "origin")
 PATH = ("level1", "level2", "level3")
@@ -202,7 +199,36 @@ def replace_categories(conn: sa.Connection, rows: list[dict], origin: str) -> No
     write_categories(conn, pd.DataFrame(rows), origin=origin)
 
 
+def split_tail(volumes: pd.Series, top: int = 12, min_share: float = 0.01) -> tuple[list, list]:
+    """Which groups (categories, streets) keep their own row, bar or series, and which are merged into one,
+    from their counts (`volumes`, indexed by the group): every chart, table and forecast of a long taxonomy
+    uses this one rule.
+
+    Kept: the largest holding at least `min_share` of the total, at most `top` of them; all of them when
+    merging would leave a single group in the tail. Both lists are largest first.
+    """
+    order = volumes.sort_values(ascending=False, kind="stable")
+    share = order / max(float(order.sum()), 1.0)
+    kept = [c for c, s in share.items() if s >= min_share][:top]
+    chosen = set(kept)
+    rest = [c for c in order.index if c not in chosen]
+    if len(rest) <= 1:
+        return list(order.index), []
+    return kept, rest
+
+
+def merge_tail(frame: pd.DataFrame, key: str, weight: str, top: int, other, sums) -> tuple[pd.DataFrame, int]:
+    """`frame`'s rows largest `weight` first, with (by `split_tail`, beyond `top`) the rest merged into one
+    last row keyed `other` holding the sums of the `sums` columns; returns it and how many rows were merged."""
+    ordered = frame.sort_values(weight, ascending=False, kind="stable", ignore_index=True)
+    kept, rest = split_tail(ordered.set_index(key)[weight], top, min_share=0.0)
+    if not rest:
+        return ordered, 0
+    tail = ordered.iloc[len(kept):]
+    row = pd.DataFrame({key: [other], **{c: [tail[c].sum()] for c in sums}})
+    return pd.concat([ordered.iloc[:len(kept)], row], ignore_index=True), len(rest)
+
+
 def handling_label(code: str, lang: str = "zh") -> str:
     """A handling code as shown (一般事项, 矛盾纠纷（调解，30日）, 重点巡查事项)."""
-    pair = HANDLINGS.get(code)
-    return code if pair is None else (pair[0] if lang == "zh" else pair[1])
+    return codes.label(HANDLINGS, code, lang)
