@@ -198,20 +198,15 @@ def _parse_map(pairs: list[str]) -> dict[str, str | None]:
 
 
 def _refuse_oversized(path: Path) -> None:
-    """Exit with a message when `path` is larger than `config.max_import_mb()`."""
-    from civicdesk import config
+    """Exit with the importer's message when `path` is over the import limit (`importer.check_size`) or the
+    limit itself is malformed."""
+    from civicdesk.ingest.importer import check_size
 
     try:
-        limit = config.max_import_mb()
-    except ValueError as exc:
+        check_size(path)
+    except ValueError as exc:  # NotATableError (too big) or a malformed CIVICDESK_MAX_IMPORT_MB
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from None
-    size = path.stat().st_size / 2**20
-    if size > limit:
-        typer.secho(f"{path.name} is {size:,.0f} MB, over the import limit of {limit:,.0f} MB "
-                    "(CIVICDESK_MAX_IMPORT_MB); split the export, e.g. by month, or raise the limit.",
-                    fg="red", err=True)
-        raise typer.Exit(1)
 
 
 @app.command("import")

@@ -152,3 +152,25 @@ def test_preview_checks_without_writing(sqlite_url, tmp_path):
     assert pv.mapping == {"ticket_id": "工单编号", "callback_at": "回访时间", "callback_result": "回访结果"}
     assert len(pv.sample) == 8 and pv.quarantined["row_number"].tolist() == [7, 8, 9]
     assert all(v == (None, None) for v in callbacks_of(engine).values())
+
+
+def test_a_callback_file_reads_results_as_a_ticket_export_does():
+    """Every result word a ticket export is read with (the codes' labels and the shipped profiles' tables)
+    means the same in a callback file; the callback file's own synonyms only add words."""
+    from civicdesk.ingest.guess import header_key
+    from civicdesk.ingest.normalize import value_words
+    from civicdesk.ingest.profiles import SHIPPED_DIR, load_profile_file
+    from civicdesk.ingest.refspec import CALLBACK_WORDS
+
+    shipped = [load_profile_file(p) for p in sorted(SHIPPED_DIR.glob("*.toml"))]
+    ticket_words = value_words("callback_result", shipped)
+    assert "未回访" in ticket_words
+    assert {w: CALLBACK_WORDS.get(header_key(w)) for w in ticket_words} == ticket_words
+
+
+def test_not_called_back_is_not_reached(sqlite_url, tmp_path):
+    engine = stored_store(sqlite_url)
+    path = write(tmp_path / "cb.csv", [["0", "2023-02-16 10:00", "未回访"]])  # 12345 exports write it too
+    rep = ingest.import_reference(engine, "callbacks", path)
+    assert rep.quarantined == 0 and rep.updated == 1
+    assert callbacks_of(engine)["12345/0"] == ("not_reached", "2023-02-16 10:00:00")

@@ -18,7 +18,6 @@ from civicdesk import config, ingest, store
 from civicdesk.cli import app
 from civicdesk.i18n import t
 from civicdesk.ingest.guess import header_key, header_words, propose
-from civicdesk.ingest.profiles import load_profiles
 from civicdesk.store.schema import tickets
 
 NOW = pd.Timestamp("2024-01-01")
@@ -226,8 +225,8 @@ def test_la311_with_renamed_headers(sqlite_url, tmp_path):
     names = {"SRNumber": "Service Request No", "CreatedDate": "Date Opened", "ClosedDate": "Date Closed",
              "RequestType": "Problem Type", "RequestSource": "Method Received", "Status": "Case Status",
              "NCName": "Neighborhood Council Name", "Owner": "Responsible Agency"}
-    path, original = renamed_copy(LA311, tmp_path, {h: names.get(h, f"Field {i}") for i, h in
-                                                     enumerate(pd.read_csv(LA311, nrows=0).columns)})
+    path, _ = renamed_copy(LA311, tmp_path, {h: names.get(h, f"Field {i}") for i, h in
+                                              enumerate(pd.read_csv(LA311, nrows=0).columns)})
     engine = store.connect(sqlite_url)
     rep = ingest.import_file(engine, path)
     assert rep.proposed and rep.balanced and rep.rows_read == 9999

@@ -6,11 +6,9 @@ import pandas as pd
 from civicdesk import codes
 from civicdesk.i18n import category_label, field_label
 from civicdesk.ingest.callers import mask_phones
-from civicdesk.ingest.normalize import META_COLUMNS
+from civicdesk.ingest.normalize import CODE_TABLES, META_COLUMNS
 from civicdesk.ingest.profiles import FIELDS
 
-_CODE_TABLES = {"channel": codes.CHANNELS, "urgency": codes.URGENCIES, "status": codes.STATUSES,
-                "callback_result": codes.CALLBACK_RESULTS}
 _HIDDEN = {"batch_id", "caller_key", *META_COLUMNS}
 
 
@@ -29,14 +27,14 @@ def masked_sample(preview) -> pd.DataFrame:
     return sample
 
 
-def display_tickets(frame: pd.DataFrame, lang: str = "zh", english: dict[str, str] | None = None) -> pd.DataFrame:
+def display_tickets(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Normalised tickets for display: known fields first, codes as labels, headers translated."""
     columns = [f for f in FIELDS if f in frame and f not in _HIDDEN]
     columns += [c for c in frame.columns if c not in columns and c not in _HIDDEN]
     out = frame[columns].copy()
-    for name, table in _CODE_TABLES.items():
+    for name, table in CODE_TABLES.items():
         if name in out:
             out[name] = out[name].map(lambda v, tb=table: None if v is None or pd.isna(v) else codes.label(tb, v, lang))
     if "category" in out:
-        out["category"] = out["category"].map(lambda v: None if v is None or pd.isna(v) else category_label(v, lang, english))
+        out["category"] = out["category"].map(lambda v: None if v is None or pd.isna(v) else category_label(v, lang))
     return out.rename(columns=lambda c: field_label(c, lang))

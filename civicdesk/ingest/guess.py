@@ -26,8 +26,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from civicdesk import codes, config
+from civicdesk import config
 from civicdesk.ingest.dates import parse_datetimes
+from civicdesk.ingest.normalize import CODE_TABLES, value_words
 from civicdesk.ingest.profiles import TIME_FIELDS, Profile, ProfileError
 from civicdesk.ingest.synonyms import EXACT, KEYWORDS_EN, KEYWORDS_ZH, WEIGHTS
 
@@ -44,8 +45,6 @@ SYNONYM_DATE_SHARE = 0.5
 NOT_PROPOSED = frozenset({"source", "ticket_id", "caller_key", "category_raw", "id_derived"})
 #: Weight of a header listed by a known profile (below `EXACT`, above any keyword).
 PROFILE_WEIGHT = 50.0
-#: How each proposed field was found.
-BASES = ("synonym", "content", "user")
 #: Value tables a proposed profile borrows from the known profiles (never the category: a centre's own).
 BORROWED_VALUES = ("channel", "urgency", "status", "callback_result")
 PLACE_SUFFIXES_ZH = ("区", "街道", "镇", "乡", "社区", "街", "村", "县", "市", "办事处", "街道办", "园区", "管委会", "片区")
@@ -243,13 +242,7 @@ def _earliest(found: list[tuple[_Column, pd.Series]]) -> _Column:
 
 def _vocabulary(profiles) -> dict[str, set[str]]:
     """Casefolded words known for each coded field: the codes, their labels and the profiles' value tables."""
-    tables = {"channel": codes.CHANNELS, "urgency": codes.URGENCIES, "status": codes.STATUSES,
-              "callback_result": codes.CALLBACK_RESULTS}
-    vocab = {name: {w.casefold() for code, labels in table.items() for w in (code, *labels)}
-             for name, table in tables.items()}
-    for profile in profiles:
-        for name in vocab:
-            vocab[name].update(raw.strip().casefold() for raw in profile.values.get(name, {}))
+    vocab = {name: set(value_words(name, profiles)) for name in CODE_TABLES}
     vocab["channel"].discard("其他")  # "other" is every taxonomy's word too
     vocab["channel"].discard("other")
     return vocab

@@ -49,6 +49,8 @@ LOOKUP_BATCH = 5_000
 #: On SQLite, an import of at least this many rows that also outnumbers the stored tickets builds the
 #: secondary indexes once at the end instead of row by row (2-3 times faster on random caller keys).
 DEFER_INDEXES_MIN_ROWS = 100_000
+#: The row counts of an import, as `import_batches` logs them.
+COUNTS = ("rows_read", "inserted", "updated", "unchanged", "quarantined")
 
 
 @dataclass(frozen=True)
@@ -185,9 +187,13 @@ def preview(path: str | Path, profile: str | Profile | None = None, mapping: dic
             rows: int = 20, source: str | None = None) -> Preview:
     """Read the first `rows` rows of `path` and show how they would be mapped; writes nothing."""
     table = open_table(path)
-    chosen, resolved, ranked = resolve_mapping(table.headers, profile, mapping, sample=_sampler(table))
-    sample = next(iter(table.chunks(chunk_rows=rows)), pd.DataFrame(columns=[*table.headers, *META_COLUMNS]))
-    sample = sample.head(rows)
+    sampler = _sampler(table)
+    chosen, resolved, ranked = resolve_mapping(table.headers, profile, mapping, sample=sampler)
+    if isinstance(chosen, ProposedProfile) and rows <= SAMPLE_ROWS:  # the proposal has read these rows
+        sample = sampler().head(rows)
+    else:
+        sample = next(iter(table.chunks(chunk_rows=rows)), pd.DataFrame(columns=[*table.headers, *META_COLUMNS]))
+        sample = sample.head(rows)
     result = normalize(sample, _context(chosen, resolved, source, None))
     return Preview(table, chosen, resolved, ranked, sample, result.tickets, result.quarantined,
                    proposed=isinstance(chosen, ProposedProfile), basis=mapping_basis(chosen, resolved))
@@ -293,11 +299,8 @@ class _Importer:
         return pd.DataFrame(found, columns=["source", "source_id", *columns])
 
     def quarantine_rows(self, rows: pd.DataFrame) -> None:
-        if len(rows):
-            for cell in rows["reasons"]:
-                self.reasons.update(r for r in cell.split(";"))
-            bulk_insert(self.conn, quarantine, rows.assign(batch_id=self.ctx.batch_id))
-            self.counts["quarantined"] += len(rows)
+        self.reasons.update(quarantine_rows(self.conn, self.ctx.batch_id, rows))
+        self.counts["quarantined"] += len(rows)
 
     def _store(self, good: pd.DataFrame) -> None:
         compare = [c for c in good.columns if c not in ("source", "source_id", "batch_id")]
@@ -389,13 +392,33 @@ def _defer_indexes(conn: sa.Connection, expected_rows: int | None) -> list[sa.In
     return indexes
 
 
-def _begin_batch(conn, path: Path, sha: str, table: TableFile, profile: Profile, source: str, mapping) -> int:
+def begin_batch(conn: sa.Connection, path: Path, sha: str, table: TableFile, profile_name: str, source: str,
+                mapping: dict) -> int:
+    """Log the start of an import in `import_batches` (counts zero until `finish_batch`); returns its id."""
     now = pd.Timestamp.now().to_pydatetime()
     row = dict(file_name=path.name, sha256=sha, size_bytes=path.stat().st_size, format=table.format,
-               encoding=table.encoding, profile=profile.name, source=source,
+               encoding=table.encoding, profile=profile_name, source=source,
                mapping=json.dumps(mapping, ensure_ascii=False), started_at=now, finished_at=now,
                rows_read=0, inserted=0, updated=0, unchanged=0, quarantined=0, reasons="{}", warnings="{}")
     return conn.execute(import_batches.insert().values(**row)).inserted_primary_key[0]
+
+
+def quarantine_rows(conn: sa.Connection, batch_id: int, rows: pd.DataFrame) -> Counter:
+    """Store rejected rows (sheet, row_number, reasons, raw) under `batch_id`; returns their reason counts."""
+    reasons: Counter = Counter()
+    if len(rows):
+        for cell in rows["reasons"]:
+            reasons.update(cell.split(";"))
+        bulk_insert(conn, quarantine, rows.assign(batch_id=batch_id))
+    return reasons
+
+
+def finish_batch(conn: sa.Connection, batch_id: int, counts, reasons, warnings, **columns) -> None:
+    """Log the end of an import: its `COUNTS`, reason and warning counts, and any further `columns`."""
+    conn.execute(import_batches.update().where(import_batches.c.batch_id == batch_id).values(
+        finished_at=pd.Timestamp.now().to_pydatetime(), **{k: counts[k] for k in COUNTS},
+        reasons=json.dumps(dict(reasons), ensure_ascii=False),
+        warnings=json.dumps(dict(warnings), ensure_ascii=False), **columns))
 
 
 def check_size(path: Path) -> None:
@@ -457,7 +480,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
         staged = _stage(table, ctx, Path(folder), chunk_rows, expected, report)
         with engine.begin() as conn:  # phase two: one transaction
             lock_ticket_writes(conn)  # one import at a time: each reads the days and rollup the last one left
-            ctx.batch_id = _begin_batch(conn, path, sha, table, chosen, ctx.source, resolved)
+            ctx.batch_id = begin_batch(conn, path, sha, table, chosen.name, ctx.source, resolved)
             job = _Importer(conn, ctx)
             for rows in staged.rejected():
                 job.quarantine_rows(rows)
@@ -477,11 +500,7 @@ def import_file(engine: Engine, path: str | Path, profile: str | Profile | None 
             c["rows_read"] = staged.rows_read
             # with a source column (civicdesk's own export) the rows name their sources themselves
             sources = ", ".join(sorted(staged.seen)) if "source" in resolved and staged.seen else ctx.source
-            conn.execute(import_batches.update().where(import_batches.c.batch_id == ctx.batch_id).values(
-                finished_at=pd.Timestamp.now().to_pydatetime(), source=sources[:64],
-                **{k: c[k] for k in ("rows_read", "inserted", "updated", "unchanged", "quarantined")},
-                reasons=json.dumps(dict(job.reasons), ensure_ascii=False),
-                warnings=json.dumps(dict(staged.warnings), ensure_ascii=False)))
+            finish_batch(conn, ctx.batch_id, c, job.reasons, staged.warnings, source=sources[:64])
             record(conn, "import", path.name, {"batch_id": ctx.batch_id, "rows_read": c["rows_read"],
                                                "inserted": c["inserted"], "quarantined": c["quarantined"]})
     report(1.0, "导入完成")

@@ -23,7 +23,6 @@ from civicdesk.ingest.dates import parse_datetimes
 from civicdesk.ingest.profiles import TIME_FIELDS, Profile
 from civicdesk.store.schema import tickets
 
-UNMAPPED_CATEGORY = codes.UNMAPPED_CATEGORY
 META_COLUMNS = ("_sheet", "_row")
 #: Reason codes (a suffix ":field" names the column) with their Chinese and English labels.
 REASONS = {
@@ -35,6 +34,18 @@ REASONS = {
     "signed_before_created": ("签收早于受理", "signed before created"),
     "created_in_future": ("受理时间在未来", "created in the future"),
     "duplicate_id_in_file": ("文件内编号重复", "duplicate id within the file"),
+    # reference and callback files (civicdesk.ingest.reference)
+    "unknown_street": ("镇街不在区划表中", "street not in the streets table"),
+    "unknown_grid": ("网格不在网格表中", "grid not in the grids table"),
+    "grid_not_in_street": ("网格不属于所填镇街", "grid belongs to another street"),
+    "code_taken": ("编码已被其他镇街使用", "code already used by another street"),
+    "active_to_before_from": ("离岗日期早于到岗日期", "active_to before active_from"),
+    "bad_geojson": ("边界不是有效的GeoJSON", "boundary is not valid GeoJSON"),
+    "no_such_ticket": ("找不到对应工单", "no stored ticket has this id"),
+    "ambiguous_ticket": ("编号对应多个来源的工单", "the id matches tickets of several sources"),
+    "superseded_callback": ("同一工单有更晚的回访记录", "a later callback of the same ticket is in the file"),
+    "callback_before_created": ("回访早于受理", "callback before the ticket was created"),
+    "level3_without_level2": ("有三级分类但缺二级分类", "level 3 given without level 2"),
 }
 WARNINGS = {
     "merged_category": ("分类按映射表合并", "category merged by the profile's value table"),
@@ -44,6 +55,9 @@ WARNINGS = {
     "unknown_status": ("状态未识别，按时间推断", "status not recognised, inferred from the times"),
     "unknown_street": ("镇街不在区划表中", "street not in the streets table"),
     "derived_id": ("无工单编号，按内容生成", "no ticket id, derived from the content"),
+    # grid and roster files (civicdesk.ingest.reference)
+    "street_from_tickets": ("镇街取自已导入的工单，已补入区划表",
+                            "street named by the stored tickets, added to the streets table"),
 }
 #: The largest count the store's Integer columns hold everywhere (PostgreSQL's 32-bit integer).
 _MAX_COUNT = 2**31 - 1
@@ -51,8 +65,9 @@ _TRUE = {"1", "true", "t", "yes", "y", "是", "已督办"}
 _FALSE = {"0", "false", "f", "no", "n", "否", "未督办"}
 _IDENTITY_FIELDS = ("created_at", "caller_phone", "caller_name", "title", "description", "street", "category",
                     "subcategory", "grid_id")
-_CODE_TABLES = {"channel": codes.CHANNELS, "urgency": codes.URGENCIES, "status": codes.STATUSES,
-                "callback_result": codes.CALLBACK_RESULTS}
+#: The coded ticket fields and their code → (Chinese, English) label tables.
+CODE_TABLES = {"channel": codes.CHANNELS, "urgency": codes.URGENCIES, "status": codes.STATUSES,
+               "callback_result": codes.CALLBACK_RESULTS}
 _FALLBACK = {"channel": ("other", "unknown_channel"), "urgency": ("general", "unknown_urgency"),
              "callback_result": (None, "unknown_callback"), "status": (None, "unknown_status")}
 
@@ -85,14 +100,21 @@ class Normalized:
     warnings: Counter = field(default_factory=Counter)
 
 
-def _lookup(field_name: str, profile: Profile) -> dict[str, str]:
-    """casefolded raw value → code: the codes and their labels, then the profile's own table."""
+def value_words(field_name: str, profiles) -> dict[str, str]:
+    """casefolded raw value → code of a coded field: the codes and their labels, then each profile's
+    `[values.<field>]` table in turn (a later profile overrides an earlier one)."""
     table: dict[str, str] = {}
-    for code, labels in _CODE_TABLES.get(field_name, {}).items():
+    for code, labels in CODE_TABLES.get(field_name, {}).items():
         for word in (code, *labels):
             table[word.casefold()] = code
-    table.update({raw.strip().casefold(): code for raw, code in profile.values.get(field_name, {}).items()})
+    for profile in profiles:
+        table.update({raw.strip().casefold(): code for raw, code in profile.values.get(field_name, {}).items()})
     return table
+
+
+def _lookup(field_name: str, profile: Profile) -> dict[str, str]:
+    """casefolded raw value → code: the codes and their labels, then the profile's own table."""
+    return value_words(field_name, [profile])
 
 
 class _Chunk:

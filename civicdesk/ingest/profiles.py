@@ -9,7 +9,7 @@ one replaces it. Keys:
     [columns]  field = ["header", ...]   header synonyms, the first one present in the file wins
     [defaults] field = "code"            value when the column is absent or the cell empty
     [values.<field>] "raw" = "code"      raw value → stored code (channel, urgency, status, callback_result,
-                                         category); unknown categories are kept as "其他/未映射"
+                                         category); categories not in the table are kept as written
 """
 from __future__ import annotations
 
@@ -132,18 +132,3 @@ def score(profile: Profile, headers) -> float:
         return 0.0
     return len(mapping) / max(len(profile.columns), 1) + 0.01 * len(mapping)
 
-
-def best_profile(headers, profiles: dict[str, Profile] | None = None) -> tuple[Profile, list[tuple[str, float]]]:
-    """The profile whose synonyms fit `headers` best, and every profile's score (best first).
-
-    Raises:
-        ProfileError: no profile finds a creation-time column among the headers.
-    """
-    profiles = profiles if profiles is not None else load_profiles()
-    ranked = sorted(((p.name, score(p, headers)) for p in profiles.values()), key=lambda x: -x[1])
-    if not ranked or ranked[0][1] <= 0:
-        shown = ", ".join(list(headers)[:12])
-        raise ProfileError(f"No mapping profile recognises these columns ({shown}); choose a profile and map "
-                           "the creation-time column by hand, or add a profile to "
-                           f"{config.profiles_dir()}.")
-    return profiles[ranked[0][0]], ranked

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from civicdesk import config
 from civicdesk.ingest.callers import mask_phones
 from civicdesk.ingest.dates import parse_datetimes
-from civicdesk.ingest.refspec import HANDLING_WORDS, KIND_WORDS, ROLE_WORDS, TIER_WORDS, header_key
+from civicdesk.ingest.guess import header_key
+from civicdesk.ingest.refspec import HANDLING_WORDS, KIND_WORDS, ROLE_WORDS, TIER_WORDS
 from civicdesk.store.schema import categories, grids, staff, streets
 
 META_COLUMNS = ("_sheet", "_row")
@@ -31,7 +32,6 @@ class Known:
 
     street_by_name: dict[str, int] = field(default_factory=dict)
     street_by_code: dict[str, int] = field(default_factory=dict)
-    code_of: dict[int, str] = field(default_factory=dict)
     grid_street: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -40,7 +40,6 @@ class Known:
         rows = conn.execute(sa.select(streets.c.street_id, streets.c.name, streets.c.code)).all()
         return cls(street_by_name={name: sid for sid, name, _ in rows},
                    street_by_code={str(code).casefold(): sid for sid, _, code in rows},
-                   code_of={sid: code for sid, _, code in rows},
                    grid_street=dict(conn.execute(sa.select(grids.c.grid_id, grids.c.street_id)).all()))
 
     def street_id(self, value: str | None) -> int | None:

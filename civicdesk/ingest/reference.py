@@ -12,7 +12,6 @@ streets table lacks) and `save_category_edits` (the Data view's category editor)
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,17 +27,16 @@ from civicdesk.access import require
 from civicdesk.accounts import record
 from civicdesk.ingest.callers import mask_phones
 from civicdesk.ingest.callbacks import check_callbacks, match_tickets, store_callbacks
-from civicdesk.ingest.importer import ImportReport, check_size, file_sha256
-from civicdesk.ingest.readers import NotATableError, TableFile, open_table
+from civicdesk.ingest.importer import (COUNTS, ImportReport, begin_batch, check_size, file_sha256, finish_batch,
+                                       quarantine_rows)
+from civicdesk.ingest.readers import TableFile, open_table
 from civicdesk.ingest.refcheck import CHECKS, META_COLUMNS, Checked, Known
 from civicdesk.ingest.refspec import check_kind, match_headers
-from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.categories import PATH, category_table, write_categories
 from civicdesk.store.engine import lock_ticket_writes
-from civicdesk.store.schema import daily_rollup, grids, import_batches, quarantine, staff, streets
+from civicdesk.store.schema import daily_rollup, grids, staff, streets
 
 Progress = Callable[[float, str], None]
-_COUNTS = ("rows_read", "inserted", "updated", "unchanged", "quarantined")
 
 
 @dataclass(frozen=True)
@@ -158,31 +156,39 @@ WRITERS = {
 }
 
 
-def adopt_ticket_streets(conn: sa.Connection, raw: pd.DataFrame, mapping: dict) -> int:
+def adopt_ticket_streets(conn: sa.Connection, raw: pd.DataFrame, mapping: dict, known: Known) -> int:
     """Add to the streets table the streets a grid or roster file names that the stored tickets name too
     (a centre's first roster usually comes before any streets file); returns how many were added.
 
-    A street neither table knows stays unknown, and its rows are quarantined as before.
+    A street neither table knows stays unknown, and its rows are quarantined as before. `known` (what
+    the store held before) gains the streets added.
     """
     header = mapping.get("street")
     if header is None or header not in raw:
         return 0
     named = {str(v).strip() for v in raw[header].dropna()} - {""}
-    known = Known.load(conn)
     named = {s for s in named if known.street_id(s) is None}
     if not named:
         return 0
     r = daily_rollup.c
-    seen = set(conn.execute(sa.select(r.street).where(r.street.in_(sorted(named))).distinct()).scalars())
+    seen = sorted(conn.execute(sa.select(r.street).where(r.street.in_(sorted(named))).distinct()).scalars())
     if seen:
-        _write_streets(conn, pd.DataFrame({"name": sorted(seen), "code": None}))
+        _write_streets(conn, pd.DataFrame({"name": seen, "code": None}))
+        query = sa.select(streets.c.street_id, streets.c.name, streets.c.code).where(streets.c.name.in_(seen))
+        for sid, name, code in conn.execute(query).all():
+            known.street_by_name[name] = sid
+            known.street_by_code.setdefault(str(code).casefold(), sid)
     return len(seen)
 
 
-def _checked(conn: sa.Connection, kind: str, raw: pd.DataFrame, mapping: dict, source: str | None) -> Checked:
+def _checked(conn: sa.Connection, kind: str, raw: pd.DataFrame, mapping: dict,
+             source: str | None) -> tuple[Checked, int]:
+    """The rows checked, and how many streets the stored tickets name were adopted first (grids, roster)."""
     if kind == "callbacks":
-        return match_tickets(conn, check_callbacks(raw, mapping), raw, mapping, source)
-    return CHECKS[kind](raw, mapping, Known.load(conn))
+        return match_tickets(conn, check_callbacks(raw, mapping), raw, mapping, source), 0
+    known = Known.load(conn)
+    adopted = adopt_ticket_streets(conn, raw, mapping, known) if kind in ("grids", "roster") else 0
+    return CHECKS[kind](raw, mapping, known), adopted
 
 
 def preview_reference(engine: Engine, kind: str, path: str | Path, rows: int = 20,
@@ -200,9 +206,7 @@ def preview_reference(engine: Engine, kind: str, path: str | Path, rows: int = 2
     with engine.connect() as conn:
         trans = conn.begin()  # streets the tickets name are added as the import would, then rolled back
         try:
-            if kind in ("grids", "roster"):
-                adopt_ticket_streets(conn, sample, mapping)
-            checked = _checked(conn, kind, sample, mapping, source)
+            checked, _ = _checked(conn, kind, sample, mapping, source)
         finally:
             trans.rollback()
     ids = {mapping[f] for f in ("name", "code", "grid_id", "staff_id", "ticket_id") if f in mapping}
@@ -211,24 +215,6 @@ def preview_reference(engine: Engine, kind: str, path: str | Path, rows: int = 2
         if header not in ids:
             shown[header] = mask_phones(shown[header])
     return ReferencePreview(table, kind, mapping, shown, checked.quarantined)
-
-
-def _begin_batch(conn: sa.Connection, path: Path, sha: str, table: TableFile, kind: str, mapping: dict) -> int:
-    now = pd.Timestamp.now().to_pydatetime()
-    row = dict(file_name=path.name, sha256=sha, size_bytes=path.stat().st_size, format=table.format,
-               encoding=table.encoding, profile=f"reference:{kind}", source="reference",
-               mapping=json.dumps(mapping, ensure_ascii=False), started_at=now, finished_at=now,
-               rows_read=0, inserted=0, updated=0, unchanged=0, quarantined=0, reasons="{}", warnings="{}")
-    return conn.execute(import_batches.insert().values(**row)).inserted_primary_key[0]
-
-
-def _quarantine(conn: sa.Connection, batch_id: int, rows: pd.DataFrame) -> Counter:
-    reasons: Counter = Counter()
-    for cell in rows["reasons"]:
-        reasons.update(cell.split(";"))
-    if len(rows):
-        bulk_insert(conn, quarantine, rows.assign(batch_id=batch_id))
-    return reasons
 
 
 def import_reference(engine: Engine, kind: str, path: str | Path, *, source: str | None = None,
@@ -262,26 +248,23 @@ def import_reference(engine: Engine, kind: str, path: str | Path, *, source: str
         if kind == "callbacks":
             lock_ticket_writes(conn)  # callbacks change tickets and the rollup
         report(0.3, "checking rows")
-        adopted = adopt_ticket_streets(conn, raw, mapping) if kind in ("grids", "roster") else 0
-        checked = _checked(conn, kind, raw, mapping, source)
-        batch_id = _begin_batch(conn, path, sha, table, kind, mapping)
+        checked, adopted = _checked(conn, kind, raw, mapping, source)
+        batch_id = begin_batch(conn, path, sha, table, f"reference:{kind}", "reference", mapping)
         report(0.5, "writing")
-        reasons = _quarantine(conn, batch_id, checked.quarantined)
+        reasons = quarantine_rows(conn, batch_id, checked.quarantined)
         good = checked.good.drop(columns=list(META_COLUMNS))
         counts = store_callbacks(conn, good) if kind == "callbacks" else WRITERS[kind](conn, good)
         counts.update(rows_read=len(raw), quarantined=len(checked.quarantined))
-        conn.execute(import_batches.update().where(import_batches.c.batch_id == batch_id).values(
-            finished_at=pd.Timestamp.now().to_pydatetime(), **{k: counts[k] for k in _COUNTS},
-            reasons=json.dumps(dict(reasons), ensure_ascii=False),
-            warnings=json.dumps({"street_from_tickets": adopted} if adopted else {})))
+        warnings = {"street_from_tickets": adopted} if adopted else {}
+        finish_batch(conn, batch_id, counts, reasons, warnings)
         record(conn, "import_reference", path.name, {"kind": kind, "batch_id": batch_id,
-                                                      **{k: counts[k] for k in _COUNTS}})
+                                                      **{k: counts[k] for k in COUNTS}})
         report(0.95, "finishing")
     report(1.0, "done")
     return ImportReport(batch_id=batch_id, file_name=path.name, sha256=sha, format=table.format,
                         encoding=table.encoding, profile=f"reference:{kind}", source="reference",
-                        mapping=mapping, **{k: counts[k] for k in _COUNTS}, reasons=dict(reasons),
-                        warnings={"street_from_tickets": adopted} if adopted else {},
+                        mapping=mapping, **{k: counts[k] for k in COUNTS}, reasons=dict(reasons),
+                        warnings=warnings,
                         seconds=time.perf_counter() - began)
 
 

@@ -5,39 +5,24 @@ tuple of `RefField`s: the field's name, its template headers in Chinese and Engl
 synonyms (Chinese and English) and whether a file must have it. Headers are compared without case, spaces,
 underscores, hyphens and brackets, so "Grid ID", "grid_id" and "网格编号（必填）" all match.
 
-The reason codes this module adds to `civicdesk.ingest.normalize.REASONS` are labelled there, so that
-`civicdesk.ingest.history.reason_label` names them in both languages.
+The quarantine reasons and warnings of reference and callback files are labelled with the ticket importer's
+in `civicdesk.ingest.normalize.REASONS` / `WARNINGS`, so that `civicdesk.ingest.history.reason_label` names
+them in both languages. Callback results are read with the words a ticket export's are (the codes' labels and
+the shipped profiles' `[values.callback_result]`), plus the synonyms of `CALLBACK_SYNONYMS`.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from civicdesk import codes
-from civicdesk.ingest.normalize import REASONS, WARNINGS
+from civicdesk.ingest.guess import header_key
+from civicdesk.ingest.normalize import value_words
+from civicdesk.ingest.profiles import SHIPPED_DIR, load_profile_file
 from civicdesk.store.categories import HANDLINGS
 
 #: Kinds whose rows go to a reference table (callbacks go onto stored tickets).
 REFERENCE_KINDS = ("streets", "grids", "roster", "categories")
 KINDS = (*REFERENCE_KINDS, "callbacks")
-
-#: Quarantine reasons of reference and callback files (added to the ticket importer's REASONS).
-REFERENCE_REASONS = {
-    "unknown_street": ("镇街不在区划表中", "street not in the streets table"),
-    "unknown_grid": ("网格不在网格表中", "grid not in the grids table"),
-    "grid_not_in_street": ("网格不属于所填镇街", "grid belongs to another street"),
-    "code_taken": ("编码已被其他镇街使用", "code already used by another street"),
-    "active_to_before_from": ("离岗日期早于到岗日期", "active_to before active_from"),
-    "bad_geojson": ("边界不是有效的GeoJSON", "boundary is not valid GeoJSON"),
-    "no_such_ticket": ("找不到对应工单", "no stored ticket has this id"),
-    "ambiguous_ticket": ("编号对应多个来源的工单", "the id matches tickets of several sources"),
-    "superseded_callback": ("同一工单有更晚的回访记录", "a later callback of the same ticket is in the file"),
-    "callback_before_created": ("回访早于受理", "callback before the ticket was created"),
-    "level3_without_level2": ("有三级分类但缺二级分类", "level 3 given without level 2"),
-}
-REASONS.update(REFERENCE_REASONS)
-WARNINGS.update({"street_from_tickets": ("镇街取自已导入的工单，已补入区划表",
-                                         "street named by the stored tickets, added to the streets table")})
 
 
 @dataclass(frozen=True)
@@ -126,17 +111,14 @@ TIER_SYNONYMS = {
     "street": ("街道", "镇街", "街道调解", "镇街调解中心", "street", "subdistrict", "town"),
     "district": ("区", "区级", "区县", "区级调解", "district"),
 }
+#: Callback-result words beyond those a ticket export is read with (`normalize.value_words`), which win.
 CALLBACK_SYNONYMS = {
-    "satisfied": ("非常满意", "很满意", "满意", "very satisfied", "satisfied"),
-    "basically_satisfied": ("基本满意", "比较满意", "较满意", "一般满意", "basically satisfied",
-                            "fairly satisfied", "somewhat satisfied"),
-    "unsatisfied": ("不满意", "非常不满意", "很不满意", "unsatisfied", "dissatisfied", "not satisfied",
-                    "very dissatisfied", "very unsatisfied"),
-    "not_reached": ("未接通", "无法联系", "无人接听", "未联系上", "拒接", "关机", "空号", "not reached",
-                    "no answer", "unreachable", "could not reach"),
+    "satisfied": ("很满意", "very satisfied"),
+    "basically_satisfied": ("较满意", "一般满意", "fairly satisfied", "somewhat satisfied"),
+    "unsatisfied": ("很不满意", "dissatisfied", "not satisfied", "very dissatisfied", "very unsatisfied"),
+    "not_reached": ("无人接听", "未联系上", "拒接", "关机", "空号", "no answer", "unreachable",
+                    "could not reach"),
 }
-
-_HEADER_NOISE = re.compile(r"[\s_\-–—()（）\[\]【】:：.*＊/、]")
 
 
 class ReferenceFileError(ValueError):
@@ -158,11 +140,6 @@ def check_kind(kind: str) -> str:
         raise ReferenceFileError("unknown_kind", f"Unknown kind '{kind}'; kinds are {', '.join(KINDS)}.",
                                  kind=kind, kinds=", ".join(KINDS))
     return kind
-
-
-def header_key(header: str) -> str:
-    """A header as compared: no case, spaces, underscores, hyphens, brackets or stars."""
-    return _HEADER_NOISE.sub("", str(header)).casefold()
 
 
 def match_headers(kind: str, headers) -> dict[str, str]:
@@ -209,6 +186,17 @@ def vocabulary(table: dict[str, tuple[str, str]] | None, synonyms: dict[str, tup
 ROLE_WORDS = vocabulary(codes.STAFF_ROLES, ROLE_SYNONYMS)
 TIER_WORDS = vocabulary(codes.MEDIATOR_TIERS, TIER_SYNONYMS)
 HANDLING_WORDS = vocabulary(HANDLINGS, HANDLING_SYNONYMS)
-CALLBACK_WORDS = vocabulary(codes.CALLBACK_RESULTS, CALLBACK_SYNONYMS)
+
+
+def _callback_words() -> dict[str, str]:
+    """Callback-result word (as `header_key` compares it) → code: a ticket export's words, then the synonyms."""
+    shipped = [load_profile_file(path) for path in sorted(SHIPPED_DIR.glob("*.toml"))]
+    out = {header_key(word): code for word, code in value_words("callback_result", shipped).items()}
+    for word, code in vocabulary(None, CALLBACK_SYNONYMS).items():
+        out.setdefault(word, code)
+    return out
+
+
+CALLBACK_WORDS = _callback_words()
 KIND_WORDS = vocabulary(None, STREET_KINDS)
 
