@@ -64,15 +64,18 @@ PARTIAL_STRINGS: dict[str, tuple[str, str]] = {
     "pt_forecast_failed": ("预测未能完成：数据可能过短或过于稀疏。原始错误已记入日志。",
                            "The forecast could not be made: the data may be too short or too sparse. The original "
                            "error was logged."),
-    # the driver model's warnings (written in English by the library)
+    # the driver model's warnings (`civicdesk.drivers.ModelWarning` keys; {term} is a driver's label)
     "pt_w_few": ("回访结果中较少的一类只有{n}条，而模型有{p}个参数，估计不稳定；请减少因素或选择更长的时段。",
-                 "Only {n} callbacks have the rarer outcome for {p} parameters: estimates are unstable."),
+                 "Only {n} callbacks have the rarer outcome for {p} parameters (fewer than {min} per parameter): "
+                 "estimates are unstable; use fewer drivers or a longer period."),
     "pt_w_separates": ("因素“{term}”几乎完全区分了满意与不满意的回访，其估计值实际上不可靠；可合并其少见取值或不纳入该因素。",
-                       "The driver {term} (quasi-)separates satisfied from unsatisfied callbacks."),
+                       "The driver {term} (quasi-)separates satisfied from unsatisfied callbacks: its estimate is not "
+                       "reliable; merge its rare levels or leave it out."),
     "pt_w_collinear": ("因素“{term}”与其他因素高度相关，其单独作用难以识别。",
-                       "The driver {term} is collinear with other drivers."),
+                       "The driver {term} is collinear with other drivers; its own effect is hard to identify."),
     "pt_w_converge": ("模型拟合未能顺利收敛：可能有因素或少见取值完全区分了满意与不满意，或因素之间高度相关。",
-                      "The fit did not converge cleanly."),
+                      "The fit did not converge cleanly: a driver or a rare level may separate satisfied from "
+                      "unsatisfied callbacks, or drivers are collinear."),
     # the calibration bound to its store
     "pt_calib_other_store": ("模拟尚未按本数据库校准：现有的校准文件是按另一数据库 {start} 至 {end} 的工单做的，"
                              "本次按默认参数模拟，结果仅供参考。可点击下方按钮按本数据库的历史工单校准（需几分钟），"

@@ -144,6 +144,11 @@ def test_too_few_events_warn_and_perfect_separation_is_an_error(table):
     separated = fit_drivers(small, "satisfied ~ perfect + days_to_sign", importance=False)
     assert any("term perfect (quasi-)separates" in w for w in separated.warnings)
     assert not any("term Intercept" in w for w in separated.warnings)
+    # each warning also carries its i18n key and parameters, for the views
+    few = [n for n in model.notes if n.key == "pt_w_few"]
+    assert len(few) == 1 and few[0].params["p"] == len(model.params)
+    assert [n.params["term"] for n in separated.notes if n.key == "pt_w_separates"] == ["perfect"]
+    assert [n.text for n in separated.notes] == list(separated.warnings)
     with pytest.raises(ValueError, match=r"perfectly separate .* drop them, merge rare levels"):
         fit_drivers(small, "satisfied ~ days_to_sign + C(category) + C(channel)", importance=False)
 

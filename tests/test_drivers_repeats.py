@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from civicdesk import store
+from civicdesk.drivers import DataRangeError
 from civicdesk.drivers.repeats import extract_site, key_problems, repeat_caller_flags
+from civicdesk.i18n import t
 from civicdesk.synth.places import STREET_SPECS
 from civicdesk.synth.topics import PERSISTENT_CALLERS
 from tests.conftest import make_tickets
@@ -132,14 +134,20 @@ def test_extract_site(text, site):
     (None, "not a date"),
 ])
 def test_bad_as_of_is_one_clear_sentence(as_of, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as caught:
         key_problems(frame(contacts([0, 1, 2])), as_of)
+    if message == "outside the data":  # said in the user's language from its key, never from the English text
+        assert caught.value.key == "pt_kp_outside" and set(caught.value.params) == {"start", "end"}
+        assert t(caught.value.key, "zh").format(**caught.value.params).startswith("所选日期不在数据的时间范围内")
+    else:
+        assert not isinstance(caught.value, DataRangeError)  # a caller's mistake, not a gap in the data
 
 
 def test_bad_arguments():
     df = frame(contacts([0, 1, 2]))
-    with pytest.raises(ValueError, match="no tickets"):
+    with pytest.raises(DataRangeError, match="no tickets") as caught:
         key_problems(df.iloc[:0], "2023-03-01")
+    assert caught.value.key == "empty_store"
     with pytest.raises(ValueError, match="kinds"):
         key_problems(df, "2023-03-02", kinds=("street",))
     with pytest.raises(ValueError, match="min_contacts"):

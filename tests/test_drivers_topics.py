@@ -10,6 +10,7 @@ import pytest
 from civicdesk import config, store
 from civicdesk.drivers.segment import STOP_WORDS, text_terms, ticket_terms
 from civicdesk.drivers.topics import DISTRICT, hot_topics
+from civicdesk.i18n import t
 from tests.conftest import make_tickets
 
 SMARTGOV_FJ3 = config.REALDATA_DIR / "cn_taidi2020_smartgov" / "fj3_messages_with_likes_4326.xlsx"
@@ -108,18 +109,21 @@ def test_week_as_iso_name_or_any_day_inside():
     assert (a.week, a.monday) == ("2023-W13", WEEK.date())
 
 
-@pytest.mark.parametrize("first, week, message", [
-    (None, "2023-W20", "no tickets in the week 2023-W20"),
-    (WEEK, "2023-W13", "no tickets in the 4 week"),  # nothing before the week to compare with
-    (None, "2023-W60", "not an ISO week"),
-    (None, "next week", "neither an ISO week"),
+@pytest.mark.parametrize("first, week, message, key", [
+    (None, "2023-W20", "no tickets in the week 2023-W20", "pt_no_week_tickets"),
+    (WEEK, "2023-W13", "no tickets in the 4 week", "pt_hot_no_baseline"),  # nothing before the week to compare with
+    (None, "2023-W60", "not an ISO week", None),
+    (None, "next week", "neither an ISO week", None),
 ])
-def test_bad_weeks_are_one_clear_sentence(first, week, message):
+def test_bad_weeks_are_one_clear_sentence(first, week, message, key):
     df = rising()
     if first is not None:
         df = df[df["created_at"] >= first]
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as caught:
         hot_topics(df, week)
+    assert getattr(caught.value, "key", None) == key  # the data's gaps carry a key for the user's language
+    if key == "pt_hot_no_baseline":
+        assert caught.value.params["weeks"] == 4 and "4周" in t(key, "zh").format(**caught.value.params)
 
 
 def test_bad_arguments():

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 
 import centres
 from civicdesk import store
-from civicdesk.drivers import NoCallbacksError, fit_store, hot_topics, key_problems, usable_formula
-from civicdesk.forecast.categories import OTHER, category_hierarchy, forecast_categories, split_tail
+from civicdesk.drivers import (NoCallbacksError, fit_store, hot_topics, key_problems, modelling_table,
+                               usable_formula)
+from civicdesk.forecast.categories import OTHER, category_hierarchy, forecast_categories
+from civicdesk.store.categories import split_tail
 from civicdesk.forecast.hierarchy import is_coherent
 from civicdesk.kpi import data_coverage
 from civicdesk.overview import default_week
@@ -120,6 +122,7 @@ def test_driver_fit_runs_or_says_why(centre):
     model = fit_store(engine, start, week + timedelta(days=6))
     assert "C(category)" in model.formula and "C(channel)" not in model.formula  # one channel: left out
     assert "days_to_sign" not in model.formula  # no signing times
+    assert {"channel", "days_to_sign"} <= set(model.left_out)
     levels = set(model.data["category"].astype(object))
     assert "少见类别（合并）" in levels and len(levels) < 40  # 120 classes, rare ones merged (the reference level)
     assert np.isfinite(model.coefficients["estimate"]).all()
@@ -152,6 +155,27 @@ def test_key_problems_and_hot_topics_run(centre):
     if name.startswith("other"):
         terms = hot.terms[hot.terms["group"] == centres.HOT_STREET]["term"].tolist()
         assert any(term in centres.HOT_TOPIC for term in terms[:3]), terms
+
+
+def test_tickets_without_ids_are_keyed_by_their_row():
+    """other_zh was imported without ticket ids: every ticket is keyed "#<row id>", the same key in the
+    key-problem list and the modelling table, so entries are related only when they share a ticket (missing
+    ids used to match one another, relating every entry to every other)."""
+    engine = _engine("other_zh")
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count(tickets.c.ticket_id))).scalar() == 0
+    week = default_week(engine)
+    kp = key_problems(engine, week + timedelta(days=6), history_days=31)
+    entries = kp.entries
+    assert len(entries) > 2 and kp.members["ticket_id"].str.startswith("#").all()
+    assert entries["related"].map(len).max() < len(entries) - 1
+    shared = dict(zip(entries["entry_id"], entries["ticket_ids"].map(set)))
+    for entry, related in zip(entries["entry_id"], entries["related"]):
+        assert all(shared[entry] & shared[other] for other in related)
+    table = modelling_table(engine, week, week + timedelta(days=6))
+    assert table["ticket_id"].is_unique and table["ticket_id"].str.startswith("#").all()
+    in_week = kp.history.loc[pd.to_datetime(kp.history["created_at"]) >= pd.Timestamp(week), "ticket_id"]
+    assert len(in_week) and set(in_week) <= set(table["ticket_id"])
 
 
 def test_forecast_run_by_category_merges_a_long_tail(sqlite_url):

@@ -5,7 +5,6 @@ controls → `civicdesk.drivers.key_problems` / `hot_topics` (via cached) → re
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 
 import pandas as pd
@@ -13,7 +12,7 @@ import streamlit as st
 
 from civicdesk import codes, config
 from civicdesk import satisfaction_charts as sc
-from civicdesk.drivers import DISTRICT
+from civicdesk.drivers import DISTRICT, DataRangeError
 from civicdesk.excel import to_excel_bytes
 from civicdesk.i18n import category_label, street_label, t
 from civicdesk.periods import iso_week_name, week_label
@@ -101,8 +100,7 @@ def render_list(engine, lang: str, span) -> None:
         kp = in_language(cached.key_problems(engine, url, as_of, minimum), lang)
     except ValueError as exc:  # the library's reason is English: log it, say it in the user's language
         LOG.warning("no key-problem list as of %s: %s", as_of, exc)
-        st.warning(t("pt_kp_outside", lang).format(start=span[0], end=span[1]) if "outside the data" in str(exc)
-                   else t("pt_failed", lang))
+        st.warning(refusal(exc, lang))
         return
     entries = kp.entries
     if entries.empty:
@@ -125,14 +123,11 @@ def render_list(engine, lang: str, span) -> None:
     st.dataframe(display_history(history, lang, english), hide_index=True, width="stretch")
 
 
-def hot_error(exc: ValueError, lang: str) -> str:
-    """A hot-topics refusal (an English sentence from the library) in the user's language; the original is logged."""
-    LOG.info("no hot topics: %s", exc)
-    before = re.search(r"in the (\d+) week\(s\) before", str(exc))
-    if before:
-        return t("pt_hot_no_baseline", lang).format(weeks=before.group(1))
-    if "no tickets in the week" in str(exc):
-        return t("pt_no_week_tickets", lang)
+def refusal(exc: ValueError, lang: str) -> str:
+    """A library refusal in the user's language: a `DataRangeError` says what the data do not cover; any
+    other error is a failure (its English text is only logged)."""
+    if isinstance(exc, DataRangeError):
+        return t(exc.key, lang).format(**exc.params)
     return t("pt_failed", lang)
 
 
@@ -152,7 +147,8 @@ def render_hot(engine, lang: str) -> None:
     try:
         hot = cached.hot_topics(engine, config.db_url(), iso_week_name(monday))
     except ValueError as exc:
-        st.info(hot_error(exc, lang))
+        LOG.info("no hot topics: %s", exc)
+        st.info(refusal(exc, lang))
         return
     st.markdown(t("kp_week_line", lang).format(week=week_label(monday, lang), n=hot.tickets))
     levels = {"district": t("kp_level_district", lang), "street": t("street", lang),

@@ -5,7 +5,6 @@ controls → `civicdesk.kpi.kpi_table` and `civicdesk.drivers.fit_drivers` (via 
 from __future__ import annotations
 
 import logging
-import re
 
 import pandas as pd
 import streamlit as st
@@ -96,26 +95,12 @@ def model_excel(model, lang: str, english: dict[str, str] | None = None) -> byte
                            "importance": model.importance, "calibration": model.diagnostics.calibration})
 
 
-#: The driver model's warnings (English sentences from `civicdesk.drivers`) by pattern → string key.
-WARNINGS = ((re.compile(r"only (?P<n>\d+) tickets have the rarer outcome for (?P<p>\d+) parameters"), "pt_w_few"),
-            (re.compile(r"the term (?P<term>.+) \(quasi-\)separates"), "pt_w_separates"),
-            (re.compile(r"the term (?P<term>.+) is collinear"), "pt_w_collinear"),
-            (re.compile(r"the fit did not converge"), "pt_w_converge"))
-
-
-def warning_text(warning: str, lang: str, english: dict[str, str] | None = None) -> str:
-    """A model warning in the user's language (the library writes them in English)."""
-    if lang == "en":
-        return warning
-    for pattern, key in WARNINGS:
-        found = pattern.search(warning)
-        if found:
-            values = found.groupdict()
-            if "term" in values:
-                values["term"] = driver_label(values["term"], lang, english)
-            return t(key, lang).format(**values)
-    LOG.info("model warning without a translation: %s", warning)
-    return t("sat_has_warnings", lang)
+def warning_text(note, lang: str, english: dict[str, str] | None = None) -> str:
+    """A model warning (`civicdesk.drivers.ModelWarning`) in the user's language; a `term` is labelled."""
+    params = dict(note.params)
+    if "term" in params:
+        params["term"] = driver_label(params["term"], lang, english)
+    return t(note.key, lang).format(**params)
 
 
 def render_details(model, lang: str, english: dict[str, str] | None = None) -> None:
@@ -124,8 +109,8 @@ def render_details(model, lang: str, english: dict[str, str] | None = None) -> N
         coefs = model.coefficients.assign(term=model.coefficients["term"].map(lambda c: driver_label(c, lang, english)))
         st.dataframe(coefs.round(4), hide_index=True, width="stretch")
         st.code(model.formula, language=None)
-        for warning in model.warnings:
-            st.warning(warning_text(warning, lang, english))
+        for note in model.notes:
+            st.warning(warning_text(note, lang, english))
         st.altair_chart(sc.calibration_chart(model.diagnostics.calibration, lang), width="stretch")
         st.download_button(t("sat_download", lang), model_excel(model, lang, english), file_name="satisfaction-drivers.xlsx",
                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="sat_dl")
@@ -159,7 +144,7 @@ def page() -> None:
         model = fit_with_progress(engine, start, end, cached.data_version(engine, url), lang)
     except NoCallbacksError as exc:
         LOG.info("no driver model for %s..%s: %s", start, end, exc)
-        st.info(t("pt_no_callbacks_period", lang))
+        st.info(t(exc.key, lang).format(**exc.params))
         return
     except ValueError as exc:  # the library's reason is English: log it, say it in the user's language
         LOG.warning("no driver model for %s..%s: %s", start, end, exc)

@@ -18,6 +18,30 @@ from civicdesk.store.schema import tickets
 Source = Engine | pd.DataFrame
 
 
+class DataRangeError(ValueError):
+    """The data do not cover what was asked (a day outside them, a week without tickets or without weeks
+    before it). `key` and `params` give the message in the UI's language:
+    `civicdesk.i18n.t(error.key, lang).format(**error.params)`; `str(error)` is the English sentence."""
+
+    def __init__(self, message: str, key: str, **params):
+        super().__init__(message)
+        self.key, self.params = key, params
+
+
+def ticket_keys(frame: pd.DataFrame) -> pd.Series:
+    """Each ticket's ticket_id, or "#<row id>" for a ticket imported without one: a key that is never
+    missing, so analyses can match and join tickets on it (two missing ids would otherwise match).
+
+    The row id is the frame's ``id`` column (the store's row id) when it has one, else its index.
+    """
+    ids = frame["ticket_id"].astype(object)
+    missing = ids.isna() | (ids.astype(str).str.strip() == "")
+    if not missing.any():
+        return ids
+    rows = frame["id"] if "id" in frame.columns else pd.Series(frame.index, index=frame.index)
+    return ids.where(~missing, "#" + rows.astype(str))
+
+
 def _check_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -32,17 +56,22 @@ def read_tickets(source: Source, start: pd.Timestamp, end: pd.Timestamp,
         source: an engine on the store (only these days are read) or a ticket DataFrame.
         start: first instant included.
         end: first instant excluded.
-        columns: ticket columns wanted.
+        columns: ticket columns wanted; a ticket without a ticket_id gets "#<row id>" (`ticket_keys`).
     """
+    keyed = "ticket_id" in columns
     if isinstance(source, pd.DataFrame):
         _check_columns(source, columns)
         df = source.loc[:, list(columns)].copy()
+        if keyed:
+            df["ticket_id"] = ticket_keys(source).to_numpy()
         df["created_at"] = pd.to_datetime(df["created_at"])
         df = df[(df["created_at"] >= start) & (df["created_at"] < end)]
     else:
-        query = (sa.select(*[tickets.c[c] for c in columns])
+        query = (sa.select(*[tickets.c[c] for c in columns], *([tickets.c.id] if keyed else []))
                  .where(tickets.c.created_at >= start.to_pydatetime(), tickets.c.created_at < end.to_pydatetime()))
         df = read_frame(source, query)
+        if keyed:
+            df = df.assign(ticket_id=ticket_keys(df)).drop(columns="id")
     return df.sort_values("created_at", kind="stable", ignore_index=True)
 
 

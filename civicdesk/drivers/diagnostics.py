@@ -1,7 +1,7 @@
 """Diagnostics of a driver model: calibration by decile, AUC, variance inflation, data warnings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,22 @@ VIF_WARN = 10.0
 
 
 @dataclass(frozen=True)
+class ModelWarning:
+    """One warning about a fit: `text` is the English sentence; `key` and `params` give it in the UI's
+    language, `civicdesk.i18n.t(key, lang).format(**params)` (a `term` param is a design column, to be
+    labelled with `civicdesk.i18n.driver_label`)."""
+
+    text: str
+    key: str
+    params: dict = field(default_factory=dict)
+
+
+#: The note given when the optimiser reports trouble (see `civicdesk.drivers.model`).
+NOT_CONVERGED = ModelWarning("the fit did not converge cleanly: a driver (or a rare level) separates satisfied from "
+                             "unsatisfied callbacks, or drivers are collinear; see the other warnings", "pt_w_converge")
+
+
+@dataclass(frozen=True)
 class Diagnostics:
     """How well the model fits and whether its data can carry it.
 
@@ -25,7 +41,7 @@ class Diagnostics:
         mcfadden_r2: 1 − LL(model) / LL(intercept only).
         vif: term (design column), vif.
         events_per_parameter: the rarer outcome's count ÷ number of parameters.
-        warnings: readable sentences (separation, too few events, collinearity).
+        notes: the warnings (convergence, separation, too few events, collinearity) as `ModelWarning`s.
     """
 
     calibration: pd.DataFrame
@@ -33,7 +49,12 @@ class Diagnostics:
     mcfadden_r2: float
     vif: pd.DataFrame
     events_per_parameter: float
-    warnings: tuple[str, ...]
+    notes: tuple[ModelWarning, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The warnings as English sentences."""
+        return tuple(n.text for n in self.notes)
 
 
 def calibration_table(p: np.ndarray, y: np.ndarray, bins: int = 10) -> pd.DataFrame:
@@ -68,19 +89,23 @@ def vif_table(X: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"term": cols, "vif": values})
 
 
-def data_warnings(y: np.ndarray, n_params: int, coefficients: pd.DataFrame, vif: pd.DataFrame) -> list[str]:
-    """Sentences about what in the data makes the estimates unreliable."""
+def data_warnings(y: np.ndarray, n_params: int, coefficients: pd.DataFrame,
+                  vif: pd.DataFrame) -> list[ModelWarning]:
+    """What in the data makes the estimates unreliable."""
     out = []
     rare = int(min((y == 1).sum(), (y == 0).sum()))
     if rare / n_params < MIN_EVENTS_PER_PARAMETER:
-        out.append(f"only {rare} tickets have the rarer outcome for {n_params} parameters (fewer than "
-                   f"{MIN_EVENTS_PER_PARAMETER} per parameter): estimates are unstable; use fewer drivers or more weeks")
+        out.append(ModelWarning(
+            f"only {rare} tickets have the rarer outcome for {n_params} parameters (fewer than "
+            f"{MIN_EVENTS_PER_PARAMETER} per parameter): estimates are unstable; use fewer drivers or more weeks",
+            "pt_w_few", {"n": rare, "p": n_params, "min": MIN_EVENTS_PER_PARAMETER}))
     huge = coefficients[(coefficients["estimate"].abs() > SEPARATION_ESTIMATE)
                         | ~np.isfinite(coefficients["std_error"])]
     for term in huge["term"]:
-        out.append(f"the term {term} (quasi-)separates satisfied from unsatisfied callbacks: its estimate "
-                   "is not finite in practice; merge its rare levels or drop it")
+        out.append(ModelWarning(f"the term {term} (quasi-)separates satisfied from unsatisfied callbacks: its "
+                                "estimate is not finite in practice; merge its rare levels or drop it",
+                                "pt_w_separates", {"term": term}))
     for term in vif.loc[vif["vif"] > VIF_WARN, "term"]:
-        out.append(f"the term {term} is collinear with other drivers (VIF > {VIF_WARN:g}); its own effect is "
-                   "poorly identified")
+        out.append(ModelWarning(f"the term {term} is collinear with other drivers (VIF > {VIF_WARN:g}); its own "
+                                "effect is poorly identified", "pt_w_collinear", {"term": term, "vif": VIF_WARN}))
     return out

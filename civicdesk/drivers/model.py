@@ -8,7 +8,7 @@ ratios alongside; ``cluster="street"`` gives cluster-robust standard errors by s
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -42,6 +42,9 @@ class DriverModel:
         marginal_effects: average marginal effects on P(satisfied) (see `civicdesk.drivers.effects`).
         importance: each formula term's share of McFadden's R² (see `civicdesk.drivers.importance`).
         diagnostics: calibration by decile, AUC, VIF and warnings.
+        left_out: columns of the asked-for formula's terms left out because the data cannot inform them
+            (`fit_store` via `civicdesk.drivers.usable_formula`: no signing times, a single channel); empty
+            from `fit_drivers`.
     """
 
     formula: str
@@ -56,10 +59,17 @@ class DriverModel:
     cov: np.ndarray = field(repr=False)
     design: Design = field(repr=False)
     data: pd.DataFrame = field(repr=False)
+    left_out: tuple[str, ...] = ()
 
     @property
     def warnings(self) -> tuple[str, ...]:
+        """The fit's warnings as English sentences (`notes` has them with i18n keys)."""
         return self.diagnostics.warnings
+
+    @property
+    def notes(self) -> tuple[dg.ModelWarning, ...]:
+        """The fit's warnings with their i18n keys and parameters (`civicdesk.drivers.diagnostics.ModelWarning`)."""
+        return self.diagnostics.notes
 
     def _z(self, frame: pd.DataFrame | np.ndarray) -> np.ndarray:
         X = self.design.matrix(frame) if isinstance(frame, pd.DataFrame) else frame
@@ -154,10 +164,7 @@ def _fit(y_raw: pd.Series, y: np.ndarray, X: pd.DataFrame, kind: str, cov_args: 
             model = OrderedModel(y_raw.cat.remove_unused_categories(), X.drop(columns="Intercept"), distr="logit")
             res = model.fit(method="bfgs", disp=0, maxiter=1000, **cov_args)
     text = " ".join(str(w.message).lower() for w in caught)
-    notes = []
-    if "converge" in text or "separation" in text:
-        notes.append("the fit did not converge cleanly: a driver (or a rare level) separates satisfied from "
-                     "unsatisfied callbacks, or drivers are collinear; see the other warnings")
+    notes = [dg.NOT_CONVERGED] if "converge" in text or "separation" in text else []
     return res, notes
 
 
@@ -229,21 +236,21 @@ def fit_drivers(df: pd.DataFrame, formula: str = DEFAULT_FORMULA, kind: str = "l
            else pd.DataFrame(columns=["term", "r2", "share"]))
     vif = dg.vif_table(design.X)
     p = prob(Z, params)
-    warn = tuple(notes + dg.data_warnings(y, len(params), coefs[~coefs["term"].str.startswith("cut: ")
+    notes = tuple(notes + dg.data_warnings(y, len(params), coefs[~coefs["term"].str.startswith("cut: ")
                                                                  & (coefs["term"] != "Intercept")], vif))
     diag = dg.Diagnostics(dg.calibration_table(p, y), dg.auc(p, y), _mcfadden(res, y_raw), vif,
-                          float(min(y.sum(), len(y) - y.sum()) / len(params)), warn)
+                          float(min(y.sum(), len(y) - y.sum()) / len(params)), notes)
     data = df.loc[design.index].reset_index(drop=True)
     return DriverModel(formula, kind, cluster, len(y), coefs, effects, imp, diag, params, cov, design, data)
 
 
 def fit_store(engine, start=None, end=None, formula: str = DEFAULT_FORMULA, kind: str = "logit",
-              cluster: str | None = None, progress=None) -> DriverModel:
+              cluster: str | None = None, progress=None, importance: bool | int = True) -> DriverModel:
     """Read the modelling table for [start, end] from the store and fit a driver model on it.
 
     Categories and channels with too few callbacks to estimate are merged first (`lump_rare_levels`), and
     drivers the store does not record (no signing times, no channel column) are left out of the formula
-    (`usable_formula`; compare `model.formula` with the one asked for).
+    (`usable_formula`); `model.left_out` names their columns.
 
     Raises:
         NoCallbacksError: no callback reached a caller in [start, end] (the store may hold none).
@@ -251,14 +258,15 @@ def fit_store(engine, start=None, end=None, formula: str = DEFAULT_FORMULA, kind
 
     Args:
         progress: called as progress(fraction, stage) with stage "read", "fit" or "done".
+        importance: as in `fit_drivers` (a number bounds the callbacks the Shapley ranking uses).
     """
     from civicdesk.drivers.table import lump_rare_levels, modelling_table, usable_formula
 
     report = progress or (lambda fraction, stage: None)
     report(0.05, "read")
     table = lump_rare_levels(modelling_table(engine, start, end, reached_only=True))
-    formula, _ = usable_formula(table, formula)
+    formula, dropped = usable_formula(table, formula)
     report(0.5, "fit")
-    model = fit_drivers(table, formula, kind=kind, cluster=cluster)
+    model = fit_drivers(table, formula, kind=kind, cluster=cluster, importance=importance)
     report(1.0, "done")
-    return model
+    return replace(model, left_out=dropped)

@@ -23,7 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from civicdesk.drivers._source import Source, read_tickets, ticket_span
+from civicdesk.drivers._source import DataRangeError, Source, read_tickets, ticket_span
 from civicdesk.drivers.segment import SITE_RE
 from civicdesk.store.rollup import REPEAT_WINDOW_DAYS, repeat_flags
 
@@ -54,7 +54,8 @@ class KeyProblems:
             last_unsatisfied, open_tickets (not closed by the end of `as_of`), returned_tickets,
             recent_contacts (last 7 days), listed_since (day the entry last reached `min_contacts` within
             the window), priority, related (tuple of the other entries sharing tickets with this one, e.g.
-            a caller and the place they call about), ticket_ids (tuple, the window's tickets). No caller_key
+            a caller and the place they call about), ticket_ids (tuple, the window's tickets; "#<row id>" for
+            a ticket imported without a ticket_id, see `civicdesk.drivers._source.ticket_keys`). No caller_key
             anywhere.
         history: the entries' contact history over `history_days`, one row per (entry, ticket): entry_id,
             label, kind, ticket_id, created_at, channel, street, grid_id, category, subcategory, status,
@@ -144,9 +145,10 @@ def _check_args(source: Source, as_of, window_days: int, min_contacts: int, hist
     day = stamp.date()
     span = ticket_span(source)
     if span is None:
-        raise ValueError("There are no tickets to build a key-problem list from.")
+        raise DataRangeError("There are no tickets to build a key-problem list from.", "empty_store")
     if not span[0] <= day <= span[1]:
-        raise ValueError(f"as_of {day} is outside the data, which runs from {span[0]} to {span[1]}.")
+        raise DataRangeError(f"as_of {day} is outside the data, which runs from {span[0]} to {span[1]}.",
+                             "pt_kp_outside", start=span[0], end=span[1])
     return day
 
 
@@ -272,7 +274,8 @@ def key_problems(source: Source, as_of, window_days: int = REPEAT_WINDOW_DAYS, m
         kinds: "caller" and/or "place".
 
     Raises:
-        ValueError: as_of outside the data, no tickets, an unknown kind or inconsistent windows.
+        DataRangeError: as_of outside the data, or no tickets (a ValueError with `key` and `params`).
+        ValueError: an unknown kind, inconsistent windows, an as_of that is not a date.
     """
     unknown = set(kinds) - {"caller", "place"}
     if unknown or not kinds:

@@ -21,7 +21,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from civicdesk import calendar as cal
+from civicdesk import calendar as cal, codes
+from civicdesk.drivers._source import DataRangeError, ticket_keys
 from civicdesk.drivers.repeats import repeat_caller_flags
 from civicdesk.store.queries import read_frame
 from civicdesk.store.schema import tickets
@@ -59,6 +60,8 @@ def driver_features(frame: pd.DataFrame, repeat: pd.Series | np.ndarray | None =
                     window_days: int = REPEAT_WINDOW_DAYS) -> pd.DataFrame:
     """The modelling table (TABLE_COLUMNS) from a tickets DataFrame with the store's column names.
 
+    A ticket without a ticket_id gets "#<row id>" (`civicdesk.drivers._source.ticket_keys`).
+
     Args:
         repeat: repeat-caller flags per row; by default computed from the frame's ``caller_key``
             column, looking only at the tickets in ``frame`` (include the `window_days` before the
@@ -69,6 +72,7 @@ def driver_features(frame: pd.DataFrame, repeat: pd.Series | np.ndarray | None =
     if missing:
         raise ValueError(f"the tickets lack the column(s) {missing} the modelling table needs")
     df = frame.loc[:, list(SOURCE_COLUMNS)].copy()
+    df["ticket_id"] = ticket_keys(frame).to_numpy()
     for col in ("created_at", "signed_at", "closed_at", "deadline_at"):
         df[col] = pd.to_datetime(df[col])
     df["satisfied"], df["satisfaction_level"] = _outcomes(df["callback_result"].astype(object))
@@ -130,9 +134,7 @@ def modelling_table(engine: Engine, start=None, end=None, reached_only: bool = F
         frame = read_frame(engine, query, categorical=_CATEGORICAL)
         repeat = _repeat_flags(contacts.result(), frame["id"].to_numpy(), window_days)
     # imported tickets may have no ticket_id: the store's row id names them (what-ifs match rows on it)
-    missing = frame["ticket_id"].isna()
-    if missing.any():
-        frame["ticket_id"] = frame["ticket_id"].astype(object).where(~missing, "#" + frame["id"].astype(str))
+    frame["ticket_id"] = ticket_keys(frame)
     table = driver_features(frame, repeat=repeat, window_days=window_days)
     for col in ("category", "channel", "street"):  # most common level first: a formula's reference level
         if isinstance(table[col].dtype, pd.CategoricalDtype):
@@ -141,7 +143,7 @@ def modelling_table(engine: Engine, start=None, end=None, reached_only: bool = F
 
 
 #: The level rare levels are merged into by `lump_rare_levels`.
-LUMPED = "少见类别（合并）"
+LUMPED = codes.RARE_CATEGORIES
 
 
 def _rare(reached: pd.DataFrame, col: str, min_callbacks: int, min_each: int) -> list:
@@ -173,9 +175,9 @@ def lump_rare_levels(table: pd.DataFrame, columns=("category", "channel"), min_c
     return out
 
 
-class NoCallbacksError(ValueError):
+class NoCallbacksError(DataRangeError):
     """The period has no callback that reached a caller: the store holds no callback results (import them),
-    or none for these weeks. Callers say so in the user's language."""
+    or none for these weeks. Callers say so in the user's language (`key`, `params`)."""
 
 
 def _term_columns(term: str) -> set[str]:
@@ -199,7 +201,8 @@ def usable_formula(table: pd.DataFrame, formula: str = DEFAULT_FORMULA) -> tuple
     outcome = "satisfaction_level" if lhs == "satisfied" and "satisfaction_level" in table.columns else lhs
     reached = table[table[lhs].notna()] if lhs in table.columns else table.iloc[:0]
     if reached.empty and outcome in table.columns:
-        raise NoCallbacksError("no callback reached a caller in this period, so satisfaction cannot be modelled")
+        raise NoCallbacksError("no callback reached a caller in this period, so satisfaction cannot be modelled",
+                               "pt_no_callbacks_period")
     kept, dropped = [], []
     for term in (t.strip() for t in rhs.split("+")):
         cols = [c for c in _term_columns(term) if c in reached.columns]

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from civicdesk.drivers._source import Source, read_tickets
+from civicdesk.drivers._source import DataRangeError, Source, read_tickets
 from civicdesk.drivers.segment import ticket_terms
 from civicdesk.periods import iso_week_name, week_monday
 
@@ -93,9 +93,11 @@ def _load(source: Source, monday: date, baseline_weeks: int, by: tuple[str, ...]
 def _check(df: pd.DataFrame, monday: date, baseline_weeks: int) -> None:
     name = iso_week_name(monday)
     if not df["in_week"].any():
-        raise ValueError(f"There are no tickets in the week {name} ({monday} to {monday + timedelta(days=6)}).")
+        raise DataRangeError(f"There are no tickets in the week {name} ({monday} to {monday + timedelta(days=6)}).",
+                             "pt_no_week_tickets", week=name)
     if df["in_week"].all():
-        raise ValueError(f"There are no tickets in the {baseline_weeks} week(s) before {name} to compare it with.")
+        raise DataRangeError(f"There are no tickets in the {baseline_weeks} week(s) before {name} to compare it with.",
+                             "pt_hot_no_baseline", weeks=baseline_weeks, week=name)
 
 
 def _group_stats(codes: np.ndarray, rows: np.ndarray, terms: np.ndarray, in_week: np.ndarray,
@@ -249,7 +251,8 @@ def hot_topics(source: Source, week, by: tuple[str, ...] = ("street", "category"
         examples: example tickets per hot term.
 
     Raises:
-        ValueError: a week that is not a week, no tickets in it or none before it, an unknown `by` column.
+        DataRangeError: no tickets in the week or none before it (a ValueError with `key` and `params`).
+        ValueError: a week that is not a week, an unknown `by` column.
     """
     by = tuple(by)
     _check_args(by, baseline_weeks, top, min_count, examples)
