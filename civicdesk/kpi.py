@@ -128,6 +128,7 @@ class Coverage:
         channels: the tickets name more than one channel, or one other than "other" (no channel column
             in the export stores every ticket as "other").
         roster: the staff table holds anyone (the staffing simulation needs it).
+        streets: some ticket names a street (an export without a street column names none).
     """
 
     signing_times: bool
@@ -135,6 +136,7 @@ class Coverage:
     callbacks: bool
     channels: bool
     roster: bool
+    streets: bool
 
     def measures(self, rate: str) -> bool:
         """Whether `rate` (a KPI column of `KPI_LABELS`) can be measured on this store."""
@@ -144,12 +146,18 @@ class Coverage:
         return need.get(rate, True)
 
 
+#: Every input recorded (the demo's store): nothing is said to be missing.
+FULL_COVERAGE = Coverage(signing_times=True, closing_times=True, callbacks=True, channels=True, roster=True,
+                         streets=True)
+
+
 def _exists(conn: sa.Connection, *where) -> bool:
     return conn.execute(sa.select(sa.literal(1)).select_from(tickets).where(*where).limit(1)).first() is not None
 
 
 def data_coverage(engine: Engine) -> Coverage:
-    """Which of the optional inputs (signing and closing times, callbacks, channel, roster) the store holds."""
+    """Which of the optional inputs (signing and closing times, callbacks, channel, roster, streets) the store
+    holds."""
     t = tickets.c
     with engine.connect() as conn:
         channels = conn.execute(sa.select(t.channel).where(t.channel != "other").limit(1)).first() is not None
@@ -158,4 +166,5 @@ def data_coverage(engine: Engine) -> Coverage:
                         callbacks=_exists(conn, t.callback_result.in_(("satisfied", "basically_satisfied",
                                                                         "unsatisfied"))),
                         channels=channels,
-                        roster=conn.execute(sa.select(sa.literal(1)).select_from(staff).limit(1)).first() is not None)
+                        roster=conn.execute(sa.select(sa.literal(1)).select_from(staff).limit(1)).first() is not None,
+                        streets=_exists(conn, t.street.isnot(None), t.street != ""))

@@ -12,7 +12,7 @@ import streamlit as st
 from civicdesk import charts, config
 from civicdesk.excel import to_csv_bytes
 from civicdesk.i18n import category_label, kpi_label, street_label, t
-from civicdesk.kpi import TARGETS
+from civicdesk.kpi import FULL_COVERAGE, TARGETS, Coverage
 from civicdesk.overview import Overview
 from civicdesk.periods import week_label
 
@@ -39,9 +39,9 @@ def summary_sentence(ov: Overview, lang: str, english: dict[str, str] | None = N
                                               total=int(ov.this_week["received"]), parts=parts)
 
 
-def missing_note(coverage, has_streets: bool, lang: str) -> str | None:
+def missing_note(coverage: Coverage, lang: str) -> str | None:
     """One sentence naming what the store does not record (so a rate shows "—", not 0%), or None."""
-    items = [key for key, held in (("pt_item_street", has_streets), ("pt_item_channel", coverage.channels),
+    items = [key for key, held in (("pt_item_street", coverage.streets), ("pt_item_channel", coverage.channels),
                                    ("pt_item_signing", coverage.signing_times),
                                    ("pt_item_closing", coverage.closing_times),
                                    ("pt_item_callbacks", coverage.callbacks)) if not held]
@@ -50,14 +50,14 @@ def missing_note(coverage, has_streets: bool, lang: str) -> str | None:
     return t("pt_ov_missing", lang).format(items=t("list_sep", lang).join(t(k, lang) for k in items))
 
 
-def render_metrics(ov: Overview, lang: str, coverage=None) -> None:
+def render_metrics(ov: Overview, lang: str, coverage: Coverage = FULL_COVERAGE) -> None:
     cols = st.columns(1 + len(HEADLINE))
     received = int(ov.this_week["received"])
     change = ov.change("received")
     cols[0].metric(t("received", lang), f"{received:,}",
                    None if math.isnan(change) else f"{change:+.1%} {t('wow', lang)}", delta_color="off")
     for col, kpi in zip(cols[1:], HEADLINE):
-        if coverage is not None and not coverage.measures(kpi):  # not recorded: "—", never 0%
+        if not coverage.measures(kpi):  # not recorded: "—", never 0%
             col.metric(kpi_label(kpi, lang), "—", help=t("pt_not_recorded", lang))
             continue
         delta = ov.change(kpi)
@@ -76,33 +76,33 @@ def street_table(ov: Overview, lang: str, english: dict[str, str]) -> pd.DataFra
     return table.rename(columns=names)
 
 
-def render(ov: Overview, lang: str, english: dict[str, str], data_end=None, coverage=None,
-           has_streets: bool = True) -> None:
+def render(ov: Overview, lang: str, english: dict[str, str], data_end=None,
+           coverage: Coverage = FULL_COVERAGE) -> None:
     """The Overview; `data_end` (the store's last day) marks a week whose tickets are still being handled;
-    `coverage` (`civicdesk.kpi.Coverage`) and `has_streets` say what the store does not record."""
+    `coverage` (`civicdesk.kpi.Coverage`) says what the store does not record."""
     st.markdown(f"**{summary_sentence(ov, lang, english)}**")
     render_metrics(ov, lang, coverage)
-    note = None if coverage is None else missing_note(coverage, has_streets, lang)
+    note = missing_note(coverage, lang)
     if note:
         st.caption(note)
-    if data_end is not None and (data_end - ov.week_end).days < 7 and (coverage is None or coverage.closing_times):
+    if data_end is not None and (data_end - ov.week_end).days < 7 and coverage.closing_times:
         st.caption(t("overview_unsettled", lang))
     if not int(ov.this_week["received"]):
         return
     left, right = st.columns([3, 2])
     left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang, english), width="stretch")
-    if coverage is None or coverage.channels:
+    if coverage.channels:
         right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), width="stretch")
     else:
         right.info(t("pt_no_channel", lang))
     st.subheader(t("trend", lang))
     a, b = st.columns(2)
     a.altair_chart(charts.weekly_volume_chart(ov.trend, lang), width="stretch")
-    measured = [k for k in HEADLINE if coverage is None or coverage.measures(k)]  # no line stuck at 0%
+    measured = [k for k in HEADLINE if coverage.measures(k)]  # no line stuck at 0%
     if measured:
         b.altair_chart(charts.rates_trend_chart(ov.trend, lang, kpis=measured), width="stretch")
     st.subheader(t("by_street", lang))
-    if not has_streets:
+    if not coverage.streets:
         st.info(t("pt_no_street", lang))
         return
     table = street_table(ov, lang, english)
@@ -139,7 +139,7 @@ def page() -> None:
     url = config.db_url()
     ov = cached.week_overview(engine, url, params.week, params.streets, params.categories)
     render(ov, lang, cached.english_names(engine, url), cached.data_span(engine, url)[1],
-           coverage=cached.coverage(engine, url), has_streets=bool(cached.dimension_values(engine, url, "street")))
+           coverage=cached.coverage(engine, url))
 
 
 page()

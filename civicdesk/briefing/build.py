@@ -144,7 +144,7 @@ class _OutlookJob:
         engine = engine if engine is not None else _FORKED_ENGINE
         return [_guarded("outlook", self.lang, lambda: outlook_section(engine, self.sunday, self.received, self.lang,
                                                                        self.english, self.coverage), self.enough),
-                satisfaction_section(engine, self.sunday, self.lang, self.coverage, self.english)]
+                satisfaction_section(engine, self.sunday, self.lang, self.coverage)]
 
 
 _FORKED_ENGINE = None

@@ -10,9 +10,9 @@ import pandas as pd
 from civicdesk.briefing import formatting as fm
 from civicdesk.briefing.model import Section, Table
 from civicdesk.briefing.signals import week_forecast
-from civicdesk.drivers import DRIVERS, close_within, fit_drivers, lump_rare_levels, modelling_table, usable_formula
+from civicdesk.drivers import DRIVERS, NoCallbacksError, close_within, fit_store
 from civicdesk.i18n import driver_label, street_label, t
-from civicdesk.kpi import Coverage
+from civicdesk.kpi import FULL_COVERAGE, Coverage
 from civicdesk.staffing import (SimConfig, Targets, heavy_backlogs, load_calibration, load_staff, open_backlog, plan,
                                 roster_on)
 from civicdesk.staffing.plan import streets_short
@@ -25,8 +25,6 @@ QUARTER_DAYS = 91
 BRIEFING_IMPORTANCE_ROWS = 4000
 #: Weeks of recent tickets whose mix next week's simulated tickets copy.
 TEMPLATE_WEEKS = 2
-#: Every input recorded: nothing is said to be missing.
-FULL_COVERAGE = Coverage(signing_times=True, closing_times=True, callbacks=True, channels=True, roster=True)
 
 
 def weekly_totals(forecast: pd.DataFrame) -> pd.DataFrame:
@@ -181,25 +179,23 @@ def _left_out(dropped: tuple[str, ...], lang: str) -> str | None:
     return t("cov_sat_left_out", lang).format(names=("、" if lang == "zh" else ", ").join(names))
 
 
-def satisfaction_section(engine, sunday: date, lang: str, coverage: Coverage = FULL_COVERAGE,
-                         english: dict[str, str] | None = None) -> tuple[Section, dict]:
+def satisfaction_section(engine, sunday: date, lang: str, coverage: Coverage = FULL_COVERAGE) -> tuple[Section, dict]:
     """六、满意度分析: what the driver model says matters most this quarter, in two sentences; on a store
     without callbacks, how to load them; drivers the store does not record are left out and named."""
     heading = "六、满意度分析" if lang == "zh" else "6. What drives satisfaction"
     if not coverage.callbacks:
         return Section("satisfaction", heading, (t("cov_sat_no_callbacks", lang),)), {"driver_callbacks": 0}
-    table = lump_rare_levels(modelling_table(engine, sunday - timedelta(days=QUARTER_DAYS - 1), sunday,
-                                             reached_only=True))
     try:
-        formula, dropped = usable_formula(table)
-        model = fit_drivers(table, formula, importance=BRIEFING_IMPORTANCE_ROWS)
-    except ValueError:  # NoCallbacksError too: none reached this quarter, or too few to fit
+        model = fit_store(engine, sunday - timedelta(days=QUARTER_DAYS - 1), sunday,
+                          importance=BRIEFING_IMPORTANCE_ROWS)
+    except ValueError as exc:  # NoCallbacksError too: none reached this quarter, or too few to fit
         text = ("本季度接通的回访过少，暂不能可靠分析满意度的影响因素。" if lang == "zh" else
                 "Too few callbacks reached callers this quarter to analyse what drives satisfaction.")
-        return Section("satisfaction", heading, (text,)), {"driver_callbacks": len(table)}
+        return Section("satisfaction", heading, (text,)), {"driver_callbacks": 0 if isinstance(exc, NoCallbacksError)
+                                                          else None}
     closes = any(d in model.formula for d in ("working_days_to_close", "closed_on_time"))
     change = model.what_if(close_within(model.data, 3)) if closes else None
     numbers = {"driver_callbacks": model.nobs, "what_if_close_3wd": change.change if change else None,
                "top_driver_share": float(model.importance.iloc[0]["share"]) if len(model.importance) else math.nan}
-    text = (_importance_text(model, change, lang),) + tuple(x for x in (_left_out(dropped, lang),) if x)
+    text = (_importance_text(model, change, lang),) + tuple(x for x in (_left_out(model.left_out, lang),) if x)
     return Section("satisfaction", heading, text), numbers

@@ -10,7 +10,7 @@ from civicdesk import charts
 from civicdesk.briefing import formatting as fm
 from civicdesk.briefing.model import Figure, Section, Table
 from civicdesk.i18n import category_label, channel_label, kpi_label, street_label, t
-from civicdesk.kpi import TARGETS, Coverage, kpi_table, totals
+from civicdesk.kpi import FULL_COVERAGE, TARGETS, Coverage, kpi_table
 from civicdesk.overview import Overview
 
 RATES = ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate")
@@ -18,8 +18,6 @@ TOP_CATEGORIES = 5
 TOP_STREETS = 3
 #: Rows of the category table; a longer taxonomy shows these and merges the rest into one row.
 TABLE_CATEGORIES = 12
-#: Every input recorded (the demo's store): nothing is said to be missing.
-FULL_COVERAGE = Coverage(signing_times=True, closing_times=True, callbacks=True, channels=True, roster=True)
 #: The string saying why a rate cannot be measured.
 _MISSING = {"response_rate": "cov_no_signing", "closure_rate": "cov_no_closing", "on_time_rate": "cov_no_closing",
             "satisfaction_rate": "cov_no_callbacks"}
@@ -73,22 +71,22 @@ def _mix(ov: Overview, lang: str, english: dict[str, str], coverage: Coverage = 
              for c, n in zip(top["category"], top["received"])]
     if rest:
         parts.append(f"其余类别合计{rest}件" if lang == "zh" else f"all other categories {rest:,}")
+    if not coverage.channels:
+        return (f"其中，{sep.join(parts)}。{t('cov_no_channel', lang)}。" if lang == "zh"
+                else f"By category: {sep.join(parts)}. {t('cov_no_channel', lang).capitalize()}.")
     channels = ov.by_channel.sort_values("received", ascending=False)
     ch = sep.join(f"{channel_label(c, lang)}{fm.count(n)}（占{fm.pct(s)}）" if lang == "zh"
                   else f"{channel_label(c, lang)} {int(n):,} ({fm.pct(s)})"
                   for c, n, s in zip(channels["channel"], channels["received"], channels["share"]))
-    if not coverage.channels:
-        return (f"其中，{sep.join(parts)}。{t('cov_no_channel', lang)}。" if lang == "zh"
-                else f"By category: {sep.join(parts)}. {t('cov_no_channel', lang).capitalize()}.")
     if lang == "zh":
         return f"其中，{sep.join(parts)}。从渠道看，{ch}。"
     return f"By category: {sep.join(parts)}. By channel: {ch}."
 
 
-def _streets_line(ov: Overview, lang: str, english: dict[str, str]) -> str:
-    top = ov.by_street.head(TOP_STREETS)
-    if not top["street"].fillna("").astype(bool).any():  # the export names no street
+def _streets_line(ov: Overview, lang: str, english: dict[str, str], coverage: Coverage = FULL_COVERAGE) -> str:
+    if not coverage.streets:  # the export names no street
         return t("cov_no_street", lang)
+    top = ov.by_street.head(TOP_STREETS)
     if lang == "zh":
         parts = "、".join(f"{street_label(s, lang)}（{int(n)}件）" for s, n in zip(top["street"], top["received"]))
         return f"从镇街看，受理量居前{len(top)}位的是{parts}。"
@@ -143,7 +141,8 @@ def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], f
     compared with; `coverage`: what the store records, `civicdesk.kpi.data_coverage`)."""
     yoy_base = year_ago(engine, ov, first_day)
     wow, yoy = _changes(ov, yoy_base, first_day)
-    paragraphs = (_opening(ov, wow, yoy, lang) + _mix(ov, lang, english, coverage), _streets_line(ov, lang, english))
+    paragraphs = (_opening(ov, wow, yoy, lang) + _mix(ov, lang, english, coverage),
+                  _streets_line(ov, lang, english, coverage))
     trend = ov.trend.tail(12)
     figure = Figure("weekly_volume", "图1 近12周受理量" if lang == "zh" else "Figure 1 Tickets per week, last 12 weeks",
                     charts.weekly_volume_chart(trend, lang).to_dict())
@@ -258,8 +257,8 @@ def rates_section(ov: Overview, lang: str, english: dict[str, str], settled: boo
     numbers["callbacks_reached"] = int(sum(ov.this_week.get(c, 0) for c in
                                            ("cb_satisfied", "cb_basically_satisfied", "cb_unsatisfied")))
     numbers |= {f"below:{r}": len(v) for r, v in below.items()}
-    figure = Figure("rates_trend", "图2 近12周三率走势" if lang == "zh" else "Figure 2 Rates by week, last 12 weeks",
-                    charts.rates_trend_chart(ov.trend.tail(12), lang,
-                                             [r for r in RATES if coverage.measures(r)] or list(RATES)).to_dict())
+    measured = [r for r in RATES if coverage.measures(r)]  # none measured: no figure of 0% lines
+    figures = (Figure("rates_trend", "图2 近12周三率走势" if lang == "zh" else "Figure 2 Rates by week, last 12 weeks",
+                      charts.rates_trend_chart(ov.trend.tail(12), lang, measured).to_dict()),) if measured else ()
     heading = "二、三率完成情况" if lang == "zh" else "2. Response, closure and satisfaction"
-    return Section("rates", heading, paragraphs, (figure,), (_rates_table(ov, lang, coverage),)), numbers
+    return Section("rates", heading, paragraphs, figures, (_rates_table(ov, lang, coverage),)), numbers
