@@ -12,6 +12,7 @@ from civicdesk.briefing.model import Figure, Section, Table
 from civicdesk.i18n import category_label, channel_label, kpi_label, street_label, t
 from civicdesk.kpi import FULL_COVERAGE, TARGETS, Coverage, kpi_table
 from civicdesk.overview import Overview
+from civicdesk.store.categories import merge_tail
 
 RATES = ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate")
 TOP_CATEGORIES = 5
@@ -109,16 +110,15 @@ def _category_table(ov: Overview, lang: str, english: dict[str, str]) -> Table:
 def _with_tail(cats: pd.DataFrame, lang: str, top: int = TABLE_CATEGORIES) -> tuple[pd.DataFrame, str]:
     """The week's categories, largest first; beyond `top` (a long taxonomy) the rest merged into one row
     named in `lang`, and the note that says so (empty when nothing was merged)."""
-    cats = cats.assign(tail=False)
-    if len(cats) <= top + 1:
-        return cats, ""
-    rest = cats.iloc[top:]
-    received, last = int(rest["received"].sum()), int(rest["last_week"].sum())
-    row = pd.DataFrame({"category": [t("cov_tail_row", lang).format(n=len(rest))], "received": [received],
-                        "last_week": [last], "change": [received / last - 1.0 if last else float("nan")],
-                        "share": [float(rest["share"].sum())], "tail": [True]})
-    merged = pd.concat([cats.iloc[:top][row.columns], row], ignore_index=True)
-    return merged, t("cov_tail_note", lang).format(top=top, n=len(rest))
+    columns = ["category", "received", "last_week", "change", "share"]
+    out, merged = merge_tail(cats[columns], "category", "received", top, None, ["received", "last_week", "share"])
+    out["tail"] = False
+    if not merged:
+        return out, ""
+    received, last = out["received"].iloc[-1], out["last_week"].iloc[-1]
+    out.loc[out.index[-1], ["category", "change", "tail"]] = [t("cov_tail_row", lang).format(n=merged),
+                                                           received / last - 1.0 if last else float("nan"), True]
+    return out, t("cov_tail_note", lang).format(top=top, n=merged)
 
 
 def _street_table(ov: Overview, lang: str, english: dict[str, str]) -> Table:
