@@ -69,7 +69,7 @@ def week_choices(engine, url: str, limit: int | None = None) -> tuple[list, obje
     while monday >= first - timedelta(days=6) and (limit is None or len(weeks) < limit):
         weeks.append(monday)
         monday -= timedelta(days=7)
-    return weeks, default if default in weeks else weeks[0]
+    return weeks, default
 
 
 #: The filters' last values, kept outside the widgets' own state: Streamlit forgets a widget's value when a

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from civicdesk.kpi import KPI_LABELS, add_rates, kpi_table, totals
+from civicdesk.kpi import KPI_LABELS, add_rates, kpi_table, period_start, totals
 from civicdesk.periods import week_monday
 from civicdesk.store.queries import data_span, rollup_frame
 
@@ -88,8 +88,7 @@ def weekly_volume(engine: Engine) -> pd.Series:
     daily = rollup_frame(engine, (), measures=["received"])
     if daily.empty:
         return pd.Series(dtype="int64")
-    mondays = (daily["day"] - pd.to_timedelta(daily["day"].dt.day_of_week, unit="D")).dt.date
-    return daily.groupby(mondays)["received"].sum()
+    return daily.groupby(period_start(daily["day"], "W").dt.date)["received"].sum()
 
 
 def default_week(engine: Engine) -> date | None:

@@ -11,11 +11,10 @@ and returns the engine:
   weekly and a seasonal pattern, no roster; optionally no channel column, optionally callback results.
 
 The real-data builders raise `RealDataMissing` when ../shared/realdata is absent; a fixture turns that
-into `pytest.skip(str(exc))`. Fixtures may cache a built SQLite file per session (`copy_sqlite`).
+into `pytest.skip(str(exc))`. `built_sqlite(name)` builds each store once per process.
 """
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from civicdesk.ingest.profiles import parse_profile
 
 SMARTGOV_DIR = config.REALDATA_DIR / "cn_taidi2020_smartgov"
 SMARTGOV_FILES = ("fj2_sample_labeled_495.xlsx", "fj4_messages_with_replies_2816.xlsx")
-SMARTGOV_TAXONOMY = "fj1_taxonomy_517.xlsx"
 #: The seven level-1 classes of the labelled TipDM sample, kept as themselves.
 SMARTGOV_CLASSES = frozenset({"城乡建设", "劳动和社会保障", "教育文体", "卫生计生", "交通运输", "商贸旅游", "环境保护"})
 LA311_FILE = config.REALDATA_DIR / "us_la311_2017_subset" / "MyLA311_Service_Request_Data_2017_Subset.csv"
@@ -75,21 +73,14 @@ def built_sqlite(name: str) -> str:
     return f"sqlite:///{_BUILT[name]}"
 
 
-def copy_sqlite(built: Path, target: Path) -> str:
-    """Copy a SQLite store built once per session to `target`; returns the copy's URL."""
-    shutil.copyfile(built, target)
-    return f"sqlite:///{target}"
-
-
 # --------------------------------------------------------------------------------------------- real data
 
 
-def tipdm_store(url: str, taxonomy: bool = False) -> Engine:
+def tipdm_store(url: str) -> Engine:
     """The TipDM 智慧政务 sample (495 labelled messages) and the 2,816 messages with replies.
 
     Args:
         url: an empty store's URL.
-        taxonomy: also load the three-level category tree (fj1) into the `categories` table as a file.
 
     Raises:
         RealDataMissing: the shared real-data folder is absent.
@@ -98,11 +89,6 @@ def tipdm_store(url: str, taxonomy: bool = False) -> Engine:
     engine = store.connect(url)
     for path in paths:
         ingest.import_file(engine, path, profile="smartgov")
-    if taxonomy:
-        tree = pd.read_excel(_need(SMARTGOV_DIR / SMARTGOV_TAXONOMY), dtype=str)
-        frame = pd.DataFrame({"level1": tree["一级分类"], "level2": tree["二级分类"].fillna(""),
-                              "level3": tree["三级分类"].fillna("")})
-        _write_categories(engine, frame)
     return engine
 
 
@@ -301,7 +287,7 @@ def other_centre_mapping(frame: pd.DataFrame, headers: str = "zh") -> dict[str, 
 
 
 def other_centre_store(url: str, headers: str = "zh", seed: int = 0, *, channel: bool = True,
-                       callbacks: bool = False, folder: Path | None = None, **frame_options) -> Engine:
+                       callbacks: bool = False, **frame_options) -> Engine:
     """A synthetic other centre imported through `ingest.import_file` with an explicit mapping.
 
     Args:
@@ -310,7 +296,6 @@ def other_centre_store(url: str, headers: str = "zh", seed: int = 0, *, channel:
         seed: random seed of the export.
         channel: whether the export has a channel column.
         callbacks: whether the export has a callback-result column.
-        folder: where to write the CSV (default: a temporary folder, removed afterwards).
         **frame_options: passed to `other_centre_frame` (start, months, per_day).
 
     Returns:
@@ -322,7 +307,7 @@ def other_centre_store(url: str, headers: str = "zh", seed: int = 0, *, channel:
     frame = other_centre_frame(seed, headers, channel=channel, callbacks=callbacks, **frame_options)
     engine = store.connect(url)
     with tempfile.TemporaryDirectory(prefix="civicdesk-other-") as tmp:
-        path = Path(folder or tmp) / f"other_centre_{headers}_{seed}.csv"
+        path = Path(tmp) / f"other_centre_{headers}_{seed}.csv"
         frame.to_csv(path, index=False, encoding="utf-8-sig" if headers == "zh" else "utf-8")
         ingest.import_file(engine, path, profile=other_centre_profile(headers),
                            mapping=other_centre_mapping(frame, headers), now=OTHER_NOW)

@@ -9,6 +9,10 @@ and tab labels) and returns what is wrong:
 - in the Chinese UI, an English sentence: three or more consecutive Latin words that are not a data value
   (LA 311 request types, police precincts), a unit or a product name (Excel, PDF, …).
 
+A run of text counts as data only when it is a whole data value, or a run of one (a ticket text split at its
+digits or Latin words) whose whole value the same text shows: "街道" or "请尽快处理" is not data just because
+some ticket's text contains it.
+
 Code spans (`civicdesk staffing calibrate`), HTML tags and URLs are left out: they are commands and markup,
 the same in both languages. The language switch itself is bilingual on purpose.
 
@@ -18,10 +22,15 @@ the same in both languages. The language switch itself is bilingual on purpose.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+
+from civicdesk.drivers import extract_site, hot_topics
+from civicdesk.overview import default_week
 
 #: Text blocks whose whole text is a message.
 TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
@@ -48,9 +57,49 @@ HTML_TAG = re.compile(r"<[^>]+>")
 URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:csv|xlsx|xls|json|docx|pdf|html|toml|db)\b", re.IGNORECASE)
 
 
-def store_values(engine: Engine) -> str:
-    """Every data text the views may show, as one string to look runs up in (streets, categories, ticket
-    titles, descriptions, departments, and the reference tables' names in both languages)."""
+@dataclass(frozen=True)
+class DataValues:
+    """The data texts the check leaves alone, each value whole.
+
+    A run of the page's text is data when it is a whole value, or a run of a value (a ticket text split at
+    its digits or Latin words, as the page's text is split) whose whole value the same text shows.
+
+    Attributes:
+        values: the whole values.
+        whole: the whole values as written, and in lower case (an export may shout: "WEST VALLEY").
+        parts: run of a value (Latin runs in lower case) → the whole values holding it.
+    """
+
+    values: frozenset[str] = frozenset()
+    whole: frozenset[str] = frozenset()
+    parts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> DataValues:
+        """From whole values (streets, categories, ticket texts, ...)."""
+        values = frozenset(v.strip() for v in values if v and v.strip())
+        parts: dict[str, list[str]] = {}
+        for value in values:
+            runs = {*CJK_RUN.findall(value), *(m.group().lower() for m in LATIN_RUN.finditer(value))}
+            for run in runs - {value, value.lower()}:
+                parts.setdefault(run, []).append(value)
+        whole = values | {v.lower() for v in values}
+        return cls(values, whole, {run: tuple(held) for run, held in parts.items()})
+
+    def holds(self, run: str, text: str) -> bool:
+        """Whether `run`, a run of `text`, is a whole data value or a run of a data value `text` shows whole."""
+        run = run.strip(" \t,;:()")
+        if not run or run in self.whole or run.lower() in self.whole:
+            return True
+        held = self.parts.get(run, ()) or self.parts.get(run.lower(), ())
+        lower = text.lower()
+        return any(value in text or value.lower() in lower for value in held)
+
+
+def store_values(engine: Engine, extra: Iterable[str] = ()) -> DataValues:
+    """Every data text the views may show, each value whole (streets, categories, ticket titles,
+    descriptions and the places they open with, departments, and the reference tables' names in both
+    languages), and the whole values `extra` (for instance `hot_terms(engine)`)."""
     queries = ["SELECT DISTINCT street FROM tickets", "SELECT DISTINCT category FROM tickets",
                "SELECT DISTINCT subcategory FROM tickets", "SELECT DISTINCT department FROM tickets",
                "SELECT DISTINCT description FROM tickets", "SELECT name FROM streets", "SELECT name_en FROM streets",
@@ -63,7 +112,23 @@ def store_values(engine: Engine) -> str:
                 found.extend(str(v) for v in conn.execute(sa.text(query)).scalars() if v)
             except sa.exc.DBAPIError:  # a table or column this store does not have (an older schema)
                 conn.rollback()
-    return "\n".join(found)
+        descriptions = pd.Series(conn.execute(sa.text("SELECT DISTINCT description FROM tickets")).scalars().all(),
+                                 dtype=object)
+    found.extend(extract_site(descriptions).dropna())  # a key-problem place: "云岭镇新华村"
+    return DataValues.of([*found, *extra])
+
+
+def hot_terms(engine: Engine) -> list[str]:
+    """The hot-topic terms of the default week (words of the tickets' texts, shown as they are); [] when the
+    store has no hot topics."""
+    week = default_week(engine)
+    if week is None:
+        return []
+    try:
+        terms = hot_topics(engine, week).terms
+    except ValueError:  # no tickets before the week: the views say so and show no term
+        return []
+    return [*terms["term"].astype(str), *(str(r) for related in terms["related"] for r in related)]
 
 
 def _widget_texts(node) -> Iterator[str]:
@@ -103,34 +168,42 @@ def _clean(text: str) -> str:
     return URL.sub(" ", HTML_TAG.sub(" ", CODE_SPAN.sub(" ", text)))
 
 
-def _is_data(run: str, data: str, extra: Iterable[str]) -> bool:
-    run = run.strip(" \t,;:()")
-    return not run or run in data or run.lower() in data.lower() or any(run in e for e in extra)
+def _data(data: DataValues | Iterable[str], extra: Iterable[str]) -> DataValues:
+    """`data` as `DataValues` (whole values may be given as an iterable), with `extra` whole values added."""
+    extra = list(extra)
+    if isinstance(data, DataValues) and not extra:
+        return data
+    if isinstance(data, str):
+        raise TypeError("data are whole values (store_values or an iterable of strings), not one string")
+    if isinstance(data, DataValues):
+        return DataValues.of([*data.values, *extra])
+    return DataValues.of([*data, *extra])
 
 
-def wrong_language(text: str, lang: str, data: str = "", extra: Iterable[str] = ()) -> list[str]:
+def wrong_language(text: str, lang: str, data: DataValues | Iterable[str] = DataValues(),
+                   extra: Iterable[str] = ()) -> list[str]:
     """The runs of `text` in the other language that are not data values (empty when all is well)."""
     if text in BILINGUAL:
         return []
     text = _clean(text)
-    extra = list(extra)
+    data = _data(data, extra)
     if lang == "en":
         return [run for run in CJK_RUN.findall(text)
-                if run.strip("，。、：；（）《》“”！？…　 ") and not _is_data(run, data, extra)]
+                if run.strip("，。、：；（）《》“”！？…　 ") and not data.holds(run, text)]
     bad = []
     for match in LATIN_RUN.finditer(text):
         words = [w for w in re.findall(LATIN_WORD, match.group()) if w.lower().strip(".") not in LATIN_TERMS]
-        if len(words) >= 3 and not _is_data(match.group(), data, extra):
+        if len(words) >= 3 and not data.holds(match.group(), text):
             bad.append(match.group())
     return bad
 
 
-def language_problems(at, lang: str, data: str = "", extra: Iterable[str] = ()) -> list[str]:
+def language_problems(at, lang: str, data: DataValues | Iterable[str] = DataValues(),
+                      extra: Iterable[str] = ()) -> list[str]:
     """Everything on the page that breaks "one language at a time", plus any exception shown."""
     problems = [f"exception: {e.value}" for e in at.exception]
+    data = _data(data, extra)
     for kind, text in shown_texts(at):
-        if kind == "exception":
-            continue
-        for run in wrong_language(text, lang, data, extra):
+        for run in wrong_language(text, lang, data):
             problems.append(f"{kind} in the {'English' if lang == 'en' else 'Chinese'} UI: {run!r} in {text[:200]!r}")
     return problems

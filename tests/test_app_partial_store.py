@@ -19,12 +19,12 @@ from civicdesk.overview import default_week
 from civicdesk.staffing.calibrate import calibration_path, calibration_state, save_calibration
 from civicdesk.staffing.config import Calibration
 from tests.conftest import make_tickets
-from tests.language_check import language_problems, store_values, wrong_language
+from tests.language_check import DataValues, hot_terms, language_problems, store_values, wrong_language
 
 APP = str(Path(__file__).resolve().parent.parent / "app" / "streamlit_app.py")
 VIEWS = ("overview", "forecast", "staffing", "satisfaction", "key_problems", "briefing", "data")
 CENTRES = ("demo", "tipdm", "la311", "other_zh", "other_en")
-_DATA: dict[str, str] = {}
+_DATA: dict[str, DataValues] = {}
 
 
 def centre_url(name: str, demo_url: str) -> str:
@@ -37,11 +37,12 @@ def centre_url(name: str, demo_url: str) -> str:
         pytest.skip(str(exc))
 
 
-def data_values(url: str) -> str:
-    """The store's data texts (streets, categories, ticket texts) the language check leaves alone."""
+def data_values(url: str) -> DataValues:
+    """The store's data texts (streets, categories, ticket texts, hot-topic terms) the language check leaves
+    alone."""
     if url not in _DATA:
         engine = store.connect(url)
-        _DATA[url] = store_values(engine)
+        _DATA[url] = store_values(engine, hot_terms(engine))
         engine.dispose()
     return _DATA[url]
 
@@ -62,7 +63,9 @@ def said(at: AppTest, *kinds: str) -> str:
     return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
 
 
-DATA = "Bulky Items\nWEST VALLEY\n临江街道\n住房保障咨询\n临江街道幸福小区：反映噪声（一般事项），请尽快处理"
+DATA = DataValues.of(["Bulky Items", "WEST VALLEY", "临江街道", "住房保障咨询",
+                      "临江街道幸福小区：反映噪声（一般事项），请尽快处理", "3号楼2单元漏水",
+                      "Caller reports a broken streetlight near the park"])
 
 
 @pytest.mark.parametrize("text, lang, wrong", [
@@ -80,6 +83,11 @@ DATA = "Bulky Items\nWEST VALLEY\n临江街道\n住房保障咨询\n临江街道
     ("枣园（4 / 0.0）", "en", ["枣园（"]),
     ("In the week 30 Dec 2019, 临江街道 received 12 tickets: 住房保障咨询 8.", "en", []),  # data values
     ("- `OC0-000001` 03-04 09:12 临江街道幸福小区：反映噪声（一般事项），请尽快处理", "en", []),  # a ticket's text
+    ("- `OC0-000002` 03-04 10:30 3号楼2单元漏水", "en", []),  # a ticket's text, split at its digits
+    ("In the week 30 Dec 2019, 临江街道、住房保障咨询", "en", ["临江街道、住房保障咨询"]),  # values, joined in Chinese
+    ("Tickets by 街道", "en", ["街道"]),                            # part of a data value is not data
+    ("请尽快处理 within 3 days.", "en", ["请尽快处理"]),             # nor is a phrase of some ticket's text
+    ("反映：Caller reports a broken streetlight", "zh", ["Caller reports a broken streetlight"]),  # ditto
     ("语言 / Language", "en", []),                                                    # the language switch
     ("Week on week", "en", []),
 ])
@@ -149,8 +157,13 @@ def test_overview_names_what_the_exports_do_not_record(monkeypatch, demo_store_u
 def test_key_problem_callers_are_named_in_english(monkeypatch, demo_store_url):
     at = open_view(monkeypatch, demo_store_url, "key_problems", "en")
     options = at.selectbox(key="kp_pick").options
-    assert options and all("Caller #" in o for o in options if "来电人" in o or "Caller" in o)
+    assert any("Caller #" in o for o in options), options  # the demo has repeat callers: they are listed
+    assert all("Caller #" in o for o in options if "来电人" in o or "Caller" in o)
     assert not any("来电人" in o for o in options)
+    at = open_view(monkeypatch, demo_store_url, "key_problems", "zh")
+    options = at.selectbox(key="kp_pick").options
+    assert any("来电人#" in o for o in options), options
+    assert not any("Caller" in o for o in options)
 
 
 # --------------------------------------------------------------------------------- the default week

@@ -12,10 +12,10 @@ import streamlit as st
 
 from civicdesk import charts, config, store
 from civicdesk.excel import to_excel_bytes
+from civicdesk.forecast import MIN_HISTORY
 from civicdesk.forecast.early_warning import early_warnings
 from civicdesk.forecast.runs import make_run
 from civicdesk.forecast.scenarios import Adjustment, Scenario, apply_scenario, save_scenario
-from civicdesk.briefing.build import MIN_HISTORY_WEEKS
 from civicdesk.i18n import category_label, channel_label, street_label, t
 
 from civicdesk.access import current_user
@@ -23,8 +23,6 @@ from civicdesk.access import current_user
 import cached
 
 LOG = logging.getLogger(__name__)
-#: Days of data a forecast needs (backtest windows before the cutoff; the briefing's rule too).
-MIN_DAYS = 7 * MIN_HISTORY_WEEKS
 LEVELS = {"level_total": (), "level_street": ("street",), "level_category": ("category",),
           "level_channel": ("channel",)}
 
@@ -175,9 +173,9 @@ def page() -> None:
         st.info(t("empty_store", lang))
         return
     days = (span[1] - span[0]).days + 1
-    enough = days >= MIN_DAYS
+    enough = days >= MIN_HISTORY  # the forecast library's own minimum (civicdesk.forecast)
     if not enough:  # too short a history: say so, and offer nothing that would fail
-        st.info(t("pt_short_history", lang).format(days=days, need=MIN_DAYS))
+        st.info(t("pt_short_history", lang).format(days=days, need=MIN_HISTORY))
     by, horizon = controls(lang)
     fit = current_user().can("fit_model")
     if st.button(t("run_forecast", lang), type="primary", key="fc_run", disabled=not fit or not enough,

@@ -3,12 +3,12 @@ metrics and hierarchical reconciliation. Input is long-format daily series `uniq
 (`civicdesk.store.daily_counts`); forecasts carry per model the mean and `-lo-80/-hi-80/-lo-95/-hi-95`.
 """
 from civicdesk.forecast.auto import auto_forecast
-from civicdesk.forecast.core import Forecaster, ForecastInputError, check_series
+from civicdesk.forecast.core import MIN_HISTORY, Forecaster, ForecastInputError, check_series
 from civicdesk.forecast.features import calendar_regressors
 from civicdesk.forecast.hierarchy import Hierarchy, aggregate, is_coherent, reconcile
 from civicdesk.forecast.metrics import evaluate, summarise
 from civicdesk.forecast.models import ETS, SARIMAX, CountRegression, SeasonalNaive, default_models
 
-__all__ = ["auto_forecast", "Forecaster", "ForecastInputError", "check_series", "calendar_regressors",
+__all__ = ["auto_forecast", "MIN_HISTORY", "Forecaster", "ForecastInputError", "check_series", "calendar_regressors",
            "ETS", "SARIMAX", "CountRegression", "SeasonalNaive", "default_models", "Hierarchy", "aggregate",
            "is_coherent", "reconcile", "evaluate", "summarise"]
