@@ -46,9 +46,9 @@ PARTIAL_STRINGS: dict[str, tuple[str, str]] = {
     "pt_item_callbacks": ("回访结果（满意率）", "callback results (satisfaction rate)"),
     "pt_not_recorded": ("本库的工单未记录计算这一指标所需的数据。", "The store's tickets do not record what this "
                         "figure needs."),
-    "pt_short_history": ("数据只有 {days} 天，至少需要 {need} 天才能回测并作出预测。请导入更长时段的工单。",
-                         "The data cover only {days} days; a backtested forecast needs at least {need}. Import a "
-                         "longer period of tickets."),
+    "pt_short_history": ("数据只有 {days} 天，至少需要 {need} 天才能作出预测。请导入更长时段的工单。",
+                         "The data cover only {days} days; a forecast needs at least {need}. Import a longer period "
+                         "of tickets."),
     "pt_scenario_example": ("例如：寒潮，供暖诉求上升四成", "e.g. Cold snap: heating complaints up 40%"),
     "pt_scenario_invalid": ("情景设置有误（例如结束日期早于开始日期），请检查后重试。",
                             "The scenario is not valid (for instance it ends before it starts); check it and try "
