@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from civicdesk.charts import breakdown_bar_chart
-from civicdesk.satisfaction_charts import _POOLED, _pool_tail, rate_by_chart
+from civicdesk.charts.satisfaction import _POOLED, _pool_tail, rate_by_chart
 from civicdesk.store.categories import merge_tail
 
 

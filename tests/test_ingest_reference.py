@@ -292,7 +292,7 @@ def test_category_edits_are_saved_as_the_users(store_url, tmp_path):
 def test_command_line_templates_and_imports(sqlite_url, tmp_path):
     from typer.testing import CliRunner
 
-    from civicdesk import cli_reference
+    from civicdesk.cli import reference as cli_reference
     from civicdesk.cli import app
 
     assert cli_reference.KINDS == ingest.REFERENCE_KINDS

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from civicdesk import codes, config
-from civicdesk import satisfaction_charts as sc
+from civicdesk.charts import satisfaction as sc
 from civicdesk.drivers import DISTRICT, DataRangeError
 from civicdesk.excel import to_excel_bytes
 from civicdesk.i18n import category_label, street_label, t

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from civicdesk import config
-from civicdesk import satisfaction_charts as sc
+from civicdesk.charts import satisfaction as sc
 from civicdesk.drivers import NoCallbacksError
 from civicdesk.drivers.table import DRIVERS
 from civicdesk.drivers.whatif import Levers, lever_changes

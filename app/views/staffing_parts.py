@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from civicdesk import staffing_charts as charts
+from civicdesk.charts import staffing as charts
 from civicdesk.excel import to_csv_bytes, to_excel_bytes
 from civicdesk.forecast.scenarios import Adjustment
 from civicdesk.i18n import category_label, street_label, t

@@ -4,14 +4,14 @@ from __future__ import annotations
 import re
 
 from civicdesk import codes
-from civicdesk.i18n_access import ACCESS_STRINGS
-from civicdesk.i18n_briefing import BRIEFING_STRINGS
-from civicdesk.i18n_charts import CHART_STRINGS
-from civicdesk.i18n_coverage import COVERAGE_STRINGS
-from civicdesk.i18n_drivers import DRIVER_LABELS, DRIVER_STRINGS
-from civicdesk.i18n_partial import PARTIAL_STRINGS
-from civicdesk.i18n_guess import GUESS_STRINGS
-from civicdesk.i18n_reference import REFERENCE_STRINGS
+from civicdesk.i18n.access import ACCESS_STRINGS
+from civicdesk.i18n.briefing import BRIEFING_STRINGS
+from civicdesk.i18n.charts import CHART_STRINGS
+from civicdesk.i18n.coverage import COVERAGE_STRINGS
+from civicdesk.i18n.drivers import DRIVER_LABELS, DRIVER_STRINGS
+from civicdesk.i18n.partial import PARTIAL_STRINGS
+from civicdesk.i18n.guess import GUESS_STRINGS
+from civicdesk.i18n.reference import REFERENCE_STRINGS
 from civicdesk.kpi import KPI_LABELS
 
 LANGS = {"zh": "中文", "en": "English"}

@@ -6,21 +6,22 @@ from typing import Optional
 
 import typer
 
+from civicdesk.cli.common import DB_OPTION
+
 #: The kinds, written out so that `civicdesk --help` need not import the library (a test keeps them in step).
 KINDS = ("streets", "grids", "roster", "categories", "callbacks")
 KIND_HELP = f"What the file holds: {', '.join(KINDS)}."
-DB = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")
 
 
 def import_reference(kind: str = typer.Argument(..., help=KIND_HELP),
                      path: str = typer.Argument(..., help="CSV or XLSX file (headers in Chinese or English)."),
                      source: Optional[str] = typer.Option(None, help="callbacks: match ticket ids within this "
                                                           "source (default: any source)."),
-                     db: Optional[str] = DB):
+                     db: Optional[str] = DB_OPTION):
     """Import reference data (streets, grids, roster, categories) or callback results; every row is
     upserted or quarantined with its reasons."""
     from civicdesk import ingest
-    from civicdesk.cli import _Bar, _open, _print_report, _refuse_oversized
+    from civicdesk.cli.common import ProgressBar, open_store, print_report, refuse_oversized
     from civicdesk.ingest.refspec import match_headers
 
     if kind not in KINDS:
@@ -29,12 +30,12 @@ def import_reference(kind: str = typer.Argument(..., help=KIND_HELP),
     if not Path(path).is_file():
         typer.secho(f"No such file: {path}", fg="red", err=True)
         raise typer.Exit(1)
-    _refuse_oversized(Path(path))
+    refuse_oversized(Path(path))
     try:
         # a file that is not a table, or lacks a required column, fails here, before any progress bar
         match_headers(kind, ingest.open_table(path).headers)
-        engine = _open(db)
-        bar = _Bar(f"导入 importing {kind}")
+        engine = open_store(db)
+        bar = ProgressBar(f"导入 importing {kind}")
         try:
             rep = ingest.import_reference(engine, kind, path, source=source, progress=bar)
         finally:
@@ -42,7 +43,7 @@ def import_reference(kind: str = typer.Argument(..., help=KIND_HELP),
     except (ingest.NotATableError, ingest.ReferenceFileError, FileNotFoundError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from None
-    _print_report(rep)
+    print_report(rep)
 
 
 def template(kind: str = typer.Argument(..., help=KIND_HELP),

@@ -6,13 +6,9 @@ from typing import Optional
 
 import typer
 
+from civicdesk.cli.common import DB_OPTION, open_store
+
 app = typer.Typer(no_args_is_help=True, help="Accounts: add users, list them, change roles.")
-DB = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")
-
-
-def _engine(db):
-    from civicdesk.cli import _open
-    return _open(db)
 
 
 def _fail(exc: Exception) -> None:
@@ -24,7 +20,7 @@ def _fail(exc: Exception) -> None:
 def add(name: str = typer.Argument(..., help="Sign-in name."),
         role: str = typer.Option(..., "--role", help="viewer, leader, analyst or admin."),
         password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input."),
-        db: Optional[str] = DB):
+        db: Optional[str] = DB_OPTION):
     """Create an account; the password is asked for twice (or read from stdin for scripts)."""
     from civicdesk.accounts import add_user
 
@@ -33,29 +29,29 @@ def add(name: str = typer.Argument(..., help="Sign-in name."),
     else:
         password = typer.prompt("Password / 密码", hide_input=True, confirmation_prompt=True)
     try:
-        add_user(_engine(db), name, role, password)
+        add_user(open_store(db), name, role, password)
     except (ValueError, PermissionError) as exc:
         _fail(exc)
     typer.echo(f"Added {name} ({role}).")
 
 
 @app.command("list")
-def list_(db: Optional[str] = DB):
+def list_(db: Optional[str] = DB_OPTION):
     """Accounts and their roles (never their password hashes)."""
     from civicdesk.accounts import list_users
 
-    frame = list_users(_engine(db))
+    frame = list_users(open_store(db))
     typer.echo("no accounts yet" if frame.empty else frame.to_string(index=False))
 
 
 @app.command("role")
 def role(name: str = typer.Argument(...), new_role: str = typer.Argument(..., help="viewer, leader, analyst or admin."),
-         db: Optional[str] = DB):
+         db: Optional[str] = DB_OPTION):
     """Change an account's role."""
     from civicdesk.accounts import set_role
 
     try:
-        set_role(_engine(db), name, new_role)
+        set_role(open_store(db), name, new_role)
     except (ValueError, PermissionError) as exc:
         _fail(exc)
     typer.echo(f"{name} is now {new_role}.")

@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from civicdesk.cli.common import DB_OPTION
+
 
 def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week such as 2023-W07, or a date in "
                                                  "it; default the last complete week in the data."),
@@ -14,10 +16,10 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
              lang: str = typer.Option("zh", "--lang", help="zh (default) or en."),
              redact: bool = typer.Option(False, "--redact", help="Mask residents' words (example tickets) for "
                                          "circulation beyond the centre."),
-             db: Optional[str] = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")):
+             db: Optional[str] = DB_OPTION):
     """Write the weekly briefing (周报) in each format; exits 1 with a message when the week has no data."""
     from civicdesk.briefing import FORMATS, build_briefing, render_all
-    from civicdesk.cli import _Bar, _open
+    from civicdesk.cli.common import ProgressBar, open_store
     from civicdesk.overview import default_week
 
     wanted = [f.strip().lower() for f in formats.split(",") if f.strip()]
@@ -25,12 +27,12 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
     if unknown or not wanted:
         typer.secho(f"unknown format(s) {unknown or formats!r}; choose from {', '.join(FORMATS)}", fg="red", err=True)
         raise typer.Exit(2)
-    engine = _open(db)
+    engine = open_store(db)
     chosen = week or default_week(engine)
     if chosen is None:
         typer.secho("the store holds no tickets yet; import them or run `civicdesk demo`", fg="red", err=True)
         raise typer.Exit(1)
-    bar = _Bar("周报 briefing")
+    bar = ProgressBar("周报 briefing")
     try:
         result = build_briefing(engine, chosen, lang=lang, progress=bar, redact=redact)
     except ValueError as exc:

@@ -7,17 +7,9 @@ from typing import Optional
 import pandas as pd
 import typer
 
+from civicdesk.cli.common import DB_OPTION, ProgressBar, open_store
+
 app = typer.Typer(no_args_is_help=True, help="Staffing: calibrate, backtest, simulate and plan.")
-
-
-def _engine(db):
-    from civicdesk.cli import _open
-    return _open(db)
-
-
-def _bar(desc):
-    from civicdesk.cli import _Bar
-    return _Bar(desc)
 
 
 def _span(text: str) -> tuple[str, str]:
@@ -42,7 +34,6 @@ def _last_quarter(engine) -> tuple[str, str]:
     return str(start), str(end)
 
 
-DB = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")
 
 
 @app.command()
@@ -50,14 +41,14 @@ def calibrate(period: Optional[str] = typer.Option(None, help="START:END (defaul
               out: Optional[Path] = typer.Option(None, help="Where to save (default: models/staffing-calibration.json)."),
               if_missing: bool = typer.Option(False, "--if-missing",
                                               help="Do nothing when a calibration of this store's data exists."),
-              seed: int = 0, db: Optional[str] = DB):
+              seed: int = 0, db: Optional[str] = DB_OPTION):
     """Fit availability per street and the lead-time distributions on a past period, and save them."""
     from civicdesk.staffing.calibrate import calibrate_store, load_calibration, save_calibration
-    engine = _engine(db)
+    engine = open_store(db)
     if if_missing and load_calibration(out, store=engine) is not None:
         return
     start, end = _span(period) if period else _last_quarter(engine)
-    bar = _bar("校准 calibrating")
+    bar = ProgressBar("校准 calibrating")
     try:
         calib = calibrate_store(engine, start, end, seed=seed, progress=lambda s, street: bar(s, street))
     except ValueError as exc:
@@ -75,11 +66,11 @@ def calibrate(period: Optional[str] = typer.Option(None, help="START:END (defaul
 def backtest(calibration: str = typer.Option("2022-04-01:2022-06-30", help="Calibration period START:END."),
              test: str = typer.Option("2022-07-01:2022-09-30", help="Test period START:END."),
              seed: int = 0, json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the result as JSON."),
-             db: Optional[str] = DB):
+             db: Optional[str] = DB_OPTION):
     """Calibrate on one period, replay the next with its real arrivals and roster, compare per street."""
     from civicdesk.staffing.backtest import backtest as run
-    engine = _engine(db)
-    bar = _bar("回测 backtesting")
+    engine = open_store(db)
+    bar = ProgressBar("回测 backtesting")
     try:
         check = run(engine, _span(calibration), _span(test), seed=seed, progress=bar)
     except ValueError as exc:
@@ -107,16 +98,16 @@ def plan(period: Optional[str] = typer.Option(None, help="Replay this history ST
          sign: float = typer.Option(0.90, help="Target: signed within 24 hours."),
          mediation: float = typer.Option(0.90, help="Target: disputes settled within 30 days."),
          fixed: bool = typer.Option(False, "--fixed-headcount", help="Suggest moves that keep today's total."),
-         seed: int = 0, db: Optional[str] = DB):
+         seed: int = 0, db: Optional[str] = DB_OPTION):
     """The smallest grid workers and mediators per street that meet the targets."""
     from civicdesk.staffing import SimConfig, Targets, load_calibration, load_staff, roster_on, staffing_demand
     from civicdesk.staffing import plan as make_plan
-    engine = _engine(db)
+    engine = open_store(db)
     try:
         start, end = _span(period) if period else (None, None)
         tickets = staffing_demand(engine, "history" if period else "forecast", quantile, start, end, seed)
         roster = roster_on(load_staff(engine), tickets["created_at"].min())
-        bar = _bar("规划 planning")
+        bar = ProgressBar("规划 planning")
         result = make_plan(tickets, roster, Targets(close, sign, mediation),
                            SimConfig(calibration=load_calibration(store=engine)),
                            seed=seed, fixed_total=fixed, progress=bar)

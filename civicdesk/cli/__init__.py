@@ -1,0 +1,28 @@
+"""The `civicdesk` command: one module per command group, the shared helpers in `common`.
+
+- `store`: demo, info, upgrade, backup, restore, kpi
+- `tickets`: import, export, profiles
+- `staffing`: the `staffing` group (calibrate, backtest, simulate, plan, …)
+- `users`: the `user` group (accounts)
+- `briefing`: the weekly briefing
+- `reference`: import-reference, template
+
+Each module imports only `civicdesk.cli.common` from this package; this file assembles the command.
+"""
+from __future__ import annotations
+
+import typer
+
+from civicdesk.cli import briefing, reference, staffing, store, tickets, users
+from civicdesk.cli.store import build_demo
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="civicdesk: decision-support workbench for social-governance service centres.")
+store.register(app)
+tickets.register(app)
+app.add_typer(staffing.app, name="staffing")
+app.add_typer(users.app, name="user")
+app.command("briefing")(briefing.briefing)
+reference.register(app)
+
+__all__ = ["app", "build_demo"]

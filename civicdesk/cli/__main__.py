@@ -1,0 +1,4 @@
+"""`python -m civicdesk.cli …` runs the `civicdesk` command."""
+from civicdesk.cli import app
+
+app()

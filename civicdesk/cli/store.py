@@ -1,0 +1,111 @@
+"""`civicdesk demo|info|upgrade|backup|restore|kpi`: build the demo district, look after the store, print KPIs."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from civicdesk import store
+from civicdesk.cli.common import DB_OPTION, ProgressBar, open_store, or_exit
+
+
+def build_demo(engine, seed: int = 0, scale: float = 1.0, start: str = "2021-01-01", end: str = "2023-12-31") -> int:
+    """Generate the demo district and load it into `engine`, with progress bars; returns tickets loaded."""
+    from civicdesk.synth import generate_district
+
+    bar = ProgressBar("生成演示区县 generating")
+    district = generate_district(seed=seed, start=start, end=end, scale=scale, progress=bar)
+    bar(1.0, f"{len(district.tickets):,} tickets")
+    bar.close()
+    bar = ProgressBar("写入数据库 loading")
+    loaded = store.load_district(engine, district, progress=bar)
+    bar.close()
+    return loaded
+
+
+def demo(scale: float = typer.Option(1.0, help="Volume scale (1.0 ≈ Zhangqiu: ~10,000 tickets a week)."),
+         seed: int = typer.Option(0, help="Random seed; the same seed gives the same district."),
+         start: str = typer.Option("2021-01-01", help="First day of ticket history."),
+         end: str = typer.Option("2023-12-31", help="Last day of ticket history (the data snapshot)."),
+         db: Optional[str] = DB_OPTION,
+         if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the store already holds tickets.")):
+    """Build the demo district (a Zhangqiu-like district) into the store."""
+    engine = open_store(db)
+    if if_empty and store.data_span(engine) is not None:
+        typer.echo("The store already holds tickets; leaving it as it is.")
+        return
+    began = time.perf_counter()
+    loaded = build_demo(engine, seed=seed, scale=scale, start=start, end=end)
+    typer.echo(f"Loaded {loaded:,} tickets into {engine.url.render_as_string(hide_password=True)} "
+               f"in {time.perf_counter() - began:.0f} s.")
+
+
+def info(db: Optional[str] = DB_OPTION):
+    """Show the store's location, schema revision and data span."""
+    engine = open_store(db)
+    span = store.data_span(engine)
+    typer.echo(f"store:    {engine.url.render_as_string(hide_password=True)}")
+    typer.echo(f"schema:   {store.current_revision(engine)} (this civicdesk knows up to {store.head_revision()})")
+    typer.echo(f"tickets:  {'none yet' if span is None else f'{span[0]} → {span[1]}'}")
+    for key, value in sorted(store.info(engine).items()):
+        typer.echo(f"{key + ':':9} {value}")
+
+
+def upgrade(db: Optional[str] = DB_OPTION):
+    """Upgrade an older store's schema in place, keeping its data."""
+    engine = open_store(db)
+    typer.echo(f"Store at schema revision {store.current_revision(engine)}.")
+
+
+def backup(path: Path = typer.Argument(..., help="New SQLite file to write the backup to."),
+           db: Optional[str] = DB_OPTION):
+    """Back the SQLite store up to PATH, consistently, even while the app or an import is running."""
+    from civicdesk.store.backup import backup as take
+
+    engine = open_store(db)
+    written = or_exit(lambda: take(engine, path))
+    typer.echo(f"Backed up to {written} ({written.stat().st_size / 1e6:.1f} MB).")
+
+
+def restore(path: Path = typer.Argument(..., help="A backup written by `civicdesk backup`."),
+            db: Optional[str] = DB_OPTION):
+    """Replace the SQLite store's contents with a backup (the current store is saved beside it first)."""
+    from civicdesk.store.backup import restore as put_back
+
+    engine = open_store(db)
+    saved = or_exit(lambda: put_back(engine, path))
+    typer.echo(f"Restored {path}. The store as it was is saved in {saved}.")
+
+
+def kpi(week: Optional[str] = typer.Argument(None, help="ISO week such as 2023-W07, or a date; default the last complete week."),
+        db: Optional[str] = DB_OPTION):
+    """Print a week's KPIs by street."""
+    from civicdesk.overview import overview
+
+    engine = open_store(db)
+    try:
+        ov = overview(engine, week)
+    except ValueError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    from civicdesk.kpi import data_coverage
+
+    cols = ["street", "received", "response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"]
+    coverage = data_coverage(engine)
+    table = ov.by_street[cols].copy()
+    missing = [c for c in cols[2:] if not coverage.measures(c)]
+    for col in missing:  # a rate the store cannot measure is "—", not 0%
+        table[col] = "—"
+    typer.echo(f"{ov.week_start} → {ov.week_end}: {int(ov.this_week['received']):,} tickets")
+    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.1%}"))
+    if missing:
+        typer.echo(f"— not recorded in this store: {', '.join(missing)} (see docs/loading-data.md)")
+
+
+
+def register(app: typer.Typer) -> None:
+    """Add the store's commands to the `civicdesk` command."""
+    for command in (demo, info, upgrade, backup, restore, kpi):
+        app.command()(command)
