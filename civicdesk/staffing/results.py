@@ -2,13 +2,51 @@
 and the backlog over time."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from civicdesk import calendar as cal
-from civicdesk.staffing.sim import SimResult, _clock
 
 ROLE_ORDER = ["grid_worker", "duty", "mediator", "direct"]
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """What a simulation run produced.
+
+    Attributes:
+        tickets: one row per simulated ticket: street, role, urgency, created_at, deadline_at,
+            signed_at, started_at, closed_at, status ("closed", "open", "abandoned"), on_time (closed by
+            the deadline; NaN when still open before its deadline), signed_on_time.
+        summary: per street and role: tickets, on_time, signed_on_time, close_p50/p90 (working days for
+            grid workers, hours for duty, days for mediators), utilisation, overtime_h per worker-week.
+        backlog: per street and day: open (created, not yet closed) and queued (waiting for a grid worker).
+        start, end: the period whose arrivals were simulated; seed: the random seed.
+    """
+
+    tickets: pd.DataFrame
+    summary: pd.DataFrame
+    backlog: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+    seed: int
+
+    def on_time(self, role: str = "grid_worker") -> pd.Series:
+        """On-time closure rate per street for one role."""
+        s = self.summary[self.summary["role"] == role]
+        return s.set_index("street")["on_time"]
+
+
+def _clock(hours: np.ndarray, t0: pd.Timestamp) -> pd.Series:
+    """Hours from t0 as timestamps (whole nanoseconds; NaN gives NaT)."""
+    hours = np.asarray(hours, dtype=float)
+    bad = np.isnan(hours)
+    ns = np.round(np.where(bad, 0.0, hours) * 3.6e12).astype(np.int64) + t0.value
+    out = ns.view("datetime64[ns]").copy()
+    out[bad] = np.datetime64("NaT")
+    return pd.Series(out)
 
 
 def _tickets(run) -> pd.DataFrame:

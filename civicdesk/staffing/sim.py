@@ -8,7 +8,6 @@ to signing and closure against each time limit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -19,37 +18,11 @@ from civicdesk.staffing.config import DEFAULT_EFFORT_H, DEFAULT_LEAD_WD, LEAD_WD
 from civicdesk.staffing.engine import Shifts, Work, run_street
 from civicdesk.staffing.inputs import MEDIATOR_TIERS, check_demand, check_roster, grid_index
 from civicdesk.staffing.mediation import _tier, run_mediation
+from civicdesk.staffing.results import SimResult, _clock, assemble
 
 H = pd.Timedelta(hours=1)
 WD_CLOCK_H = 24.0 * 7 / 5  # clock hours per working day, to schedule a return before its exact time is known
 Progress = Callable[[float, str], None]
-
-
-@dataclass(frozen=True)
-class SimResult:
-    """What a simulation run produced.
-
-    Attributes:
-        tickets: one row per simulated ticket: street, role, urgency, created_at, deadline_at,
-            signed_at, started_at, closed_at, status ("closed", "open", "abandoned"), on_time (closed by
-            the deadline; NaN when still open before its deadline), signed_on_time.
-        summary: per street and role: tickets, on_time, signed_on_time, close_p50/p90 (working days for
-            grid workers, hours for duty, days for mediators), utilisation, overtime_h per worker-week.
-        backlog: per street and day: open (created, not yet closed) and queued (waiting for a grid worker).
-        start, end: the period whose arrivals were simulated; seed: the random seed.
-    """
-
-    tickets: pd.DataFrame
-    summary: pd.DataFrame
-    backlog: pd.DataFrame
-    start: pd.Timestamp
-    end: pd.Timestamp
-    seed: int
-
-    def on_time(self, role: str = "grid_worker") -> pd.Series:
-        """On-time closure rate per street for one role."""
-        s = self.summary[self.summary["role"] == role]
-        return s.set_index("street")["on_time"]
 
 
 def _lognormal(rng, median, sigma, n):
@@ -88,16 +61,6 @@ def _sample(rng, pools: dict, keys: np.ndarray, default: Callable[[str, int], np
 
 def _hours(ts: pd.Series | np.ndarray, t0: pd.Timestamp) -> np.ndarray:
     return (pd.to_datetime(pd.Series(ts)).to_numpy() - t0.to_datetime64()) / np.timedelta64(1, "h")
-
-
-def _clock(hours: np.ndarray, t0: pd.Timestamp) -> pd.Series:
-    """Hours from t0 as timestamps (whole nanoseconds; NaN gives NaT)."""
-    hours = np.asarray(hours, dtype=float)
-    bad = np.isnan(hours)
-    ns = np.round(np.where(bad, 0.0, hours) * 3.6e12).astype(np.int64) + t0.value
-    out = ns.view("datetime64[ns]").copy()
-    out[bad] = np.datetime64("NaT")
-    return pd.Series(out)
 
 
 def _daytime(ts: pd.Series) -> pd.Series:
@@ -271,5 +234,4 @@ def simulate(tickets: pd.DataFrame, roster: pd.DataFrame, config: SimConfig | No
     run.out["signed"][direct] = arrive[direct]
     run.out["started"][direct] = arrive[direct]
     run.out["closed"][direct] = arrive[direct] + 0.3
-    from civicdesk.staffing.results import assemble
     return assemble(run)
