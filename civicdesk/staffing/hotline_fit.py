@@ -14,10 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from civicdesk.staffing.erlang import erlang_a, erlang_c
+from scipy.special import gammainc, gammaln, pdtr
+
+from civicdesk.staffing.erlang import erlang_c
 
 LOG_COLUMNS = ["arrived_at", "waited_s", "outcome", "service_s", "agent"]
 OUTCOMES = ("served", "abandoned")
+
 
 @dataclass(frozen=True)
 class FitSummary:
@@ -35,6 +38,18 @@ class FitSummary:
     erlang_c_gap_pts: float
 
 
+#: Prior strength of the availability profile, in calls (empirical-Bayes weight n / (n + k)). An hour's own
+#: shrinkage fit gets weight n_h / (n_h + SHRINK_K_CALLS) against the pooled shrinkage, where n_h is the
+#: calls the log holds in that hour; a weekday's hour gets n_dh / (n_dh + WEEKDAY_K_CALLS) against its
+#: hour. Both were chosen on simulated fortnights with tuning seeds 100-107 only (the tests use seeds
+#: 200 and up): `python benchmarks/bench_hotline_forward.py --tune`.
+SHRINK_K_CALLS = 100.0
+WEEKDAY_K_CALLS = 1600.0
+#: A weekday gets its own hour values only when the log holds at least this many days of that weekday.
+WEEKDAY_MIN_DAYS = 2
+_GRID = np.linspace(0.0, 0.99, 397)  # shrinkage values tried
+
+
 @dataclass(frozen=True)
 class HotlineCalibration:
     """Hotline parameters estimated from an ACD call log (see `calibrate_hotline`).
@@ -42,16 +57,20 @@ class HotlineCalibration:
     Attributes:
         intervals: one row per weekday x slot: weekday (0 = Monday), slot ("HH:MM"), n_days, calls (mean per
             day), calls_total, aht_s, patience_s, observed_wait_share, observed_abandon_share, rostered,
-            traffic (Erlangs, pooled aht), effective_agents (fitted in that slot alone),
-            predicted_wait_share_erlang_a (with rostered x (1 - shrinkage) agents) and
+            traffic (Erlangs, pooled aht), effective_agents (fitted in that slot alone), shrinkage (from the
+            profile), predicted_wait_share_erlang_a (with rostered x (1 - shrinkage) agents) and
             predicted_wait_share_erlang_c (with the rostered agents, nobody hangs up).
         calendar: one row per calendar interval: ds, calls, waited, abandoned, rostered.
         aht_s: pooled mean handle time of the answered calls.
         patience_s: pooled mean patience (censored exponential MLE; inf when nobody hung up).
-        shrinkage: 1 - effective / rostered, fitted over all slots.
-        effective_agents: calls-weighted mean agents effectively on the phones.
+        shrinkage: 1 - effective / rostered, fitted over all slots (the pooled value).
+        effective_agents: calls-weighted mean agents effectively on the phones (pooled shrinkage).
         rostered_agents: calls-weighted mean rostered agents.
         interval_minutes: slot length.
+        by_hour: the availability profile: hour, calls, fitted (that hour's own fit; NaN when nobody waited
+            there, so it cannot tell), weight (n / (n + k)), shrinkage (weight x fitted + (1 - weight) x pooled).
+        by_weekday_hour: weekday, hour, n_days, calls, fitted, weight, shrinkage (shrunk toward the hour's).
+        shrinkage_k: k of the hour level (calls); weekday_k: k of the weekday level.
     """
 
     intervals: pd.DataFrame
@@ -62,26 +81,69 @@ class HotlineCalibration:
     effective_agents: float
     rostered_agents: float
     interval_minutes: int
+    by_hour: pd.DataFrame | None = None
+    by_weekday_hour: pd.DataFrame | None = None
+    shrinkage_k: float = SHRINK_K_CALLS
+    weekday_k: float = WEEKDAY_K_CALLS
+
+    def shrinkage_at(self, weekday, hour) -> np.ndarray:
+        """Shrinkage of the profile for each (weekday, hour): the weekday's hour, else the hour's, else pooled."""
+        keys = pd.DataFrame({"weekday": np.asarray(weekday, int), "hour": np.asarray(hour, int)})
+        out = pd.Series(np.nan, index=keys.index)
+        if self.by_weekday_hour is not None:
+            out = keys.merge(self.by_weekday_hour[["weekday", "hour", "shrinkage"]], how="left",
+                             on=["weekday", "hour"])["shrinkage"]
+        if self.by_hour is not None:
+            out = out.fillna(keys["hour"].map(self.by_hour.set_index("hour")["shrinkage"]))
+        return out.fillna(self.shrinkage).to_numpy(float)
 
     def fit_summary(self) -> FitSummary:
         """Observed vs predicted wait share per hour of the day (pooled over weekdays, weighted by calls)."""
-        w = self.intervals.dropna(subset=["observed_wait_share"]).copy()
-        w["hour"] = w["slot"].str[:2].astype(int)
-        cols = {"observed": "observed_wait_share", "erlang_a": "predicted_wait_share_erlang_a",
-                "erlang_c": "predicted_wait_share_erlang_c"}
-        for name, col in cols.items():
-            w[name] = w[col] * w["calls_total"]
-        hours = w.groupby("hour")[["calls_total", *cols]].sum()
-        for name in cols:
-            hours[name] = hours[name] / hours["calls_total"]
-        hours["gap_a_pts"] = 100 * (hours["erlang_a"] - hours["observed"])
-        hours["gap_c_pts"] = 100 * (hours["erlang_c"] - hours["observed"])
-        by_hour = hours.rename(columns={"calls_total": "calls"}).reset_index()
-        return FitSummary(by_hour, float(by_hour["gap_a_pts"].abs().mean()),
-                          float(by_hour["gap_c_pts"].abs().mean()))
+        return _summary(self.intervals)
+
+    def predict(self, calls: pd.DataFrame, roster: pd.DataFrame | None = None) -> FitSummary:
+        """Predict another period's share of callers who wait, hour by hour, and compare with what it observed.
+
+        The period's own arrivals (calls per weekday x slot, as in `calibrate_hotline`) and roster (the agents
+        seen answering, or `roster`) go in; this calibration's handle time, patience and availability profile
+        give Erlang A's P(wait) at rostered x (1 - shrinkage(weekday, hour)) agents. Nothing of the period's
+        waits, handle times or hang-ups is used except as the observed side of the comparison.
+
+        Args:
+            calls: the period's ACD log, in the same form as for `calibrate_hotline`.
+            roster: optional DataFrame ds, agents for that period; default: the distinct agents seen answering
+                (use the same choice as in the calibration, or the shrinkage means something else).
+
+        Returns:
+            A FitSummary; its `erlang_a_gap_pts` is the forward gap (mean over hours of |predicted -
+            observed|, percentage points) and `erlang_c_gap_pts` Erlang C's on the roster.
+        """
+        log = _clean_log(calls, need_agent=roster is None, need_served=False)
+        week = _pool_week(_calendar(log, roster, self.interval_minutes))
+        week["traffic"] = week["calls"] * self.aht_s / (self.interval_minutes * 60.0)
+        week["shrinkage"] = self.shrinkage_at(week["weekday"], week["slot"].str[:2].astype(int))
+        _predict_week(week, self.aht_s, self.patience_s)
+        return _summary(week)
 
 
-def _clean_log(calls: pd.DataFrame, need_agent: bool) -> pd.DataFrame:
+def _summary(frame: pd.DataFrame) -> FitSummary:
+    w = frame.dropna(subset=["observed_wait_share"]).copy()
+    w["hour"] = w["slot"].str[:2].astype(int)
+    cols = {"observed": "observed_wait_share", "erlang_a": "predicted_wait_share_erlang_a",
+            "erlang_c": "predicted_wait_share_erlang_c"}
+    for name, col in cols.items():
+        w[name] = w[col] * w["calls_total"]
+    hours = w.groupby("hour")[["calls_total", *cols]].sum()
+    for name in cols:
+        hours[name] = hours[name] / hours["calls_total"]
+    hours["gap_a_pts"] = 100 * (hours["erlang_a"] - hours["observed"])
+    hours["gap_c_pts"] = 100 * (hours["erlang_c"] - hours["observed"])
+    by_hour = hours.rename(columns={"calls_total": "calls"}).reset_index()
+    return FitSummary(by_hour, float(by_hour["gap_a_pts"].abs().mean()),
+                      float(by_hour["gap_c_pts"].abs().mean()))
+
+
+def _clean_log(calls: pd.DataFrame, need_agent: bool, need_served: bool = True) -> pd.DataFrame:
     required = ["arrived_at", "waited_s", "outcome", "service_s"] + (["agent"] if need_agent else [])
     missing = [c for c in required if c not in calls.columns]
     if missing:
@@ -104,7 +166,7 @@ def _clean_log(calls: pd.DataFrame, need_agent: bool) -> pd.DataFrame:
                        "outcome 'served' but a missing or negative service_s")]:
         if bad.any():
             raise ValueError(f"{int(bad.sum())} call(s) have {what} (first at row {bad.idxmax()!r})")
-    if not served.any():
+    if need_served and not served.any():
         raise ValueError("no served call in the log: the handle time cannot be estimated")
     return log
 
@@ -147,14 +209,28 @@ def _pool_week(cal: pd.DataFrame) -> pd.DataFrame:
 
 
 def _pwait_table(traffic: np.ndarray, n_max: int, aht: float, patience: float) -> np.ndarray:
-    """Erlang A P(wait) for every slot's traffic (rows) and 0..n_max agents (columns)."""
-    out = np.empty((len(traffic), n_max + 1))
-    cache: dict[float, np.ndarray] = {}
-    for row, a in enumerate(traffic):
-        if a not in cache:
-            cache[a] = np.array([erlang_a(a, n, aht, patience, 0.0).p_wait for n in range(n_max + 1)])
-        out[row] = cache[a]
-    return out
+    """Erlang A P(wait) for every slot's traffic (rows) and 0..n_max agents (columns), in closed form.
+
+    With pi_k the stationary probabilities, P(wait) = S / (R + S) where R = sum_{k<n} pi_k / pi_n (Poisson cdf
+    over pmf) and S = sum_{k>=n} pi_k / pi_n = sum_j x^j / ((y+1)...(y+j)) = y x^-y e^x gamma(y, x) with
+    x = traffic x patience / aht and y = n x patience / aht (lower incomplete gamma). Vectorised, so a
+    month of slots at hundreds of agents takes milliseconds; it agrees with `erlang_a` to 1e-9
+    (tests/test_staffing_hotline_forward.py). patience = inf gives Erlang C.
+    """
+    a = np.asarray(traffic, float)[:, None]
+    n = np.arange(n_max + 1, dtype=float)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_r = np.log(pdtr(n - 1, a)) - (n * np.log(a) - a - gammaln(n + 1))
+        if math.isinf(patience):
+            log_s = np.where(n > a, np.log(n) - np.log(n - a), np.inf)
+        else:
+            x, y = a * patience / aht, n * patience / aht
+            inc = gammainc(y, x)
+            exact = np.log(y) + x - y * np.log(x) + gammaln(y) + np.log(inc)
+            log_s = np.where(inc > 0, exact, np.log(y + 1) - np.log(np.maximum(y + 1 - x, 1e-300)))
+        p = 1.0 / (1.0 + np.exp(log_r - log_s))
+    p = np.where(n == 0, 1.0, p)
+    return np.where(a > 0, p, 0.0)
 
 
 def _interp_rows(table: np.ndarray, n_real: np.ndarray) -> np.ndarray:
@@ -182,17 +258,79 @@ def _crossing(p_row: np.ndarray, observed: float) -> float:
     return k - 1 + (p_row[k - 1] - observed) / (p_row[k - 1] - p_row[k])
 
 
-def _fit_shrinkage(table, rostered, observed, weight) -> float:
-    """Shrinkage s minimising the calls-weighted squared gap of P(wait) at rostered x (1 - s) agents."""
-    grid = np.linspace(0.0, 0.99, 397)
+def _slot_losses(table, rostered, observed, weight) -> np.ndarray:
+    """Calls-weighted squared gap of P(wait) at rostered x (1 - s) agents: one row per s in the grid, one
+    column per slot (0 where the slot has no calls, no roster or no observation)."""
     ok = np.isfinite(observed) & np.isfinite(rostered) & (weight > 0)
-    pred = np.array([_interp_rows(table[ok], (1 - s) * rostered[ok]) for s in grid])
-    loss = ((pred - observed[ok]) ** 2 * weight[ok]).sum(axis=1)
-    return float(grid[int(np.argmin(loss))])
+    loss = np.zeros((len(_GRID), len(observed)))
+    if ok.any():
+        pred = np.array([_interp_rows(table[ok], (1 - s) * rostered[ok]) for s in _GRID])
+        loss[:, ok] = (pred - observed[ok]) ** 2 * weight[ok]
+    return loss
 
 
-def calibrate_hotline(calls: pd.DataFrame, roster: pd.DataFrame | None = None,
-                      interval_minutes: int = 30) -> HotlineCalibration:
+def _best(loss: np.ndarray) -> float:
+    """The shrinkage minimising the summed loss of the slots given (columns)."""
+    return float(_GRID[int(np.argmin(loss.sum(axis=1)))])
+
+
+def _weight(n: float, k: float) -> float:
+    """Empirical-Bayes weight n / (n + k) of a group's own fit; 0 for k = inf, 1 for k = 0 and n > 0."""
+    if n <= 0 or math.isinf(k):
+        return 0.0
+    return n / (n + k)
+
+
+def _profile(week: pd.DataFrame, loss: np.ndarray, pooled: float, k_hour: float, k_day: float):
+    """Shrinkage by hour (toward `pooled`) and by weekday x hour (toward its hour's), and per slot.
+
+    A group's own fit is the shrinkage minimising its slots' loss. It counts only when at least one of its
+    slots identifies the agents (somebody waited there): where nobody waited, any staffing above some level
+    fits and the loss would push the shrinkage to 0, so the group keeps the value above it (weight 0).
+    """
+    hour = week["slot"].str[:2].astype(int).to_numpy()
+    weekday = week["weekday"].to_numpy()
+    usable = np.isfinite(week["rostered"].to_numpy(float)) & (week["calls_total"].to_numpy(float) > 0)
+    calls = np.where(usable, week["calls_total"].to_numpy(float), 0.0)
+    identified = week["effective_agents"].notna().to_numpy() & usable
+
+    def level(mask, prior, k):
+        n = float(calls[mask].sum())
+        fitted = _best(loss[:, mask]) if identified[mask].any() else math.nan
+        w = _weight(n, k) if math.isfinite(fitted) else 0.0
+        return n, fitted, w, (w * fitted + (1 - w) * prior) if w > 0 else prior
+
+    hours = []
+    for h in np.unique(hour):
+        hours.append((int(h), *level(hour == h, pooled, k_hour)))
+    by_hour = pd.DataFrame(hours, columns=["hour", "calls", "fitted", "weight", "shrinkage"])
+    s_hour = by_hour.set_index("hour")["shrinkage"]
+    n_days = week.groupby("weekday")["n_days"].first()
+    cells = []
+    for d, h in sorted(set(zip(weekday.tolist(), hour.tolist()))):
+        mask = (weekday == d) & (hour == h)
+        k = k_day if n_days[d] >= WEEKDAY_MIN_DAYS else math.inf
+        cells.append((d, h, int(n_days[d]), *level(mask, float(s_hour[h]), k)))
+    by_day = pd.DataFrame(cells, columns=["weekday", "hour", "n_days", "calls", "fitted", "weight", "shrinkage"])
+    per_slot = pd.DataFrame({"weekday": weekday, "hour": hour}).merge(
+        by_day, how="left", on=["weekday", "hour"])["shrinkage"].to_numpy(float)
+    return by_hour, by_day, per_slot
+
+
+def _predict_week(week: pd.DataFrame, aht: float, patience: float) -> None:
+    """Adds predicted_wait_share_erlang_a (at rostered x (1 - shrinkage)) and _erlang_c (at rostered) in place."""
+    rostered = week["rostered"].to_numpy(float)
+    traffic = week["traffic"].to_numpy(float)
+    top = np.nanmax(np.r_[rostered, traffic, 0.0])
+    table = _pwait_table(traffic, int(2 * top) + 10, aht, patience)
+    effective = (1 - week["shrinkage"].to_numpy(float)) * rostered
+    week["predicted_wait_share_erlang_a"] = _interp_rows(table, np.nan_to_num(effective))
+    week["predicted_wait_share_erlang_c"] = [erlang_c(a, int(round(r))) if np.isfinite(r) else math.nan
+                                             for a, r in zip(traffic, rostered)]
+
+
+def calibrate_hotline(calls: pd.DataFrame, roster: pd.DataFrame | None = None, interval_minutes: int = 30,
+                      shrinkage_k: float = SHRINK_K_CALLS, weekday_k: float = WEEKDAY_K_CALLS) -> HotlineCalibration:
     """Estimate arrivals, handle time, patience and the effective agents of a hotline from its call log.
 
     Handle time is the mean `service_s` of answered calls; patience is the exponential MLE for censored
@@ -203,11 +341,17 @@ def calibrate_hotline(calls: pd.DataFrame, roster: pd.DataFrame | None = None,
     because every call informs it, even when few hang up; if the ACD counts ring time as queue time,
     subtract it first.
 
+    Availability differs by hour (shift starts, breaks, an evening team), so the shrinkage is also fitted per
+    hour of the day and per weekday x hour, each shrunk toward the level above it with the empirical-Bayes
+    weight n / (n + k), n the calls of that hour (`_profile`). `predict` and `fit_summary` use this profile.
+
     Args:
         calls: the ACD log: arrived_at, waited_s, outcome ("served"/"abandoned"), service_s, agent.
         roster: optional DataFrame ds (interval start), agents (rostered); default: the distinct agent ids
             seen answering in each interval.
         interval_minutes: slot length.
+        shrinkage_k, weekday_k: the prior strengths in calls (`SHRINK_K_CALLS`, `WEEKDAY_K_CALLS`);
+            `shrinkage_k=math.inf` gives the single pooled shrinkage for every hour.
 
     Raises:
         ValueError: missing columns, an empty log, unknown outcomes, missing or negative times.
@@ -224,16 +368,17 @@ def calibrate_hotline(calls: pd.DataFrame, roster: pd.DataFrame | None = None,
     observed = week["observed_wait_share"].to_numpy(float)
     rostered = week["rostered"].to_numpy(float)
     week["effective_agents"] = [_crossing(row, o) for row, o in zip(table, observed)]
-    s = _fit_shrinkage(table, rostered, observed, week["calls_total"].to_numpy(float))
-    week["predicted_wait_share_erlang_a"] = _interp_rows(table, np.nan_to_num((1 - s) * rostered))
-    week["predicted_wait_share_erlang_c"] = [erlang_c(a, int(round(r))) if np.isfinite(r) else math.nan
-                                             for a, r in zip(week["traffic"], rostered)]
+    loss = _slot_losses(table, rostered, observed, week["calls_total"].to_numpy(float))
+    s = _best(loss)
+    by_hour, by_day, week["shrinkage"] = _profile(week, loss, s, float(shrinkage_k), float(weekday_k))
+    _predict_week(week, aht, patience)
     cols = ["weekday", "slot", "n_days", "calls", "calls_total", "aht_s", "patience_s", "observed_wait_share",
-            "observed_abandon_share", "rostered", "traffic", "effective_agents",
+            "observed_abandon_share", "rostered", "traffic", "effective_agents", "shrinkage",
             "predicted_wait_share_erlang_a", "predicted_wait_share_erlang_c"]
     wts = week["calls_total"].where(week["rostered"].notna(), 0)
     mean_rostered = float(np.average(week["rostered"].fillna(0), weights=wts)) if wts.sum() else math.nan
     return HotlineCalibration(
         intervals=week[cols], calendar=cal[["ds", "calls", "waited", "abandoned", "rostered"]], aht_s=aht,
         patience_s=patience, shrinkage=s, effective_agents=(1 - s) * mean_rostered,
-        rostered_agents=mean_rostered, interval_minutes=int(interval_minutes))
+        rostered_agents=mean_rostered, interval_minutes=int(interval_minutes), by_hour=by_hour,
+        by_weekday_hour=by_day, shrinkage_k=float(shrinkage_k), weekday_k=float(weekday_k))
