@@ -267,23 +267,21 @@ def briefing(_engine, url: str, week: str, lang: str, version, progress=None):
     return built[key]["briefing"]
 
 
-def briefing_files(b, progress=None) -> dict[str, bytes] | None:
-    """The briefing rendered in every format (bytes by format); None until asked for with `progress`."""
+def briefing_files(b, progress=None) -> tuple[dict[str, bytes], dict[str, Exception]] | None:
+    """The briefing rendered in every format it can be (`civicdesk.briefing.render_each`): the bytes by format
+    and the exception of each format that failed; None until asked for with `progress(fraction, fmt)`."""
     import tempfile
-    from pathlib import Path
 
-    from civicdesk.briefing import FORMATS, render
+    from civicdesk.briefing import FORMATS, render_each
 
     entry = next((v for v in _briefings().values() if v["briefing"] is b), None)
     if entry is not None and entry["files"] is not None:
         return entry["files"]
     if progress is None:
         return None
-    files = {}
     with tempfile.TemporaryDirectory() as folder:
-        for k, fmt in enumerate(FORMATS):
-            progress(k / len(FORMATS), fmt)
-            files[fmt] = render(b, fmt, Path(folder) / f"briefing.{fmt}").read_bytes()
+        rendered = render_each(b, folder, FORMATS, stem="briefing", progress=progress)
+        files = ({fmt: path.read_bytes() for fmt, path in rendered.written.items()}, rendered.failed)
     if entry is not None:
         entry["files"] = files
     return files

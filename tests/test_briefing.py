@@ -153,6 +153,33 @@ def test_cli_writes_every_format_and_fails_on_an_empty_week(demo_store_url, tmp_
     assert wrong.exit_code == 2
 
 
+def test_each_format_it_can_when_one_fails(briefing, tmp_path):
+    """A real failure, no mock: a folder stands where the PDF goes, so the PDF renderer cannot write it."""
+    from civicdesk.briefing import failure_kind, render_all, render_each
+
+    (tmp_path / f"briefing-{WEEK}-zh.pdf").mkdir()
+    done = []
+    rendered = render_each(briefing, tmp_path, progress=lambda f, fmt: done.append((f, fmt)))
+    assert list(rendered.written) == ["docx", "html", "xlsx"] and list(rendered.failed) == ["pdf"]
+    assert not rendered.ok and failure_kind(rendered.failed["pdf"]) == "write"
+    assert all(p.is_file() and p.stat().st_size > 1000 for p in rendered.written.values())
+    assert sorted(fmt for _, fmt in done) == ["docx", "html", "pdf", "xlsx"] and done[-1][0] == 1.0
+    (tmp_path / "again" / "x.pdf").mkdir(parents=True)
+    with pytest.raises(OSError):  # render_all still raises, after writing the others
+        render_all(briefing, tmp_path / "again", formats=("pdf", "xlsx"), stem="x")
+    assert (tmp_path / "again" / "x.xlsx").is_file()
+
+
+def test_cli_writes_the_other_formats_and_exits_1_when_one_fails(demo_store_url, tmp_path):
+    (tmp_path / f"briefing-{WEEK}-zh.pdf").mkdir()  # a real failure: the PDF's path is taken by a folder
+    result = CliRunner().invoke(app, ["briefing", "--week", WEEK, "--format", "docx,pdf,xlsx", "--out", str(tmp_path),
+                                      "--db", demo_store_url])
+    assert result.exit_code == 1, result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [f"briefing-{WEEK}-zh.docx",
+                                                                         f"briefing-{WEEK}-zh.xlsx"]
+    assert "pdf: not written:" in result.output
+
+
 def test_numbers_are_finite_or_missing(briefing):
     for name, value in briefing.numbers.items():
         assert value is None or (isinstance(value, (int, float)) and not (isinstance(value, float)

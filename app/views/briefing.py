@@ -1,4 +1,5 @@
-"""Briefing: pick the week, read the weekly briefing (周报) in the page, download it as Word, PDF, HTML or Excel.
+"""Briefing: pick the week, read the weekly briefing (周报) in the page, download it as Word, PDF, HTML or Excel
+(every format that could be made; each that could not is named, with the reason, in the user's language).
 
 controls → `civicdesk.briefing.build_briefing` / `render` (via cached) → render.
 """
@@ -12,7 +13,7 @@ import streamlit as st
 from civicdesk import config
 from civicdesk.access import current_user, require
 from civicdesk.accounts import audit
-from civicdesk.briefing import EmptyWeekError
+from civicdesk.briefing import EmptyWeekError, failure_kind
 from civicdesk.briefing.formatting import cell
 from civicdesk.i18n import t
 from civicdesk.periods import iso_week_name, week_label
@@ -64,19 +65,37 @@ def _audited(week: str, fmt: str, lang: str, actor: str) -> None:
     audit(cached.current_engine(), "download_briefing", week, {"format": fmt, "lang": lang}, actor=actor)
 
 
+def failures(failed: dict[str, Exception], made_any: bool, lang: str) -> None:
+    """Say which formats could not be made and why, in the user's language (the library's reason is English:
+    it is logged when the files are made); the formats that were made are offered all the same."""
+    for fmt, exc in failed.items():
+        reason = t(f"br_why_{failure_kind(exc)}", lang)
+        st.warning(t("br_failed", lang).format(fmt=t(f"br_fmt_{fmt}", lang), reason=reason))
+    if failed:
+        st.caption(t("br_others_ready" if made_any else "br_none_made", lang))
+
+
 def downloads(b, lang: str) -> None:
     st.subheader(t("br_download", lang))
-    files = cached.briefing_files(b)
-    if files is None:
+    made = cached.briefing_files(b)
+    if made is None:
         slot = st.empty()
         if not slot.button(t("br_make_files", lang), type="primary", key="br_make"):
             return
         slot.empty()  # the button gives way to the download buttons (it stayed beside them until the next rerun)
         require("export_briefing")
         bar = st.progress(0.0, text=t("br_rendering", lang))
-        files = cached.briefing_files(b, progress=lambda f, fmt: bar.progress(f, text=f"{t('br_rendering', lang)} {fmt}"))
+        made = cached.briefing_files(b, progress=lambda f, fmt: bar.progress(f, text=t("br_rendering", lang)))
         bar.empty()
-        audit(cached.current_engine(), "export_briefing", b.week, {"formats": list(files), "lang": lang, "via": "app"})
+        files, failed = made
+        for fmt, exc in failed.items():
+            LOG.warning("briefing %s (%s): the %s file was not made: %s", b.week, lang, fmt, exc, exc_info=exc)
+        audit(cached.current_engine(), "export_briefing", b.week,
+              {"formats": list(files), "failed": list(failed), "lang": lang, "via": "app"})
+    files, failed = made
+    failures(failed, bool(files), lang)
+    if not files:
+        return
     cols = st.columns(len(files))
     for col, (fmt, data) in zip(cols, files.items()):
         col.download_button(t(f"br_{fmt}", lang), data, file_name=f"briefing-{b.week}-{lang}.{fmt}", mime=MIME[fmt],

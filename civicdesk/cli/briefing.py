@@ -17,8 +17,9 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
              redact: bool = typer.Option(False, "--redact", help="Mask residents' words (example tickets) for "
                                          "circulation beyond the centre."),
              db: Optional[str] = DB_OPTION):
-    """Write the weekly briefing (周报) in each format; exits 1 with a message when the week has no data."""
-    from civicdesk.briefing import FORMATS, build_briefing, render_all
+    """Write the weekly briefing (周报) in each format; exits 1 with a message when the week has no data, and
+    exits 1 after writing the others when a format fails (each failure named on stderr)."""
+    from civicdesk.briefing import FORMATS, build_briefing, render_each
     from civicdesk.cli.common import ProgressBar, open_store
     from civicdesk.overview import default_week
 
@@ -42,6 +43,13 @@ def briefing(week: Optional[str] = typer.Option(None, "--week", help="ISO week s
     bar.close()
     from civicdesk.accounts import audit
 
-    for path in render_all(result, out, wanted).values():
+    rendered = render_each(result, out, wanted)
+    for path in rendered.written.values():
         typer.echo(str(path))
-    audit(engine, "export_briefing", result.week, {"formats": wanted, "lang": lang, "folder": str(out), "redact": redact})
+    if rendered.written:
+        audit(engine, "export_briefing", result.week, {"formats": list(rendered.written), "lang": lang,
+                                                       "folder": str(out), "redact": redact})
+    for fmt, exc in rendered.failed.items():
+        typer.secho(f"{fmt}: not written: {exc}", fg="red", err=True)
+    if rendered.failed:
+        raise typer.Exit(1)

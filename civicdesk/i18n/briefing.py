@@ -20,4 +20,16 @@ BRIEFING_STRINGS: dict[str, tuple[str, str]] = {
     "br_pdf": ("下载PDF", "PDF"),
     "br_html": ("下载网页版", "Web page (.html)"),
     "br_xlsx": ("下载Excel数据", "Excel (.xlsx)"),
+    # a format that could not be made: "{fmt}" is br_fmt_<format>, "{reason}" is br_why_<failure kind>
+    "br_fmt_docx": ("Word", "Word"),
+    "br_fmt_pdf": ("PDF", "PDF"),
+    "br_fmt_html": ("网页", "web page"),
+    "br_fmt_xlsx": ("Excel", "Excel"),
+    "br_failed": ("{fmt}版未能生成：{reason}", "The {fmt} version could not be made: {reason}"),
+    "br_why_write": ("服务器无法写入文件（磁盘可能已满，或没有写入权限）。",
+                     "the server could not write the file (the disk may be full, or it may lack permission)."),
+    "br_why_other": ("生成时出错，详细原因已记入服务器日志。", "an error occurred; the details are in the server log."),
+    "br_others_ready": ("其余版本已生成，可在下方下载。", "The other versions are ready to download below."),
+    "br_none_made": ("未能生成任何文件，请将以上原因告知管理员。",
+                     "No file could be made; tell the administrator the reasons above."),
 }
