@@ -214,3 +214,18 @@ def test_a_new_store_needs_no_rekey(store_url, tmp_path, monkeypatch):
     assert "caller_rekey_pending" not in store.info(engine)
     assert rekey_generic(engine) == 0 and not (tmp_path / "none").exists()
     assert callers.REKEY_PENDING == "caller_rekey_pending"
+
+
+def test_migration_0008_leaves_a_demo_store_without_imports_alone(store_url, tmp_path, monkeypatch):
+    """The demo's caller keys come from synthetic phone numbers, not names: no secret needed, no flag."""
+    engine = store.create_engine(store_url)
+    store.migrate(engine, "0007")
+    rows = make_tickets([dict(created_at=T0 + pd.Timedelta(days=i), caller_key="a1b2c3d4e5f60718") for i in range(3)])
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO store_info (key, value) VALUES ('demo_seed', '0')"))
+        bulk_insert(conn, tickets, rows)
+    engine.dispose()
+    monkeypatch.setenv("CIVICDESK_SECRET_FILE", str(tmp_path / "none" / "caller.key"))
+    upgraded = store.connect(store_url)
+    assert "caller_rekey_pending" not in store.info(upgraded)
+    assert set(_keys_by_id(upgraded)) == {"a1b2c3d4e5f60718"} and _repeats(upgraded) == 2

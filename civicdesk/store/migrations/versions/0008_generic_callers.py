@@ -13,7 +13,7 @@ contacts depend on the keys. Migrations never import library code that may chang
 copied here.
 
 When no secret is reachable (the file named by `CIVICDESK_SECRET_FILE`, default data/caller.key, is absent
-or damaged) while the store holds caller keys, nothing can be recognised: the upgrade sets the
+or damaged) while the store holds imported caller keys, nothing can be recognised: the upgrade sets the
 `caller_rekey_pending` flag in `store_info` instead, and `civicdesk.ingest.callers.rekey_generic(engine)`
 does the work (and clears the flag) once the secret is in place. The downgrade cannot restore the keys.
 
@@ -155,9 +155,12 @@ def _secret() -> bytes | None:
 def upgrade() -> None:
     conn = op.get_bind()
     info = sa.table("store_info", sa.column("key", sa.String), sa.column("value", sa.Text))
-    tickets = sa.table("tickets", sa.column("caller_key", sa.String))
-    if conn.execute(sa.select(tickets.c.caller_key).where(tickets.c.caller_key.isnot(None)).limit(1)).first() is None:
-        return  # no caller keys (a new store, the demo without callers): nothing to correct
+    tickets = sa.table("tickets", sa.column("caller_key", sa.String), sa.column("batch_id", sa.Integer))
+    keyed = tickets.c.caller_key.isnot(None)
+    if conn.execute(sa.text("SELECT 1 FROM store_info WHERE key = 'demo_seed'")).first() is not None:
+        keyed = keyed & tickets.c.batch_id.isnot(None)  # the demo's own keys come from no name: only imports count
+    if conn.execute(sa.select(tickets.c.caller_key).where(keyed).limit(1)).first() is None:
+        return  # no imported caller keys (a new store, the demo alone): nothing to correct
     secret = _secret()
     if secret is None:
         op.execute(info.delete().where(info.c.key == "caller_rekey_pending"))
