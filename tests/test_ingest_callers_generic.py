@@ -20,7 +20,7 @@ from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.engine import MIGRATIONS_DIR
 from civicdesk.store.schema import daily_rollup, tickets
 from tests.conftest import make_tickets
-from tests.test_ingest_import import HEADERS, write_csv
+from tests.test_ingest_import import write_csv
 
 GENERIC = ["张先生", "王女士", "李小姐", "李师傅", "刘老师", "陈阿姨", "赵大爷", "周大妈", "吴大姐", "郑大哥", "孙同学",
            "钱老人", "冯总", "卫工", "蒋老", "欧阳女士", "诸葛先生", "某先生", "张某某先生", "老张", "小王", "阿明", "张",

@@ -330,6 +330,8 @@ def generic_keys(secret: bytes) -> set[str]:
 
 
 REKEY_CHUNK = 500
+#: `store_info` key set by migration 0008 when it could not re-key (no secret reachable then).
+REKEY_PENDING = "caller_rekey_pending"
 
 
 def rekey_generic(engine, secret: bytes | None = None) -> int:
@@ -374,6 +376,3 @@ def rekey_generic(engine, secret: bytes | None = None) -> int:
         conn.execute(store_info.delete().where(store_info.c.key == REKEY_PENDING))
     return changed
 
-
-#: `store_info` key set by migration 0008 when it could not re-key (no secret reachable then).
-REKEY_PENDING = "caller_rekey_pending"
