@@ -229,3 +229,17 @@ def test_migration_0008_leaves_a_demo_store_without_imports_alone(store_url, tmp
     upgraded = store.connect(store_url)
     assert "caller_rekey_pending" not in store.info(upgraded)
     assert set(_keys_by_id(upgraded)) == {"a1b2c3d4e5f60718"} and _repeats(upgraded) == 2
+
+
+def test_the_rekey_command_clears_generic_keys(store_url):
+    from typer.testing import CliRunner
+
+    from civicdesk.cli import app
+
+    engine = store.connect(store_url)
+    with engine.begin() as conn:
+        store.write_tickets(conn, _old_store_rows())
+    result = CliRunner().invoke(app, ["rekey-callers", "--db", store_url])
+    assert result.exit_code == 0, result.output
+    assert "19 tickets" in result.output
+    _check_rekeyed(engine)

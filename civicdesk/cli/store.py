@@ -51,6 +51,9 @@ def info(db: Optional[str] = DB_OPTION):
     typer.echo(f"tickets:  {'none yet' if span is None else f'{span[0]} → {span[1]}'}")
     for key, value in sorted(store.info(engine).items()):
         typer.echo(f"{key + ':':9} {value}")
+    if store.info(engine).get("caller_rekey_pending"):
+        typer.secho("Some caller keys may rest on a generic name (张先生, 匿名 …): run `civicdesk rekey-callers` "
+                    "where the caller key file is readable.", fg="yellow")
 
 
 def upgrade(db: Optional[str] = DB_OPTION):
@@ -105,7 +108,18 @@ def kpi(week: Optional[str] = typer.Argument(None, help="ISO week such as 2023-W
 
 
 
+def rekey_callers(db: Optional[str] = DB_OPTION):
+    """Clear caller keys that rest on a generic name alone (张先生, 匿名, 市民 …) in a store imported before
+    such names were recognised; the upgrade does it by itself when it can read the caller key file."""
+    from civicdesk.ingest.callers import rekey_generic
+
+    engine = open_store(db)
+    changed = rekey_generic(engine)
+    typer.echo(f"{changed:,} tickets no longer share a caller key built from a generic name.")
+
+
 def register(app: typer.Typer) -> None:
     """Add the store's commands to the `civicdesk` command."""
     for command in (demo, info, upgrade, backup, restore, kpi):
         app.command()(command)
+    app.command("rekey-callers")(rekey_callers)
