@@ -1,7 +1,12 @@
-"""Draw a briefing figure (a Vega-Lite spec) as PNG or SVG, offline, with the machine's CJK fonts.
+"""Draw a briefing figure (a Vega-Lite spec) as PNG or SVG, offline, with Chinese text in real glyphs.
 
-vl-convert bundles Vega and a renderer, so nothing is downloaded; Chinese text uses any installed CJK font
-(Debian: fonts-noto-cjk).
+vl-convert bundles Vega and a renderer, so nothing is downloaded. Before the first chart the package's
+bundled fonts (`civicdesk.fonts`: Noto Sans CJK SC subsets) are registered with vl-convert
+(`vl_convert.register_font_directory`), so the PNG charts (for Word) draw Chinese text even on a machine
+with no font installed; a Windows office's 微软雅黑/黑体 still come first in CHART_FONT. The SVG charts
+(HTML, PDF) keep their text as text with the same font-family list: WeasyPrint sets it with the PDF's
+``@font-face`` fonts (the bundled files), a browser with the HTML's embedded subsets (cut to include the
+chart text), so no chart needs its text turned into paths.
 """
 from __future__ import annotations
 
@@ -11,10 +16,23 @@ import threading
 
 import vl_convert
 
+from civicdesk import fonts
 from civicdesk.briefing.model import Figure
 
-#: Fonts the charts ask for, first found wins (Windows/WPS offices, then Debian's Noto CJK).
-CHART_FONT = "Microsoft YaHei, SimHei, Noto Sans CJK SC, Noto Sans SC, sans-serif"
+#: Fonts the charts ask for, first found wins (Windows/WPS offices, then Noto Sans CJK SC: an installed copy
+#: or the bundled subset, which is always registered).
+CHART_FONT = f"Microsoft YaHei, SimHei, {fonts.SANS}, Noto Sans SC, sans-serif"
+
+_FONTS_REGISTERED = False
+
+
+def register_fonts() -> None:
+    """Register the bundled font folder with vl-convert, once per process (before the first chart)."""
+    global _FONTS_REGISTERED
+    with _LOCK:
+        if not _FONTS_REGISTERED:
+            vl_convert.register_font_directory(str(fonts.FONT_DIR))
+            _FONTS_REGISTERED = True
 
 
 def _spec(figure: Figure) -> dict:
@@ -38,6 +56,7 @@ def _drawn(figure: Figure, kind: str, scale: float, draw):
     with _LOCK:
         if key in _DRAWN:
             return _DRAWN[key]
+    register_fonts()
     value = draw(_spec(figure))
     with _LOCK:
         if len(_DRAWN) >= _DRAWN_MAX:

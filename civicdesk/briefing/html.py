@@ -1,7 +1,7 @@
 """The briefing as ONE self-contained HTML file in the official-document look (GB/T 9704-2012).
 
-Everything is inline: the CSS, the charts (SVG drawn offline by vl-convert), no scripts, no web fonts, no
-links to load anything; a Content-Security-Policy meta tag tells the browser so too. On screen the text sits
+Everything is inline: the CSS, the charts (SVG drawn offline by vl-convert), the Chinese font (see Fonts), no
+scripts, no links to load anything; a Content-Security-Policy meta tag tells the browser so too. On screen the text sits
 in an A4-like page column; printing it (or `civicdesk.briefing.pdf`, which lays out the same HTML with
 WeasyPrint) gives A4 pages with the 公文 margins.
 
@@ -11,9 +11,18 @@ long ones split between rows with the header repeated. Figures: caption below, n
 than Vega draws them but at most the text width and about 40% of its height.
 
 Fonts: the office fonts first (方正小标宋 for the title, 仿宋_GB2312 for the body, 黑体 for 一、 headings,
-楷体 for （一）), then Noto CJK (Debian: fonts-noto-cjk) as the fallback. "Times New Roman" leads every stack:
-it has no Chinese glyphs, so digits and Latin letters come from it (Debian: its metric twin Liberation
-Serif) and each Chinese character falls through to the CJK font after it.
+楷体 for （一）), then Noto Serif/Sans CJK SC as the fallback. "Times New Roman" leads every stack: it has no
+Chinese glyphs, so digits and Latin letters come from it (Debian: its metric twin Liberation Serif) and each
+Chinese character falls through to the CJK font after it. The Noto families are always there: the package
+bundles GB 2312 subsets of them (`civicdesk.fonts`). For the PDF (``for_print``) the ``@font-face`` rules
+point at those files by ``file://`` URL and WeasyPrint loads them itself. The HTML file cannot link to
+them, and inlining the bundled files would add about 10 MB of base64, so each face is cut again, at render
+time, to the characters the page sets in it (all of the text for the serif body face; headings, table
+headers, captions and chart text for the sans face; the title and bold lead-ins for the bold serif; the
+chart text for the bold sans: usually 20–150 KB in all) and embedded as a ``data:`` URI, WOFF2 when brotli
+is importable, else WOFF (`civicdesk.fonts.embedded_font_css`, cached per text). Each rule tries
+``local()`` first, so a browser with Noto CJK SC installed uses it; the office fonts stay ahead of it in the
+stacks anyway. A page without Chinese characters embeds no font.
 """
 from __future__ import annotations
 
@@ -21,6 +30,7 @@ import html
 import re
 from pathlib import Path
 
+from civicdesk import fonts
 from civicdesk.briefing.figures import figure_svg
 from civicdesk.briefing.formatting import cell
 from civicdesk.briefing.model import Briefing, Figure, Section, Table
@@ -53,6 +63,15 @@ NOWRAP_CHARS = 6.0
 HEADER_WRAP_EM = 4.0
 CELL_PADDING_PT = 12.0  # 5 pt each side, the rules, and a little slack for our rough glyph widths
 TEXT_WIDTH_PT = 442.2  # A4 210 mm − 28 − 26 mm = 156 mm
+
+#: Chinese characters, CJK punctuation and full-width forms: a page with any of them embeds the font.
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
+#: Elements set in the sans face (黑体 stack, the charts), the bold serif (title, bold lead-ins), the bold sans
+#: (chart titles: Vega draws axis and legend titles bold).
+_SANS_TEXT = re.compile(r"<(h2|caption|th|figcaption|text)\b[^>]*>(.*?)</\1>", re.S)
+_SERIF_BOLD_TEXT = re.compile(r'<(h1|span) class="(?:title|h4)"[^>]*>(.*?)</\1>', re.S)
+_SVG_TEXT = re.compile(r"<(text)\b[^>]*>(.*?)</\1>", re.S)
+_TAG = re.compile(r"<[^>]*>")
 
 #: A second-level heading run into a paragraph, "（一）受理总量。…", and a third-level one, "1. 便民服务。…".
 _LEVEL2 = re.compile(r"^（[一二三四五六七八九十]+）")
@@ -274,11 +293,33 @@ def _section(section: Section, lang: str, figure_no: list[int]) -> str:
     return "\n".join(out)
 
 
+def _texts(pattern: re.Pattern, page: str) -> str:
+    return "".join(html.unescape(_TAG.sub("", m.group(2))) for m in pattern.finditer(page))
+
+
+def _font_css(body: list[str], for_print: bool) -> str:
+    """The bundled fonts' ``@font-face`` rules: files for WeasyPrint, cut-down ``data:`` URIs for the HTML."""
+    if for_print:
+        return fonts.file_font_css() + "\n"
+    page = "\n".join(body)
+    text = html.unescape(_TAG.sub("", page))
+    if not _CJK.search(text):
+        return ""
+    return fonts.embedded_font_css({
+        (fonts.SERIF, 400): text,
+        (fonts.SERIF, 700): _texts(_SERIF_BOLD_TEXT, page),
+        (fonts.SANS, 400): _texts(_SANS_TEXT, page),
+        (fonts.SANS, 700): _texts(_SVG_TEXT, page),
+    }) + "\n"
+
+
 def briefing_html(briefing: Briefing, for_print: bool = False) -> str:
-    """The briefing as one self-contained HTML document (UTF-8, no external resources).
+    """The briefing as one self-contained HTML document (UTF-8, no external resources, the Chinese font
+    embedded as cut-down subsets).
 
     ``for_print`` swaps the on-screen page column for the print CSS WeasyPrint lays out: A4, the 公文
-    margins (37/26/35/28 mm) and "— 1 —" page numbers centred at the foot.
+    margins (37/26/35/28 mm) and "— 1 —" page numbers centred at the foot, and loads the bundled fonts
+    from their files instead of embedding them.
     """
     lang = "en" if briefing.lang == "en" else "zh"
     figure_no = [0]
@@ -290,7 +331,7 @@ def briefing_html(briefing: Briefing, for_print: bool = False) -> str:
     if signoff:
         body.append('<div class="signoff"><span>' + "".join(f"<span>{_e(x)}</span>" for x in signoff)
                     + "</span></div>")
-    css = _CSS + (_PRINT_CSS if for_print else _SCREEN_CSS)
+    css = _font_css(body, for_print) + _CSS + (_PRINT_CSS if for_print else _SCREEN_CSS)
     head_title = " ".join(x for x in (briefing.title, briefing.subtitle) if x)
     return "\n".join([
         "<!DOCTYPE html>",
