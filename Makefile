@@ -37,6 +37,7 @@ bench: install ## Run the benchmarks; results go to benchmarks/results/*.json
 	$(PY) benchmarks/bench_import_lock.py
 	$(PY) benchmarks/bench_forecast.py
 	$(PY) benchmarks/bench_staffing.py
+	$(PY) benchmarks/bench_staffing_validation.py
 	$(PY) benchmarks/bench_drivers.py
 	$(PY) benchmarks/bench_drivers_topics.py
 	$(PY) benchmarks/bench_briefing.py

@@ -8,6 +8,25 @@ category as an empirical distribution. The two steps alternate twice. A street w
 weeks (`saturated_days`) is then refitted on the level of its delay (`_fit_saturated`). Signing reactions,
 urgent lead times and the mediation durations are taken from the same period.
 
+Censoring. A calibration sees its period as it stood at its end (`load_history(..., as_of=...)`): a ticket
+created late in the period and closed after the cut-off is open in the data, and its time to close is
+*censored* (longer than its age at the cut-off), not missing. Fitting on the closed tickets only would keep
+the quick ones and bias times to close, and so lead times and delays, short. Three corrections, chosen by
+what each quantity needs:
+
+- Lead times: a Kaplan–Meier estimate per category (`_km_pool`), with a ticket still open at the cut-off
+  censored at its age less its simulated queue.
+- Availability: the simulation is censored where the data are. The observed and simulated working days to
+  close (or to the end of the worker's part, for the day-to-day shape) are both capped at the ticket's age
+  at the cut-off, so an open ticket enters both at its age. The shape fit uses only tickets created at
+  least OBSERVE_WD working days before the cut-off (the rest carry mostly the cap).
+- Signing reactions, urgent handling times, return and reopen shares: only tickets created at least
+  OBSERVE_WD working days before the cut-off (closed, for the shares); disputes settled within 30 days:
+  only disputes created at least 30 days before it.
+
+Without a cut-off (`as_of=None`, a history followed to its end) nothing is censored and the fit is the
+plain one.
+
     calib = calibrate(history, staff, config, warmup=...)
     check = backtest(engine, "2022-04-01", "2022-06-30", "2022-07-01", "2022-09-30")
 """
@@ -32,25 +51,30 @@ from civicdesk.staffing.sim import _daytime, _grid_workers, _Run
 from civicdesk.access import require
 from civicdesk.artifacts import read_artifact, write_artifact
 
-WARMUP_DAYS = 28
-MIN_TICKETS = 30
-REPLICAS = 1
-GRID = np.exp(np.linspace(np.log(0.005), np.log(3.0), 12))  # wide: a small centre's workers may be mostly idle
+# Sources of the constants below: civicdesk/staffing/config.py (module docstring) keeps the register.
+WARMUP_DAYS = 28  # technical: queues start empty
+MIN_TICKETS = 30  # technical
+REPLICAS = 1  # technical
+GRID = np.exp(np.linspace(np.log(0.005), np.log(3.0), 12))  # technical; wide: a small centre's workers may be mostly idle
 STEP = (np.log(3.0) - np.log(0.005)) / 11
 #: Among availabilities that explain the data about as well as the best (loss within this share of the
 #: best), take the largest: too little capacity sends a simulation into a collapse the data never showed.
-LOSS_TOLERANCE = 0.15
+LOSS_TOLERANCE = 0.15  # tuned 2022Q2→Q3
 #: ... but no more than this multiple of the best fit: where the loss is flat (a street that never queued)
 #: the data say little, and a huge capacity would make the plan cut that street's staff.
-MAX_DRIFT = 1.25
+MAX_DRIFT = 1.25  # tuned 2022Q2→Q3
 #: A street is saturated on a creation day when its tickets took this many working days longer to close
 #: than the district's tickets of that day, and its availability is fitted on the level of the delay
 #: (`_fit_saturated`) when that happened on at least SATURATED_DAYS days of the calibration period.
-SATURATED_WD = 2.0
+SATURATED_WD = 2.0  # tuned 2022Q2→Q3 (introduced for 圣井's understaffing), as are the four below
 SATURATED_DAYS = 10
 LEVEL_REPLICAS = 4
 LEVEL_BRACKET = 0.4  # the level fit searches within exp(±0.4) of the shape fit
 LEVEL_STEPS = 12
+#: Under a cut-off, the day-to-day shape fit and the light-load pools use only tickets created at least this
+#: many working days before it: a general ticket's limit of 5 working days plus the longest extension
+#: (10; DESIGN.md, `civicdesk.calendar.EXTENSION_MAX_WORKING_DAYS`), so nearly all could have closed.
+OBSERVE_WD = float(cal.EXTENSION_MAX_WORKING_DAYS)
 Progress = Callable[[float, str], None]
 
 
@@ -69,6 +93,13 @@ def _working_days_to(sub: pd.DataFrame, run: _Run, key: str) -> np.ndarray:
     """Working days from creation to run.out[key] (NaN where the run never got there)."""
     when = pd.to_datetime(run.t0.value + run.out[key] * 3.6e12, unit="ns")
     return cal.working_days_between(sub["created_at"].to_numpy(), when.to_numpy())
+
+
+def _cap(days: np.ndarray, censor: np.ndarray) -> np.ndarray:
+    """Working days capped at the age at the cut-off (`censor`; inf without one): what the data could show.
+    A value the run never reached (NaN) is censored too, where there is a cut-off."""
+    out = np.minimum(days, censor)
+    return np.where(np.isnan(days) & np.isfinite(censor), censor, out)
 
 
 def _street_queue_days(h: pd.DataFrame, street: str, staff: pd.DataFrame, config: SimConfig,
@@ -128,7 +159,7 @@ def _excess_signing(h: pd.DataFrame, measured: pd.Series) -> np.ndarray:
     return out
 
 
-def _fit_saturated(h, street, staff, config, seed, workers_by_day, observed, measured, days, around):
+def _fit_saturated(h, street, staff, config, seed, workers_by_day, observed, measured, days, around, censor=None):
     """Availability of a saturated street: the value at which the simulated mean working days to close
     of the tickets created on its saturated `days` equals the observed mean, less their excess signing
     time (`_excess_signing`), by bisection in log space.
@@ -138,15 +169,19 @@ def _fit_saturated(h, street, staff, config, seed, workers_by_day, observed, mea
     availability move the on-time rate by tens of points. The level of the observed delay on those days
     measures the throughput directly. Each value is averaged over LEVEL_REPLICAS replications with the
     same seeds at every value tried (common random numbers), so the search is smooth and the fitted value
-    hardly depends on the seed."""
+    hardly depends on the seed.
+
+    Under a cut-off, `observed` is capped at each ticket's age then, and so is each simulated value
+    (`censor`: working days from creation to the cut-off, per ticket of `h`)."""
     g = ((h["street"] == street) & _general(h)).to_numpy()
+    cap = np.full(int(g.sum()), np.inf) if censor is None else np.asarray(censor, dtype=float)[g]
     on = (measured.to_numpy()[g] & np.isin(h.loc[g, "created_at"].dt.normalize().to_numpy(), days)
           & ~np.isnan(observed.to_numpy()[g]))
     target = float(observed.to_numpy()[g][on].mean()) - _excess_signing(h, measured)[g][on].mean()
 
     def excess(log_a: float) -> float:
-        sims = [_street_close_days(h, street, staff, config, float(np.exp(log_a)), seed + 101 * r, workers_by_day)
-                for r in range(LEVEL_REPLICAS)]
+        sims = [_cap(_street_close_days(h, street, staff, config, float(np.exp(log_a)), seed + 101 * r,
+                                        workers_by_day), cap) for r in range(LEVEL_REPLICAS)]
         return float(np.nanmean(np.concatenate([s[on] for s in sims]))) - target
 
     lo, hi = np.log(around) - LEVEL_BRACKET, np.log(around) + LEVEL_BRACKET
@@ -174,9 +209,13 @@ def _loss(observed: np.ndarray, queue: np.ndarray, day: np.ndarray) -> float:
     return float(np.average(centred ** 2, weights=w))
 
 
-def _fit_street(h, street, staff, config, seed, workers_by_day, observed, measured, around=None):
-    """Availability of one street: a grid in log space (or around a previous fit), then a finer look."""
+def _fit_street(h, street, staff, config, seed, workers_by_day, observed, measured, around=None, censor=None):
+    """Availability of one street: a grid in log space (or around a previous fit), then a finer look.
+
+    Under a cut-off, `observed` is capped at each ticket's age then and the simulated queue is capped the
+    same way (`censor`); returns the uncapped simulated queue."""
     g = ((h["street"] == street) & _general(h)).to_numpy()
+    cap = np.full(int(g.sum()), np.inf) if censor is None else np.asarray(censor, dtype=float)[g]
     keep = measured.to_numpy()[g]
     obs = observed.to_numpy()[g]
     day = h.loc[g, "created_at"].dt.normalize().to_numpy()[keep]
@@ -187,7 +226,7 @@ def _fit_street(h, street, staff, config, seed, workers_by_day, observed, measur
             # REPLICAS replications with common random numbers across the values tried
             q = np.mean([_street_queue_days(h, street, staff, config, a, seed + r, workers_by_day)
                          for r in range(REPLICAS)], axis=0)
-            memo[a] = (_loss(obs[keep], q[keep], day), q)
+            memo[a] = (_loss(obs[keep], _cap(q, cap)[keep], day), q)
         return memo[a][0]
 
     if around is None:
@@ -220,17 +259,84 @@ def _golden(f: Callable[[float], float], lo: float, hi: float, steps: int) -> fl
     return x1 if f1 <= f2 else x2
 
 
-def _lead_pools(h: pd.DataFrame, observed: pd.Series, queue: pd.Series | float) -> dict[str, np.ndarray]:
+#: Points (evenly spaced quantiles) that represent a Kaplan–Meier lead-time distribution in its pool.
+KM_POINTS = 2000
+MIN_LEAD_WD = 0.02
+
+
+def kaplan_meier(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kaplan–Meier estimate of the survival function from right-censored times.
+
+    Args:
+        time: the event time, or the censoring time where `event` is False.
+        event: True where the event was seen.
+    Returns:
+        (the distinct event times, ascending; the survival just after each).
+    """
+    time, event = np.asarray(time, dtype=float), np.asarray(event, dtype=bool)
+    order = np.argsort(time, kind="stable")
+    time, event = time[order], event[order]
+    uniq, first = np.unique(time, return_index=True)
+    at_risk = len(time) - first
+    deaths = np.add.reduceat(event.astype(float), first) if len(time) else np.zeros(0)
+    keep = deaths > 0
+    surv = np.cumprod(1.0 - deaths[keep] / at_risk[keep])
+    return uniq[keep], surv
+
+
+def _km_pool(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Samples of the Kaplan–Meier distribution of right-censored times (its quantiles at evenly spaced
+    probabilities). The mass beyond the last event time (tickets open longer than any closed one took) sits
+    at the longest censoring time, a lower bound: the data say no more. Without censoring, the times."""
+    time, event = np.asarray(time, dtype=float), np.asarray(event, dtype=bool)
+    if event.all():
+        return time
+    t, surv = kaplan_meier(time, event)
+    if len(t) == 0:
+        return np.array([time.max()])
+    p = (np.arange(KM_POINTS) + 0.5) / KM_POINTS
+    cdf = 1.0 - surv
+    idx = np.searchsorted(cdf, p, side="left")  # first event time whose CDF reaches p
+    tail = max(float(time[~event].max()) if (~event).any() else t[-1], t[-1])
+    return np.where(idx < len(t), t[np.minimum(idx, len(t) - 1)], tail)
+
+
+def _lead_pools(h: pd.DataFrame, observed: pd.Series, queue: pd.Series | float,
+                censor: pd.Series | None = None) -> dict[str, np.ndarray]:
     """Per category, what is left of the observed working days to close once the simulated queue and
-    work are taken off, from tickets that were neither returned nor reopened."""
-    clean = (h["returned_count"] == 0) & (h["reopened_count"] == 0)
-    resid = (observed - queue).clip(lower=0.02)
-    frame = pd.DataFrame({"category": h["category"], "r": resid})[clean].dropna()
-    return {cat: g["r"].to_numpy() for cat, g in frame.groupby("category")}
+    work are taken off, from tickets that were neither returned nor reopened.
+
+    A ticket still open at the cut-off (`censor`: its age then, in working days) has a lead of at least its
+    age less its queue: a censored value, and the distribution is the Kaplan–Meier estimate (`_km_pool`).
+    An open ticket whose simulated queue reaches past the cut-off says nothing of its lead and is left out.
+    Without censoring (all closed), the pool is the leads themselves."""
+    clean = ((h["returned_count"] == 0) & (h["reopened_count"] == 0)).to_numpy()
+    resid = np.asarray(observed - queue, dtype=float)
+    event = ~np.isnan(resid)
+    if censor is None:
+        time = resid
+    else:
+        left = np.asarray(censor - queue, dtype=float)
+        event = event & np.isfinite(left)  # a closed ticket has resid ≤ left; open ones are censored at left
+        time = np.where(event, resid, left)
+    ok = clean & ~np.isnan(time) & (event | (time > MIN_LEAD_WD))
+    cats = h["category"].to_numpy()[ok]
+    time, event = np.clip(time[ok], MIN_LEAD_WD, None), event[ok]
+    return {cat: _km_pool(time[cats == cat], event[cats == cat]) for cat in pd.unique(cats)}
 
 
-def _other_pools(h: pd.DataFrame) -> dict:
-    """Signing reactions at light load, urgent lead times and the mediation scale, from history."""
+def _other_pools(h: pd.DataFrame, old: pd.Series | None = None) -> dict:
+    """Signing reactions at light load, urgent lead times and the return and reopen shares, from history.
+
+    Args:
+        old: under a cut-off, the tickets created at least OBSERVE_WD working days before it; only they
+            are used, and the shares only from those of them closed by the cut-off (their counts are final).
+    """
+    if old is not None:
+        h = h[old.to_numpy()]
+        shares = h[_general(h) & h["closed_at"].notna()]
+    else:
+        shares = h[_general(h)]
     gen = h[_general(h) & h["signed_at"].notna()]
     react = (gen["signed_at"] - _daytime(gen["created_at"].reset_index(drop=True)).to_numpy()) / pd.Timedelta(hours=1)
     react = react[react >= 0]
@@ -238,17 +344,20 @@ def _other_pools(h: pd.DataFrame) -> dict:
     urg = h[~h["direct"] & ~h["dispute"] & (h["urgency"] != "general") & h["closed_at"].notna()]
     hours = ((urg["closed_at"] - urg["created_at"]) / pd.Timedelta(hours=1)).clip(lower=0.05)
     urgent = {u: g.to_numpy() for u, g in hours.groupby(urg["urgency"])}
-    gen_all = h[_general(h)]
-    return {"sign_h": light, "p_return": float((gen_all["returned_count"] > 0).mean()),
-            "p_reopen": float((gen_all["reopened_count"] > 0).mean()), "urgent_lead_h": urgent}
+    return {"sign_h": light, "p_return": float((shares["returned_count"] > 0).mean()) if len(shares) else None,
+            "p_reopen": float((shares["reopened_count"] > 0).mean()) if len(shares) else None,
+            "urgent_lead_h": urgent}
 
 
 def _mediation_scale(h: pd.DataFrame, staff: pd.DataFrame, config: SimConfig, seed: int,
-                     measure_from: pd.Timestamp) -> float:
+                     measure_from: pd.Timestamp, cut: pd.Timestamp | None = None) -> float:
     """The factor on the tiers' case durations that reproduces the observed share of disputes settled
-    within 30 days (bisection; the share falls as cases get longer)."""
+    within 30 days (bisection; the share falls as cases get longer). Under a cut-off, only disputes created
+    at least 30 days before it are counted (whether they settled within 30 days is known)."""
     disp = h[h["dispute"] & ~h["direct"]]
-    seen = disp[disp["created_at"] >= measure_from]
+    last = cut - pd.Timedelta(days=30) if cut is not None else pd.Timestamp.max
+    counted = (disp["created_at"] >= measure_from) & (disp["created_at"] <= last)
+    seen = disp[counted]
     if len(seen) < MIN_TICKETS:
         return 1.0
     target = float(((seen["closed_at"] - seen["created_at"]) <= pd.Timedelta(days=30)).mean())
@@ -264,7 +373,7 @@ def _mediation_scale(h: pd.DataFrame, staff: pd.DataFrame, config: SimConfig, se
             arrive = ((g["created_at"] - t0) / pd.Timedelta(hours=1)).to_numpy()
             mediators = tuple(int(roster.at[street, f"mediators_{k}"]) for k in MEDIATOR_TIERS)
             log = run_mediation(arrive, mediators, setup, np.random.default_rng(seed), float(arrive.max()) + 24 * 90)
-            keep = (g["created_at"] >= measure_from).to_numpy()
+            keep = counted[g.index].to_numpy()
             hits += float((np.nan_to_num(log.closed - arrive, nan=np.inf)[keep] <= 30 * 24).sum())
             n += int(keep.sum())
         return hits / max(n, 1)
@@ -277,8 +386,13 @@ def _mediation_scale(h: pd.DataFrame, staff: pd.DataFrame, config: SimConfig, se
 
 
 def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | None = None,
-              measure_from=None, seed: int = 0, rounds: int = 2, progress: Progress | None = None) -> Calibration:
+              measure_from=None, seed: int = 0, rounds: int = 2, progress: Progress | None = None,
+              as_of=None) -> Calibration:
     """Fit availability per street and the lead-time distributions on a past period.
+
+    Under a cut-off (`as_of`), times to close are right-censored at each ticket's age then and the fit
+    corrects for it (module docstring): Kaplan–Meier lead times, the simulation capped where the data
+    are, and the light-load pools and shares from tickets old enough to have closed.
 
     Args:
         history: `load_history` of the period, including a warm-up of about four weeks before
@@ -287,41 +401,60 @@ def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | No
         measure_from: first day whose tickets enter the fit (default: WARMUP_DAYS after the first).
         rounds: alternations of the availability and lead-time steps.
         progress: called with (share done, street).
+        as_of: the cut-off the history was loaded at (`load_history(..., as_of=...)`; default: the
+            history's ``attrs["as_of"]``). None: no censoring (the history is followed to its end).
     """
     config = config or SimConfig()
+    if as_of is None:
+        as_of = history.attrs.get("as_of")
+    cut = pd.Timestamp(as_of) if as_of is not None else None
     h = history.reset_index(drop=True)
     if not _general(h).any():
         raise ValueError("the period has no dispatched general tickets to calibrate on")
     start = h["created_at"].min().normalize()
     measure_from = pd.Timestamp(measure_from) if measure_from is not None else start + pd.Timedelta(days=WARMUP_DAYS)
-    measured = (h["created_at"] >= measure_from) & h["closed_at"].notna()
     observed = pd.Series(cal.working_days_between(h["created_at"], h["closed_at"]), index=h.index)
+    if cut is None:
+        censor, capped, old = None, observed, None
+        measured = (h["created_at"] >= measure_from) & h["closed_at"].notna()
+        shaped = measured
+    else:  # an open ticket enters the fits at its age at the cut-off (censored; the simulation is capped alike)
+        if (h["closed_at"] > cut).any() or (h["created_at"] >= cut).any():
+            raise ValueError("the history holds events after the cut-off; load it with load_history(..., as_of=...)")
+        censor = pd.Series(cal.working_days_between(h["created_at"], pd.Series(cut, index=h.index)), index=h.index)
+        capped = observed.fillna(censor).clip(upper=censor)
+        old = censor >= OBSERVE_WD
+        measured = h["created_at"] >= measure_from
+        shaped = measured & old
     days = pd.date_range(start, h["created_at"].max().normalize() + pd.Timedelta(days=40))
     workers = grid_workers_by_day(staff, days)
     streets = sorted(s for s in h.loc[_general(h), "street"].unique() if s in workers.index)
-    scale = _mediation_scale(h, staff, config, seed, measure_from)
-    calib = replace(Calibration(**_other_pools(h), mediation_scale=scale), lead_wd=_lead_pools(h[_general(h)], observed[_general(h)], 0.0),
+    scale = _mediation_scale(h, staff, config, seed, measure_from, cut)
+    gen = _general(h)
+    calib = replace(Calibration(**_other_pools(h, old), mediation_scale=scale),
+                    lead_wd=_lead_pools(h[gen], observed[gen], 0.0, None if censor is None else censor[gen]),
                     period=(str(measure_from.date()), str(h["created_at"].max().date())))
     steps = rounds * len(streets)
     for r in range(rounds):
         cfg = replace(config, calibration=calib)
         avail, queue = {}, pd.Series(np.nan, index=h.index)
         for k, street in enumerate(streets):
-            a, q = _fit_street(h, street, staff, cfg, seed, workers, observed, measured,
-                               around=calib.availability.get(street))
+            a, q = _fit_street(h, street, staff, cfg, seed, workers, capped, shaped,
+                               around=calib.availability.get(street), censor=censor)
             avail[street] = a
             queue[h.index[(h["street"] == street) & _general(h)]] = q
             if progress is not None:
                 progress((r * len(streets) + k + 1) / steps, street)
         g = _general(h) & measured
-        calib = replace(calib, availability=avail, lead_wd=_lead_pools(h[g], observed[g], queue[g]))
+        calib = replace(calib, availability=avail,
+                        lead_wd=_lead_pools(h[g], observed[g], queue[g], None if censor is None else censor[g]))
     # streets where work queued for weeks: availability from the level of the delay, with the final leads
     cfg = replace(config, calibration=calib)
     avail = dict(calib.availability)
-    for street, days_ in saturated_days(h, observed, measured).items():
+    for street, days_ in saturated_days(h, capped, measured).items():
         if street in avail:
-            avail[street] = _fit_saturated(h, street, staff, cfg, seed, workers, observed, measured, days_,
-                                           avail[street])
+            avail[street] = _fit_saturated(h, street, staff, cfg, seed, workers, capped, measured, days_,
+                                           avail[street], censor=censor)
     return _normalise(replace(calib, availability=avail))
 
 
@@ -445,17 +578,26 @@ def default_period(span) -> tuple:
     return (start, end) if start >= pd.Timestamp(span[0]).date() else (span[0], span[1])
 
 
+def cutoff(end) -> pd.Timestamp:
+    """The cut-off of a calibration period ending on day `end`: the end of that day. The period is seen as
+    it stood then (`load_history(..., as_of=cutoff(end))`)."""
+    return pd.Timestamp(end).normalize() + pd.Timedelta(days=1)
+
+
 def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None, seed: int = 0,
                     progress: Progress | None = None) -> Calibration:
-    """Calibrate on the store's tickets created in [start, end] (with a warm-up before start); the result
-    records the store's identity, so it is used on this store only (`calibration_state`)."""
+    """Calibrate on the store's tickets created in [start, end] (with a warm-up before start), as they stood
+    at the end of `end` (what happened to them later is not seen; see `calibrate`); the result records the
+    store's identity, so it is used on this store only (`calibration_state`)."""
     from civicdesk.store.engine import ensure_store_id
 
     require("fit_model")
-    history = load_history(engine, pd.Timestamp(start) - pd.Timedelta(days=WARMUP_DAYS), end)
+    cut = cutoff(end)
+    history = load_history(engine, pd.Timestamp(start) - pd.Timedelta(days=WARMUP_DAYS), end, as_of=cut)
     if history.empty:
         raise ValueError(f"the store holds no tickets from {start} to {end}")
-    calib = calibrate(history, load_staff(engine), config, measure_from=start, seed=seed, progress=progress)
+    calib = calibrate(history, load_staff(engine), config, measure_from=start, seed=seed, progress=progress,
+                      as_of=cut)
     if not calib.availability:  # nothing was fitted: saving it would pass for a calibration
         raise ValueError("no street has both dispatched general tickets and grid workers on the roster in this "
                          "period; import the staff roster first")

@@ -20,7 +20,7 @@ DEMAND_COLUMNS = ["created_at", "street", "grid_id", "category", "urgency", "cha
 HISTORY_COLUMNS = DEMAND_COLUMNS + ["signed_at", "closed_at", "returned_count", "reopened_count", "escalated"]
 MEDIATOR_TIERS = ("grid", "community", "street")
 ROSTER_COLUMNS = ["street", "grid_workers", "duty", *[f"mediators_{t}" for t in MEDIATOR_TIERS]]
-DIRECT_HOURS = 4.0  # a ticket signed at intake and closed within this is 直办
+DIRECT_HOURS = 4.0  # a ticket signed at intake and closed within this is 直办; assumed (config.py register)
 
 
 def _mark(frame: pd.DataFrame) -> pd.DataFrame:
@@ -32,12 +32,20 @@ def _mark(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def load_history(engine: Engine, start, end, streets_only: bool = True) -> pd.DataFrame:
+def load_history(engine: Engine, start, end, streets_only: bool = True, as_of=None) -> pd.DataFrame:
     """Tickets created in [start, end] with their observed lifecycle (HISTORY_COLUMNS).
 
     Args:
         start, end: dates (inclusive).
         streets_only: drop tickets without a street (they cannot be placed on a roster).
+        as_of: a cut-off time: the tickets as they stood then. A signing or closure after it is masked
+            (NaT): the ticket counts as not yet signed, or still open. The store keeps only the final
+            closure and no time for a return (退单) or reopening (重办), so for a ticket open at the cut-off
+            `returned_count` and `reopened_count` are set to 0 (nothing of its later history is let in;
+            a return already made by then is lost too: the calibration estimates those shares only from
+            tickets old enough to have closed, see `calibrate`). `escalated` has no time either and is
+            set to False for those tickets. Used to calibrate on a period without seeing what happened
+            after it (`calibrate_store`, `backtest`); the result's ``attrs["as_of"]`` holds the cut-off.
     """
     t = tickets.c
     lo = pd.Timestamp(start).normalize()
@@ -60,8 +68,17 @@ def load_history(engine: Engine, start, end, streets_only: bool = True) -> pd.Da
         frame.loc[missing, "deadline_at"] = cal.close_deadline(
             frame.loc[missing, "created_at"], frame.loc[missing, "urgency"],
             mediation=frame.loc[missing, "dispute"].to_numpy())
+    if as_of is not None:
+        cut = pd.Timestamp(as_of)
+        frame["signed_at"] = frame["signed_at"].where(frame["signed_at"] <= cut)
+        frame["closed_at"] = frame["closed_at"].where(frame["closed_at"] <= cut)
+        still_open = frame["closed_at"].isna()
+        frame.loc[still_open, ["returned_count", "reopened_count"]] = 0
+        frame.loc[still_open, "escalated"] = False
     frame = _mark(frame.sort_values("created_at", ignore_index=True))
-    return frame[HISTORY_COLUMNS]
+    out = frame[HISTORY_COLUMNS]
+    out.attrs["as_of"] = None if as_of is None else pd.Timestamp(as_of)
+    return out
 
 
 #: How far back `open_backlog` looks for tickets still open.

@@ -23,6 +23,10 @@ DAY_H = 24.0
 class MediationSetup:
     """How the tiers work (defaults from the field: most cases close within a month, ≥96 % settled).
 
+    Sources (register in civicdesk/staffing/config.py): the weekly consultation is field (DESIGN.md); the
+    caseloads, durations, failure shares, spread and meeting capacity are assumed so that the tiers meet
+    those field figures, and the calibration scales the durations to the centre's history.
+
     Attributes:
         caseload: cases a mediator carries at once, per tier (grid, community, street).
         days: median calendar days a case takes at each tier.

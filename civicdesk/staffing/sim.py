@@ -22,6 +22,8 @@ from civicdesk.staffing.results import SimResult, _clock, assemble
 
 H = pd.Timedelta(hours=1)
 WD_CLOCK_H = 24.0 * 7 / 5  # clock hours per working day, to schedule a return before its exact time is known
+# The draws inside this module (return and reopen delays and efforts, uncalibrated signing, lead and urgent
+# handling times) are assumed values; their sources are listed in civicdesk/staffing/config.py.
 Progress = Callable[[float, str], None]
 
 
@@ -29,7 +31,8 @@ def _lognormal(rng, median, sigma, n):
     return np.asarray(median, dtype=float) * np.exp(sigma * rng.standard_normal(n))
 
 
-#: Tickets per block whose effort multipliers are drawn evenly (`_even`).
+#: Tickets per block whose effort multipliers are drawn evenly (`_even`). Tuned 2022Q2→Q3 (the seed-to-seed
+#: drift of 圣井's replay); see civicdesk/staffing/config.py for every constant's source.
 EVEN_BLOCK = 32
 
 
