@@ -1,4 +1,9 @@
-"""civicdesk's Streamlit app: a router over the views; every view is a thin shell over the library."""
+"""civicdesk's Streamlit app: a router over the views; every view is a thin shell over the library.
+
+`streamlit run app/streamlit_app.py` finds the `st.App` below and serves it (Streamlit's ASGI mode), with the
+routes of `urls` that make every view's URL open that view; each run of the app's script executes this file
+as ``__main__``, the router.
+"""
 from __future__ import annotations
 
 import sys
@@ -8,40 +13,38 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from civicdesk.i18n import t  # noqa: E402
-from civicdesk.store import StoreError  # noqa: E402
+import urls  # noqa: E402
 
-from civicdesk.access import AccessDenied, acting_as  # noqa: E402
+if __name__ != "__main__":  # imported by `streamlit run` (or an ASGI server) to serve the app
+    app = st.App(__file__, routes=urls.routes())
+else:
+    from civicdesk.i18n import t
+    from civicdesk.store import StoreError
 
-import cached  # noqa: E402
-import sidebar  # noqa: E402
-import signin  # noqa: E402
+    from civicdesk.access import AccessDenied, acting_as
 
-VIEWS = Path(__file__).parent / "views"
+    import cached
+    import sidebar
+    import signin
 
-st.set_page_config(page_title="civicdesk", page_icon="🏛️", layout="wide")
-lang = sidebar.language()
-st.sidebar.caption(t("app_title", lang))
-try:
-    cached.current_engine()
-except StoreError as exc:
-    st.error(f"{t('store_error', lang)}{exc}")
-    st.stop()
+    VIEWS = Path(__file__).parent / "views"
 
-pages = [st.Page(str(VIEWS / "overview.py"), title=t("overview", lang), icon=":material/dashboard:", url_path="overview", default=True),
-         st.Page(str(VIEWS / "forecast.py"), title=t("forecast", lang), icon=":material/trending_up:",
-                 url_path="forecast"),
-         st.Page(str(VIEWS / "staffing.py"), title=t("staffing", lang), icon=":material/groups:", url_path="staffing"),
-         st.Page(str(VIEWS / "satisfaction.py"), title=t("satisfaction", lang), icon=":material/sentiment_satisfied:",
-                 url_path="satisfaction"),
-         st.Page(str(VIEWS / "key_problems.py"), title=t("key_problems", lang), icon=":material/report:",
-                 url_path="key-problems"),
-         st.Page(str(VIEWS / "briefing.py"), title=t("briefing", lang), icon=":material/description:",
-                 url_path="briefing"),
-         st.Page(str(VIEWS / "data.py"), title=t("data", lang), icon=":material/upload_file:", url_path="data")]
-user = signin.gate(cached.current_engine(), lang)
-with acting_as(user):
+    st.set_page_config(page_title="civicdesk", page_icon="🏛️", layout="wide")
+    lang = sidebar.language()
+    st.sidebar.caption(t("app_title", lang))
     try:
-        st.navigation(pages).run()
-    except AccessDenied as exc:  # the library refused: the page showed a control the role cannot use
-        st.error(f"{t('not_allowed', lang)}{exc}")
+        cached.current_engine()
+    except StoreError as exc:
+        st.error(f"{t('store_error', lang)}{exc}")
+        st.stop()
+
+    pages = {path: st.Page(str(VIEWS / f"{script}.py"), title=t(key, lang), icon=icon, url_path=path,
+                          default=path == urls.DEFAULT) for script, key, icon, path in urls.VIEWS}
+    user = signin.gate(cached.current_engine(), lang)
+    with acting_as(user):
+        try:
+            page = st.navigation(list(pages.values()))
+            urls.follow(pages, page)  # a deep link, redirected by the server to /?view=<path>
+            page.run()
+        except AccessDenied as exc:  # the library refused: the page showed a control the role cannot use
+            st.error(f"{t('not_allowed', lang)}{exc}")

@@ -189,7 +189,7 @@ VIEWS = (View("overview", ("总览", "Overview"), overview),
 
 
 def open_view(page, title: str) -> None:
-    """Click the view's sidebar link (never a deep link: Streamlit would fetch /<page>/_stcore/… and 404)."""
+    """Click the view's sidebar link (each view's own URL is `test_every_view_opens_at_its_own_url`)."""
     link = page.locator("[data-testid='stSidebarNavLink']").filter(has_text=title).first
     if link.get_attribute("aria-current") != "page":
         link.click()
@@ -269,4 +269,36 @@ def test_every_view_in_both_languages(signin_required, server, tmp_path):  # noq
                 problems += [f"{name}: exception box: {e}" for e in exceptions(page)]
                 problems += [f"{name}: console error: {e}" for e in errors[seen:]]
     print("\n".join(timings))  # shown with -s or -rP
+    assert not problems, "\n".join(problems)
+
+
+def test_every_view_opens_at_its_own_url(server):  # noqa: F811 - `server` imported above
+    """Each view's URL, typed into a new tab, opens that view (its title, its sidebar link marked current)
+    with no "Page not found" dialog, no exception box and no console error; / opens the Overview. The server
+    redirects a view's path to the root naming the view (app/urls.py), so Streamlit's frontend never looks
+    for itself under /<view>/_stcore/ (404s)."""
+    problems: list[str] = []
+    with chromium_page() as (first, _):
+        for path, title in [("", "总览")] + [(view.name, view.title[0]) for view in VIEWS]:
+            page = first.context.browser.new_page(viewport=first.viewport_size)  # a new context: a first visit
+            errors: list[str] = []
+            page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc, errors=errors: errors.append(f"uncaught {exc.name}: {exc.message}"))
+            try:
+                page.goto(f"{server}/{path}")
+                page.locator("[data-testid='stMain'] h1").filter(has_text=title).first.wait_for(timeout=SLOW)
+                idle(page)
+                current = page.locator("[data-testid='stSidebarNavLink'][aria-current='page']").all_inner_texts()
+                if not any(title in c for c in current):
+                    problems.append(f"/{path}: the sidebar marks {current}, not {title}")
+                shown = "/" + ("" if path == "overview" else path)
+                if page.url.removeprefix(server) != shown:
+                    problems.append(f"/{path}: the address bar shows {page.url}")
+            except Exception as exc:  # noqa: BLE001 - a timeout, reported below with the next checks
+                problems.append(f"/{path}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+            if page.get_by_text("Page not found").count():
+                problems.append(f"/{path}: Page not found")
+            problems += [f"/{path}: exception box: {e}" for e in exceptions(page)]
+            problems += [f"/{path}: console error: {e}" for e in errors]
+            page.close()
     assert not problems, "\n".join(problems)
