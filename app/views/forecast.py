@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from civicdesk import charts, config, store
+from civicdesk.charts.forecast_backtest import BEATS, LOSES, TIES, UNSCORED, backtest_chart, backtest_comparison
 from civicdesk.excel import to_excel_bytes
 from civicdesk.forecast import MIN_HISTORY
 from civicdesk.forecast.early_warning import early_warnings
@@ -63,6 +64,42 @@ def run_with_progress(engine, by, h, lang: str, as_of=None):
     return run
 
 
+def model_label(alias: str, lang: str) -> str:
+    """A model alias as shown (季节朴素法, 计数回归, …); an alias without a label is shown as it is."""
+    key = f"model_{alias}"
+    shown = t(key, lang)
+    return alias if shown == key else shown
+
+
+def render_backtest(run, lang: str, english: dict[str, str] | None) -> None:
+    """The chosen method's error on held-out days next to seasonal naive's: a sentence, bars, then the table.
+
+    A run stored before held-out scoring has only the in-sample figure, which cannot lose: say so instead."""
+    st.markdown(f"**{t('backtest', lang)}**")
+    if "backtest_mase" not in run.metrics.columns:  # stored before held-out scoring (`runs.load_run`)
+        st.info(t("fc_backtest_old", lang))
+        return
+    by = run.by
+    rows = backtest_comparison(run.metrics, lambda u: series_label(u, by, lang, english))
+    scored = rows[rows["outcome"] != UNSCORED]
+    if scored.empty:
+        st.info(t("fc_backtest_unscored", lang).format(n=len(rows)))
+        return
+    counts = scored["outcome"].value_counts()
+    st.caption(t("fc_backtest_summary", lang).format(n=len(scored), beats=int(counts.get(BEATS, 0)),
+                                                     loses=int(counts.get(LOSES, 0)), ties=int(counts.get(TIES, 0))))
+    if len(scored) < len(rows):
+        st.caption(t("fc_backtest_unscored", lang).format(n=len(rows) - len(scored)))
+    st.altair_chart(backtest_chart(rows, lang), width="stretch")
+    st.caption(t("fc_backtest_note", lang).format(h=run.horizon))
+    table = pd.DataFrame({t("series", lang): rows["series"],
+                          t("model", lang): rows["model"].map(lambda m: model_label(m, lang)),
+                          t("model_mase", lang): rows["backtest_mase"].round(2),
+                          t("naive_mase", lang): rows["naive_mase"].round(2),
+                          t("fc_result", lang): rows["outcome"].map(lambda k: t(k, lang))})
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
 def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
     by = run.by
     ids = sorted(run.values["unique_id"].unique())
@@ -85,12 +122,7 @@ def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
                                                  f"{t('scenario', lang)}", delta_color="off")
     st.altair_chart(charts.forecast_fan_chart(history, fc, lang, chart_scenario), width="stretch")
     st.caption(t("run_info", lang).format(as_of=run.as_of.date(), n=len(ids), h=run.horizon, run=run.run_id))
-    metrics = run.metrics.assign(unique_id=run.metrics["unique_id"].map(lambda u: series_label(u, by, lang, english)))
-    st.markdown(f"**{t('backtest', lang)}**")
-    st.dataframe(metrics.rename(columns={"unique_id": t("series", lang), "model": t("model", lang),
-                                         "backtest_mase": t("model_mase", lang),
-                                         "naive_mase": t("naive_mase", lang)}),
-                 hide_index=True, width="stretch")
+    render_backtest(run, lang, english)
     data = to_excel_bytes({t("forecast", lang): shown if shown is not None else run.values})
     st.download_button(t("download_forecast", lang), data, file_name=f"forecast-run{run.run_id}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fc_dl")

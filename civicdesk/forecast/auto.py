@@ -67,7 +67,10 @@ def _choose_and_forecast(uid, ds, y, models, h, n_windows, level, holidays):
         if earlier:
             choice, _ = _pick(models, cv[cv["cutoff"].isin(earlier)], _weekly_scale(y[ds <= earlier[0]]))
             fold, scale = cv[cv["cutoff"] == held_out], _weekly_scale(y[ds <= held_out])
-            backtest, naive = _fold_mase(fold, choice.alias, scale), _fold_mase(fold, models[0].alias, scale)
+            backtest = _fold_mase(fold, choice.alias, scale)
+            # the benchmark itself, whatever the candidates are (a list without it would compare to its first)
+            benchmark = SeasonalNaive().fit(y[ds <= held_out]).predict(h, level=())["mean"].to_numpy()
+            naive = _mase(fold["y"].to_numpy(float), benchmark, scale)
         else:
             messages.append(f"{uid}: too little history to score the choice on a fold it was not chosen on "
                             f"(needs {28 + 2 * h} days); backtest_mase and naive_mase are empty")

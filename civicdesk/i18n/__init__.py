@@ -127,10 +127,41 @@ STRINGS: dict[str, tuple[str, str]] = {
     "series": ("序列", "Series"),
     "next_7": ("未来7天预计", "Next 7 days"),
     "next_h": ("预测期合计", "Whole horizon"),
-    "backtest": ("回测对比（MASE，越小越好；季节朴素法为基准）", "Backtest (MASE, lower is better; seasonal naive is the benchmark)"),
-    "model": ("所选模型", "Model chosen"),
-    "model_mase": ("所选模型 MASE", "Chosen model MASE"),
-    "naive_mase": ("季节朴素法 MASE", "Seasonal naive MASE"),
+    "backtest": ("回测：所选方法是否胜过季节朴素法", "Backtest: does the chosen method beat seasonal naive?"),
+    "fc_backtest_note": ("做法：先用更早的几段历史选出模型，再在未参与选择的最近{h}天上检验，并与季节朴素法（上周同日的数）"
+                         "比较。MASE 越小越好；所选方法的误差高于季节朴素法，即为“不及基准”。",
+                         "How: the model is chosen on earlier stretches of history, then tested on the last {h} days, "
+                         "which took no part in choosing it, next to seasonal naive (the same day last week). MASE: "
+                         "lower is better; where the chosen method's error is above seasonal naive's, it loses to "
+                         "the benchmark."),
+    "fc_backtest_summary": ("{n}个序列中，所选方法胜过季节朴素法的有{beats}个，不及的有{loses}个，与之相同的有{ties}个。",
+                            "Of {n} series, the chosen method beats seasonal naive on {beats}, loses on {loses} and "
+                            "is the same on {ties}."),
+    "fc_backtest_unscored": ("另有{n}个序列历史太短，无法在留出期检验。",
+                             "{n} more series have too little history to be tested on held-out days."),
+    "fc_backtest_old": ("这次预测生成于留出检验之前，只有选模型所用回测期上的误差，而这个误差不可能高于季节朴素法。"
+                        "请重新生成预测，以查看所选方法在留出期的表现。",
+                        "This forecast was made before held-out testing: it only has the error on the stretches the "
+                        "model was chosen on, which can never be above seasonal naive's. Make the forecast again to "
+                        "see how the chosen method does on held-out days."),
+    "fc_backtest_chart": ("留出期误差（MASE）：所选方法与季节朴素法", "Held-out error (MASE): chosen method and seasonal naive"),
+    "fc_mase_axis": ("MASE（越小越好）", "MASE (lower is better)"),
+    "fc_bar": ("误差", "Error"),
+    "fc_bar_beats": ("所选方法：胜过基准", "Chosen method: beats the benchmark"),
+    "fc_bar_loses": ("所选方法：不及基准", "Chosen method: loses to the benchmark"),
+    "fc_bar_naive": ("季节朴素法（基准）", "Seasonal naive (benchmark)"),
+    "model": ("所用模型", "Model used"),
+    "model_mase": ("所选方法 MASE（留出期）", "Chosen method MASE (held out)"),
+    "naive_mase": ("季节朴素法 MASE（同期）", "Seasonal naive MASE (same days)"),
+    "fc_result": ("结果", "Result"),
+    "fc_beats": ("胜过基准", "Beats the benchmark"),
+    "fc_loses": ("不及基准", "Loses to the benchmark"),
+    "fc_ties": ("即为基准", "Is the benchmark"),
+    "fc_unscored": ("历史太短，未检验", "Too short to test"),
+    "model_SeasonalNaive": ("季节朴素法", "Seasonal naive"),
+    "model_ETS": ("指数平滑", "Exponential smoothing"),
+    "model_CountGLM": ("计数回归", "Count regression"),
+    "model_SARIMAX": ("带日历项的 ARIMA", "ARIMA with calendar terms"),
     "scenarios": ("情景设定", "Scenarios"),
     "scenario_name": ("情景名称", "Scenario name"),
     "scenario_note": ("说明", "Description"),
