@@ -121,3 +121,95 @@ def plan(period: Optional[str] = typer.Option(None, help="Replay this history ST
     for p in result.problems:
         typer.secho(p, fg="yellow")
     typer.echo(f"Cost per year: today {result.cost_now:,.0f} CNY, plan {result.cost_plan:,.0f} CNY.")
+
+
+def _read_table(path: Path, what: str) -> pd.DataFrame:
+    """A CSV/XLSX file as strings (columns as in the file, plus _row: the line or sheet row of each record)."""
+    from civicdesk.cli.common import refuse_oversized
+    from civicdesk.ingest.readers import NotATableError, open_table
+
+    if not path.exists():
+        typer.secho(f"{what} {path} does not exist", fg="red", err=True)
+        raise typer.Exit(1)
+    refuse_oversized(path)
+    try:
+        frames = list(open_table(path).chunks())
+    except NotATableError as exc:
+        typer.secho(f"{what} {path} cannot be read: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    return pd.concat(frames, ignore_index=True).drop(columns="_sheet") if frames else pd.DataFrame()
+
+
+def _window(times: pd.Series, span: tuple[str, str]) -> pd.Series:
+    """Rows with START <= time <= END; an END without a time of day means the whole of that day."""
+    start, end = pd.Timestamp(span[0]), pd.Timestamp(span[1])
+    stop = end + pd.Timedelta(days=1) if end == end.normalize() else end + pd.Timedelta(microseconds=1)
+    return (times >= start) & (times < stop)
+
+
+@app.command("hotline-check")
+def hotline_check(log: Path = typer.Argument(..., help="ACD call log, CSV or XLSX, one row per call: arrived_at, "
+                                                       "waited_s, outcome (served/abandoned), service_s, agent."),
+                  calibrate: str = typer.Option(..., "--calibrate", help="Fit on START:END (dates inclusive)."),
+                  test: str = typer.Option(..., "--test", help="Predict START:END (a later period)."),
+                  roster: Optional[Path] = typer.Option(None, help="Roster CSV/XLSX with ds (interval start) and "
+                                                                   "agents; default: the agents seen answering."),
+                  interval: int = typer.Option(30, help="Slot length in minutes.")):
+    """Fit the hotline on one period and predict, hour by hour, the share of callers who wait in another."""
+    import math
+
+    from civicdesk.staffing.hotline import LOG_COLUMNS, calibrate_hotline
+
+    cal_span, test_span = _span(calibrate), _span(test)
+    calls = _read_table(log, "the call log")
+    if "arrived_at" not in calls.columns:
+        typer.secho(f"the call log has no arrived_at column; it needs {', '.join(LOG_COLUMNS)} (see "
+                    "docs/staffing.md, 'Exporting the ACD call log'); it has: "
+                    f"{', '.join(c for c in calls.columns if c != '_row') or 'no columns'}", fg="red", err=True)
+        raise typer.Exit(1)
+    calls["arrived_at"] = pd.to_datetime(calls["arrived_at"], errors="coerce")
+    bad = calls["arrived_at"].isna()
+    if bad.any():
+        typer.secho(f"{int(bad.sum())} call(s) have no valid arrived_at (first at line {calls.loc[bad, '_row'].iloc[0]})",
+                    fg="red", err=True)
+        raise typer.Exit(1)
+    plan = None
+    if roster is not None:
+        plan = _read_table(roster, "the roster")
+        if not {"ds", "agents"} <= set(plan.columns):
+            typer.secho("the roster needs columns ds (interval start) and agents (rostered head count)", fg="red",
+                        err=True)
+            raise typer.Exit(1)
+        plan["ds"] = pd.to_datetime(plan["ds"], errors="coerce")
+    parts = []
+    for name, span in (("calibration", cal_span), ("test", test_span)):
+        rows = calls[_window(calls["arrived_at"], span)].drop(columns="_row")
+        if rows.empty:
+            typer.secho(f"no calls in the {name} period {span[0]}..{span[1]}; the log covers "
+                        f"{calls['arrived_at'].min():%Y-%m-%d %H:%M} .. {calls['arrived_at'].max():%Y-%m-%d %H:%M}",
+                        fg="red", err=True)
+            raise typer.Exit(1)
+        parts.append((rows, None if plan is None else plan[_window(plan["ds"], span)].drop(columns="_row")))
+    if _window(parts[1][0]["arrived_at"], cal_span).any():
+        typer.secho("warning: the test period overlaps the calibration period, so this is not a forward check",
+                    fg="yellow", err=True)
+    try:
+        fitted = calibrate_hotline(*parts[0], interval_minutes=interval)
+        pooled = calibrate_hotline(*parts[0], interval_minutes=interval, shrinkage_k=math.inf, weekday_k=math.inf)
+        check, check_pooled = fitted.predict(*parts[1]), pooled.predict(*parts[1])
+    except ValueError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
+    table = pd.DataFrame({"hour": check.by_hour["hour"].map("{:02d}:00".format), "calls": check.by_hour["calls"],
+                          "observed_%": (100 * check.by_hour["observed"]).round(1),
+                          "predicted_%": (100 * check.by_hour["erlang_a"]).round(1),
+                          "gap_pts": check.by_hour["gap_a_pts"].round(1)})
+    typer.echo(f"Calibrated on {cal_span[0]}..{cal_span[1]} ({len(parts[0][0]):,} calls): AHT {fitted.aht_s:.0f} s, "
+               f"patience {fitted.patience_s:.0f} s, shrinkage {fitted.by_hour['shrinkage'].min():.2f}–"
+               f"{fitted.by_hour['shrinkage'].max():.2f} by hour (pooled {fitted.shrinkage:.2f}).")
+    typer.echo(f"Share of callers who waited in {test_span[0]}..{test_span[1]} ({len(parts[1][0]):,} calls), "
+               "observed vs predicted:")
+    typer.echo(table.to_string(index=False))
+    typer.echo(f"Mean absolute gap: {check.erlang_a_gap_pts:.1f} points per hour "
+               f"(one shrinkage for all hours: {check_pooled.erlang_a_gap_pts:.1f}; Erlang C on the roster: "
+               f"{check.erlang_c_gap_pts:.1f}).")

@@ -41,13 +41,16 @@ class FitSummary:
 #: Prior strength of the availability profile, in calls (empirical-Bayes weight n / (n + k)). An hour's own
 #: shrinkage fit gets weight n_h / (n_h + SHRINK_K_CALLS) against the pooled shrinkage, where n_h is the
 #: calls the log holds in that hour; a weekday's hour gets n_dh / (n_dh + WEEKDAY_K_CALLS) against its
-#: hour. Both were chosen on simulated fortnights with tuning seeds 100-107 only (the tests use seeds
-#: 200 and up): `python benchmarks/bench_hotline_forward.py --tune`.
+#: hour. Chosen on simulated fortnights with tuning seeds 100-107 only (the tests use seeds 200 and up):
+#: `python benchmarks/bench_hotline_forward.py --tune`. The mean forward gap there was flat (1.24-1.26
+#: points) for k_hour <= 100 and k_day in 100-400 and grew beyond (2.9 with both infinite, the pooled
+#: model); of the values within 0.01 point of the best, the largest (the most cautious) were taken.
 SHRINK_K_CALLS = 100.0
-WEEKDAY_K_CALLS = 1600.0
+WEEKDAY_K_CALLS = 400.0
 #: A weekday gets its own hour values only when the log holds at least this many days of that weekday.
 WEEKDAY_MIN_DAYS = 2
 _GRID = np.linspace(0.0, 0.99, 397)  # shrinkage values tried
+FLAT_PTS = 0.001  # wait-share gaps (RMS) closer than this to the best fit count as ties (see `_best`)
 
 
 @dataclass(frozen=True)
@@ -67,8 +70,8 @@ class HotlineCalibration:
         effective_agents: calls-weighted mean agents effectively on the phones (pooled shrinkage).
         rostered_agents: calls-weighted mean rostered agents.
         interval_minutes: slot length.
-        by_hour: the availability profile: hour, calls, fitted (that hour's own fit; NaN when nobody waited
-            there, so it cannot tell), weight (n / (n + k)), shrinkage (weight x fitted + (1 - weight) x pooled).
+        by_hour: the availability profile: hour, calls, fitted (that hour's own fit), weight (n / (n + k)),
+            shrinkage (weight x fitted + (1 - weight) x pooled).
         by_weekday_hour: weekday, hour, n_days, calls, fitted, weight, shrinkage (shrunk toward the hour's).
         shrinkage_k: k of the hour level (calls); weekday_k: k of the weekday level.
     """
@@ -269,9 +272,20 @@ def _slot_losses(table, rostered, observed, weight) -> np.ndarray:
     return loss
 
 
-def _best(loss: np.ndarray) -> float:
-    """The shrinkage minimising the summed loss of the slots given (columns)."""
-    return float(_GRID[int(np.argmin(loss.sum(axis=1)))])
+def _best(loss: np.ndarray, prior: float | None = None, calls: float = 0.0) -> float:
+    """The shrinkage minimising the summed loss of the slots given (columns).
+
+    With a `prior`, ties go to the value nearest it: among the values whose loss is within `calls` x
+    FLAT_PTS^2 of the minimum (an RMS gap within 0.1 point of the best), the one closest to the prior. An hour
+    where nobody waited fits every shrinkage below some level equally well; it then keeps the prior, or that
+    level when the prior lies above it.
+    """
+    total = loss.sum(axis=1)
+    best = int(np.argmin(total))
+    if prior is None:
+        return float(_GRID[best])
+    flat = np.nonzero(total <= total[best] + calls * FLAT_PTS ** 2)[0]
+    return float(_GRID[flat[np.argmin(np.abs(_GRID[flat] - prior))]])
 
 
 def _weight(n: float, k: float) -> float:
@@ -284,20 +298,18 @@ def _weight(n: float, k: float) -> float:
 def _profile(week: pd.DataFrame, loss: np.ndarray, pooled: float, k_hour: float, k_day: float):
     """Shrinkage by hour (toward `pooled`) and by weekday x hour (toward its hour's), and per slot.
 
-    A group's own fit is the shrinkage minimising its slots' loss. It counts only when at least one of its
-    slots identifies the agents (somebody waited there): where nobody waited, any staffing above some level
-    fits and the loss would push the shrinkage to 0, so the group keeps the value above it (weight 0).
+    A group's own fit is the shrinkage minimising its slots' loss, ties going to the value nearest the level
+    above (`_best`); its weight is n / (n + k), n the group's calls.
     """
     hour = week["slot"].str[:2].astype(int).to_numpy()
     weekday = week["weekday"].to_numpy()
     usable = np.isfinite(week["rostered"].to_numpy(float)) & (week["calls_total"].to_numpy(float) > 0)
     calls = np.where(usable, week["calls_total"].to_numpy(float), 0.0)
-    identified = week["effective_agents"].notna().to_numpy() & usable
 
     def level(mask, prior, k):
         n = float(calls[mask].sum())
-        fitted = _best(loss[:, mask]) if identified[mask].any() else math.nan
-        w = _weight(n, k) if math.isfinite(fitted) else 0.0
+        fitted = _best(loss[:, mask], prior, n) if n > 0 else math.nan
+        w = _weight(n, k)
         return n, fitted, w, (w * fitted + (1 - w) * prior) if w > 0 else prior
 
     hours = []
@@ -351,7 +363,8 @@ def calibrate_hotline(calls: pd.DataFrame, roster: pd.DataFrame | None = None, i
             seen answering in each interval.
         interval_minutes: slot length.
         shrinkage_k, weekday_k: the prior strengths in calls (`SHRINK_K_CALLS`, `WEEKDAY_K_CALLS`);
-            `shrinkage_k=math.inf` gives the single pooled shrinkage for every hour.
+            `shrinkage_k=weekday_k=math.inf` gives one pooled shrinkage for every hour (the model before
+            the profile).
 
     Raises:
         ValueError: missing columns, an empty log, unknown outcomes, missing or negative times.
