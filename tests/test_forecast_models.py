@@ -122,7 +122,7 @@ def test_auto_forecast_picks_by_backtest_and_names_the_model():
                     series_frame("quiet", 0.3, 2, pd.date_range("2021-06-01", "2023-01-10"))])
     out = auto_forecast(df, h=28, n_windows=2)
     assert list(out.columns) == ["unique_id", "ds", "model", "mean", "lo-80", "hi-80", "lo-95", "hi-95",
-                                 "backtest_mase", "naive_mase", "backtest_model", "selection_mase"]
+                                 "backtest_mase", "naive_mase", "selection_mase"]
     assert out.groupby("unique_id").size().eq(28).all()
     busy = out[out["unique_id"] == "busy"]
     assert busy["model"].iloc[0] != "SeasonalNaive"

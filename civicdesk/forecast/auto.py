@@ -44,7 +44,8 @@ def _pick(models, cv: pd.DataFrame, scale: float) -> tuple[object, dict[str, flo
 
 
 def _choose_and_forecast(uid, ds, y, models, h, n_windows, level, holidays):
-    """Backtest the candidates on one series, pick by MASE, forecast with the winner, and score the picking.
+    """Backtest the candidates on one series, pick by MASE, forecast with the winner, and score the picking;
+    returns (frame, messages, the alias of the model scored on the held-out fold or None).
 
     Folds are `h` days long and end at the last day. The forecast uses the model with the lowest MASE on the
     last `n_windows` folds (`selection_mase` is that lowest MASE, in-sample to the choice). The procedure
@@ -83,9 +84,8 @@ def _choose_and_forecast(uid, ds, y, models, h, n_windows, level, holidays):
     fc.insert(2, "model", used)
     fc["backtest_mase"] = backtest
     fc["naive_mase"] = naive
-    fc["backtest_model"] = None if choice is None else choice.alias
     fc["selection_mase"] = selection
-    return fc, messages + notes
+    return fc, messages + notes, None if choice is None else choice.alias
 
 
 def auto_forecast(df: pd.DataFrame, h: int, level: Sequence[int] = DEFAULT_LEVELS, holidays: str | None = "CN",
@@ -106,15 +106,17 @@ def auto_forecast(df: pd.DataFrame, h: int, level: Sequence[int] = DEFAULT_LEVEL
 
     Returns:
         DataFrame[unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, backtest_mase, naive_mase,
-        backtest_model, selection_mase], one row per series and day. `model` is the model whose numbers
-        these are (SeasonalNaive when the chosen model's final fit failed; the messages say why).
+        selection_mase], one row per series and day. `model` is the model whose numbers these are
+        (SeasonalNaive when the chosen model's final fit failed; the messages say why).
         `backtest_mase` is the error of the choosing on the last `h` days: the model the same rule picks
-        on the `n_windows` folds before them (`backtest_model`), scored on those days, which took no part in
-        picking it; `naive_mase` is the seasonal naive's MASE on the same days. Both are NaN (and a
-        message says so) when the series is too short for a fold before the last one: fewer than
-        28 + 2·h days. `selection_mase` is the chosen model's lowest MASE on the folds it was chosen on
-        (in-sample to the choice, so never above the seasonal naive's there).
-        `out.attrs["messages"]` lists fallbacks and short series.
+        on the `n_windows` folds before them, scored on those days, which took no part in picking it;
+        `naive_mase` is the seasonal naive's MASE on the same days. Both are NaN (and a message says so)
+        when the series is too short for a fold before the last one: fewer than 28 + 2·h days.
+        `selection_mase` is the chosen model's lowest MASE on the folds it was chosen on (in-sample to the
+        choice, so never above the seasonal naive's there).
+        `out.attrs["messages"]` lists fallbacks and short series; `out.attrs["backtest_model"]` maps each
+        series to the model scored in `backtest_mase` (None when unscored). It is not a column, so every
+        column but unique_id, ds and model stays numeric (`scenarios.apply_scenario` scales them).
     """
     _check_horizon(h)
     if n_windows < 1:
@@ -126,6 +128,7 @@ def auto_forecast(df: pd.DataFrame, h: int, level: Sequence[int] = DEFAULT_LEVEL
                                            models, h, n_windows, tuple(level), holidays)
              for uid, part in series.groupby("unique_id", sort=True)]
     results = Parallel(n_jobs=n_jobs)(tasks)
-    out = pd.concat([frame for frame, _ in results], ignore_index=True)
-    out.attrs["messages"] = [m for _, notes in results for m in notes]
+    out = pd.concat([frame for frame, _, _ in results], ignore_index=True)
+    out.attrs["messages"] = [m for _, notes, _ in results for m in notes]
+    out.attrs["backtest_model"] = {frame["unique_id"].iloc[0]: scored for frame, _, scored in results}
     return out

@@ -48,7 +48,7 @@ class ForecastRun:
     by: tuple[str, ...]
     data_hash: str
     code_version: str
-    metrics: pd.DataFrame   # unique_id, model, backtest_mase, naive_mase, backtest_model, selection_mase
+    metrics: pd.DataFrame   # unique_id, model, backtest_mase, naive_mase, selection_mase
     messages: tuple[str, ...]
     values: pd.DataFrame    # unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95
     card: Path | None = None
@@ -151,7 +151,6 @@ def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of
     metrics = fc.groupby("unique_id", as_index=False).agg(model=("model", "first"),
                                                            backtest_mase=("backtest_mase", "first"),
                                                            naive_mase=("naive_mase", "first"),
-                                                           backtest_model=("backtest_model", "first"),
                                                            selection_mase=("selection_mase", "first"))
     messages = tuple(fc.attrs.get("messages", []))
     report(0.9, "保存预测结果")
