@@ -105,3 +105,19 @@ def test_a_choice_that_loses_to_seasonal_naive_shows_as_losing_in_both_languages
     assert any("the chosen method beats seasonal naive on 0, loses on 1" in c.value for c in at.caption)
     assert backtest_chart_spec(at)["encoding"]["color"]["scale"]["domain"][1] == "Chosen method: loses to the benchmark"
     assert not language_problems(at, "en", data)
+
+
+def test_a_run_stored_before_held_out_scoring_says_so_instead_of_showing_its_in_sample_figure(monkeypatch, demo_copy):
+    """The previous version stored, as backtest_mase, the chosen model's lowest MASE on the folds it was chosen on."""
+    from civicdesk.forecast.runs import make_run
+    from civicdesk.store.schema import forecast_runs
+
+    engine = store.connect(demo_copy)
+    run = make_run(engine, by=(), h=7, n_windows=1)
+    old = run.metrics.drop(columns="selection_mase").assign(backtest_mase=0.6, naive_mase=0.9)
+    with engine.begin() as conn:
+        conn.execute(forecast_runs.update().where(forecast_runs.c.run_id == run.run_id)
+                     .values(metrics=old.to_json(orient="records", force_ascii=False)))
+    at = open_forecast(monkeypatch, demo_copy)
+    assert any("这次预测生成于留出检验之前" in i.value for i in at.info)
+    assert not at.dataframe and not language_problems(at, "zh", store_values(engine))
