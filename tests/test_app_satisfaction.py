@@ -13,14 +13,14 @@ def open_satisfaction(monkeypatch, url, lang=None):
 
 
 def projected(at) -> tuple[float, float]:
-    metric = next(m for m in at.metric if m.label in ("测算满意率", "Projected satisfaction"))
+    metric = next(m for m in at.metric if m.label in ("按模型估计的满意率", "Satisfaction as the model estimates it"))
     return float(metric.value.rstrip("%")), float(metric.delta.split()[0])
 
 
 def test_satisfaction_view_in_chinese(monkeypatch, demo_store_url):
     at = open_satisfaction(monkeypatch, demo_store_url)
     assert at.title[0].value == "满意度"
-    assert [m.label for m in at.metric] == ["当前满意率（模型）", "测算满意率"]
+    assert [m.label for m in at.metric] == ["当前满意率（模型）", "按模型估计的满意率"]
     assert any("AUC" in c.value for c in at.caption)
     rate, change = projected(at)
     assert change == 0.0
@@ -40,7 +40,7 @@ def test_satisfaction_view_in_english_for_all_data(monkeypatch, demo_store_url):
     assert at.title[0].value == "Satisfaction"
     at.radio(key="sat_period_en").set_value("sat_all").run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
-    assert [m.label for m in at.metric] == ["Current rate (model)", "Projected satisfaction"]
+    assert [m.label for m in at.metric] == ["Current rate (model)", "Satisfaction as the model estimates it"]
     assert any("callbacks" in c.value for c in at.caption)
 
 
@@ -57,3 +57,10 @@ def test_satisfaction_view_without_callbacks(monkeypatch, tmp_path):
     # no callback results at all: say what is missing and how to load it, and draw nothing
     assert any("还没有回访结果" in i.value and "回访记录" in i.value for i in at.info)
     assert not at.metric and not at.warning and not at.get("vega_lite_chart")
+
+
+def test_what_if_is_said_to_be_an_association(monkeypatch, demo_store_url):
+    at = open_satisfaction(monkeypatch, demo_store_url)
+    assert any("不代表因果" in c.value for c in at.caption)
+    at = open_satisfaction(monkeypatch, demo_store_url, lang="en")
+    assert any("not a proven cause" in c.value for c in at.caption)

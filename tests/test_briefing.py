@@ -237,3 +237,13 @@ def test_the_second_process_is_used_only_where_forking_is_safe(engine, monkeypat
     monkeypatch.delenv("CIVICDESK_BRIEFING_PROCESSES")
     monkeypatch.setattr(threading, "active_count", lambda: 3)  # the app's server, a notebook kernel
     assert _second_process(engine) is False
+
+
+def test_what_ifs_are_worded_as_associations(engine, briefing):
+    """The satisfaction section states its what-if as a model's estimate of an association, not a promise."""
+    zh = " ".join(briefing.sections[5].paragraphs)
+    assert "3个工作日内办结" in zh
+    assert "按模型估计" in zh and "可能" in zh and "不代表因果" in zh and "预计可" not in zh
+    en = " ".join(build_briefing(engine, WEEK, lang="en").sections[5].paragraphs)
+    assert "By the model's estimate" in en and "might" in en and "not a proven cause" in en
+    assert "would move" not in en

@@ -141,9 +141,9 @@ def staffing(page, lang: str) -> None:
 
 def satisfaction(page, lang: str) -> None:
     """Cut the share of repeat callers by 10 % in the what-if; the projection follows."""
-    text(page, "测算满意率" if lang == "zh" else "Projected satisfaction")
+    text(page, "按模型估计的满意率" if lang == "zh" else "Satisfaction as the model estimates it")
     assert nudge_slider(page, "重复来电工单占比降低" if lang == "zh" else "Share of repeat callers cut by") == "10"
-    text(page, "测算满意率" if lang == "zh" else "Projected satisfaction")
+    text(page, "按模型估计的满意率" if lang == "zh" else "Satisfaction as the model estimates it")
 
 
 def key_problems(page, lang: str) -> None:

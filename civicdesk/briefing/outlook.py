@@ -143,6 +143,16 @@ def outlook_section(engine, sunday: date, received: int, lang: str, english: dic
     return Section("outlook", heading, text, (), (_forecast_table(weekly, lang, english),)), numbers
 
 
+def _about(change: float, lang: str) -> str:
+    """A what-if's change of rate as an estimate: "提高约1.2个百分点" / "go up by about 1.2 points"."""
+    size = abs(change) * 100
+    if size < 0.05:
+        return "基本不变" if lang == "zh" else "stay about the same"
+    if lang == "zh":
+        return f"{'提高' if change > 0 else '降低'}约{size:.1f}个百分点"
+    return f"{'go up' if change > 0 else 'go down'} by about {size:.1f} points"
+
+
 def _importance_text(model, change, lang: str) -> str:
     """What matters most among the drivers a centre can act on; `change`: the 3-working-day what-if, or None
     when the model has no closing-time driver."""
@@ -157,16 +167,18 @@ def _importance_text(model, change, lang: str) -> str:
                 f"{fm.pct(imp.iloc[0]['share'], 0)}），相关工单满意率平均{'低' if effects[top] < 0 else '高'}"
                 f"{abs(effects[top]) * 100:.1f}个百分点" + (f"；其次是{rest}。" if rest else "。"))
         if change is not None:
-            text += (f"如一般工单均能在3个工作日内办结，满意率预计可{fm.points(change.change)}"
-                     f"（95%区间{change.change_ci_low * 100:.1f}—{change.change_ci_high * 100:.1f}）。")
+            text += (f"按模型估计，若一般工单均能在3个工作日内办结，满意率可能{_about(change.change, lang)}"
+                     f"（95%区间{change.change_ci_low * 100:.1f}—{change.change_ci_high * 100:.1f}个百分点；"
+                     "基于历史数据的关联分析，不代表因果）。")
         return text
     rest = ", ".join(driver_label(t_, "en").split(" (")[0].lower() for t_ in imp["term"].iloc[1:])
     text = (f"Across {model.nobs:,} callbacks this quarter, {driver_label(top, 'en').split(' (')[0].lower()} matters most "
             f"({fm.pct(imp.iloc[0]['share'], 0)} of what the model explains; {effects[top] * 100:+.1f} points)"
             + (f", then {rest}." if rest else "."))
     if change is not None:
-        text += (f" Closing every general ticket within 3 working days would move satisfaction "
-                 f"{fm.points(change.change, 'en')}.")
+        text += (f" By the model's estimate, if every general ticket were closed within 3 working days, satisfaction "
+                 f"might {_about(change.change, lang)} (95% interval {change.change_ci_low * 100:+.1f} to "
+                 f"{change.change_ci_high * 100:+.1f} points; an association in past data, not a proven cause).")
     return text
 
 

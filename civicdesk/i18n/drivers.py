@@ -29,21 +29,22 @@ DRIVER_STRINGS: dict[str, tuple[str, str]] = {
     "sat_raises": ("提升满意率", "Raises satisfaction"),
     "sat_lowers": ("拉低满意率", "Lowers satisfaction"),
     "sat_whatif": ("改进测算", "What if"),
-    "sat_whatif_help": ("拖动滑块设定改进措施，按模型测算满意率的变化（含95%区间）。占比降低指相应工单按首次来电、未退单、"
-                        "未重办处理，工单总量不变。",
-                        "Set the improvements with the sliders; the model projects the satisfaction rate (with "
-                        "its 95% interval). Cutting a share treats those tickets as first contacts, never returned "
-                        "or never reopened; the number of tickets stays the same."),
+    "sat_whatif_help": ("拖动滑块设定改进措施，按模型估计满意率可能的变化（含95%区间）。占比降低指相应工单按首次来电、未退单、"
+                        "未重办处理，工单总量不变。估计基于历史数据的关联分析，不代表因果：实际效果可能不同。",
+                        "Set the improvements with the sliders; the model estimates how the satisfaction rate might "
+                        "change (with its 95% interval). Cutting a share treats those tickets as first contacts, "
+                        "never returned or never reopened; the number of tickets stays the same. The estimate is an "
+                        "association in past data, not a proven cause: the real effect may differ."),
     "sat_lever_close": ("一般工单办结用时不超过（工作日）", "General tickets closed within (working days)"),
     "sat_lever_sign": ("签收用时不超过（小时）", "Signed within (hours)"),
     "sat_lever_repeat": ("重复来电工单占比降低", "Share of repeat callers cut by"),
     "sat_lever_return": ("退单工单占比降低", "Share of returned tickets cut by"),
     "sat_lever_reopen": ("重办工单占比降低", "Share of reopened tickets cut by"),
     "sat_no_change": ("不变", "As now"),
-    "sat_projected": ("测算满意率", "Projected satisfaction"),
+    "sat_projected": ("按模型估计的满意率", "Satisfaction as the model estimates it"),
     "sat_today": ("当前满意率（模型）", "Current rate (model)"),
-    "sat_interval": ("95%区间 {lo:.1%} – {hi:.1%}，涉及回访 {n:,} 件", "95% interval {lo:.1%} – {hi:.1%}; "
-                     "{n:,} callbacks changed"),
+    "sat_interval": ("95%区间 {lo:.1%} – {hi:.1%}，涉及回访 {n:,} 件；关联分析，不代表因果",
+                     "95% interval {lo:.1%} – {hi:.1%}; {n:,} callbacks changed; an association, not a proven cause"),
     "sat_fit": ("正在拟合满意度模型…", "Fitting the satisfaction model…"),
     "sat_stage_read": ("正在读取回访工单…", "Reading the callbacks…"),
     "sat_stage_fit": ("正在拟合模型、计算影响与重要性…", "Fitting the model, effects and importance…"),
