@@ -105,3 +105,15 @@ def test_the_model_column_names_the_seasonal_naive_when_the_chosen_fit_fails():
     last_week = df["y"].to_numpy()[-7:]
     assert out["mean"].to_numpy() == pytest.approx(np.tile(last_week, 4))
     assert any(m.startswith("s: ShortGLM: fits at most") and "seasonal naive" in m for m in out.attrs["messages"])
+
+
+def test_a_scenario_scales_the_forecast_not_the_backtest_errors():
+    from civicdesk.forecast.scenarios import Adjustment, Scenario, apply_scenario
+
+    fc = pd.DataFrame({"unique_id": ["a", "a"], "ds": pd.to_datetime(["2024-01-01", "2024-01-02"]),
+                       "model": ["SeasonalNaive"] * 2, "mean": [10.0, 20.0], "backtest_mase": [0.8, 0.8],
+                       "naive_mase": [1.0, 1.0], "selection_mase": [0.7, 0.7]})
+    out = apply_scenario(fc, Scenario("half again", (Adjustment("2024-01-01", "2024-01-02", "multiply", 1.5),)),
+                         by=("street",))
+    assert out["mean"].tolist() == [15.0, 30.0]
+    assert out[["backtest_mase", "naive_mase", "selection_mase"]].iloc[0].tolist() == [0.8, 1.0, 0.7]

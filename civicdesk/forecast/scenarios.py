@@ -22,6 +22,9 @@ from sqlalchemy.engine import Engine
 from civicdesk.store.schema import forecast_scenarios
 from civicdesk.store.write import replace_row
 from civicdesk.access import require
+
+#: Columns of `auto_forecast`'s output that are errors of the backtest, not forecast values: never scaled.
+METRIC_COLUMNS = ("backtest_mase", "naive_mase", "selection_mase")
 from civicdesk.accounts import record
 
 KINDS = ("multiply", "add")
@@ -93,7 +96,7 @@ def apply_scenario(forecast: pd.DataFrame, scenario: Scenario, by: tuple[str, ..
         by: the dimensions joined in unique_id (as in `store.daily_counts`).
     """
     out = forecast.copy()
-    values = [c for c in out.columns if c not in ("unique_id", "ds", "model", "cutoff", "y", "backtest_mase")]
+    values = [c for c in out.columns if c not in ("unique_id", "ds", "model", "cutoff", "y", *METRIC_COLUMNS)]
     ds = pd.to_datetime(out["ds"])
     for adj in scenario.adjustments:
         rows = _matches(out["unique_id"].astype(str), adj, tuple(by), sep)
