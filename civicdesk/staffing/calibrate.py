@@ -177,7 +177,11 @@ def _fit_saturated(h, street, staff, config, seed, workers_by_day, observed, mea
     cap = np.full(int(g.sum()), np.inf) if censor is None else np.asarray(censor, dtype=float)[g]
     on = (measured.to_numpy()[g] & np.isin(h.loc[g, "created_at"].dt.normalize().to_numpy(), days)
           & ~np.isnan(observed.to_numpy()[g]))
-    target = float(observed.to_numpy()[g][on].mean()) - _excess_signing(h, measured)[g][on].mean()
+    slow_sign = _excess_signing(h, measured)[g]
+    target = float(observed.to_numpy()[g][on].mean()) - slow_sign[on].mean()
+    # the data's time to close less its excess signing is what the simulation explains; where the data are
+    # capped at the age at the cut-off, that is capped at the age less the excess, and so is the simulation
+    cap = cap - slow_sign
 
     def excess(log_a: float) -> float:
         sims = [_cap(_street_close_days(h, street, staff, config, float(np.exp(log_a)), seed + 101 * r,
