@@ -43,6 +43,7 @@ bench: install ## Run the benchmarks; results go to benchmarks/results/*.json
 	$(PY) benchmarks/bench_briefing.py
 	$(PY) benchmarks/bench_concurrency.py
 	$(PY) benchmarks/bench_fuzz.py
+	$(PY) benchmarks/bench_hot_paths.py
 
 notebook: install ## Open JupyterLab on notebooks/ with the library importable
 	$(VENV)/bin/jupyter lab notebooks/

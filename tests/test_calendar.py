@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -283,14 +282,11 @@ def test_vectorised_agrees_with_scalar_arithmetic():
         assert cal.working_days_between(t, v) == pytest.approx(k, abs=1e-9)
 
 
-def test_add_working_days_is_fast():
+def test_add_working_days_on_a_million_timestamps():  # speed: benchmarks/bench_hot_paths.py
     rng = np.random.default_rng(1)
     ts = _random_timestamps(rng, 1_000_000)
-    cal.add_working_days(ts[:10], 1)  # build the cached grid
-    t0 = time.perf_counter()
     out = cal.add_working_days(ts, 5)
-    cal.working_days_between(ts, out)
-    assert time.perf_counter() - t0 < 2.0
+    assert np.allclose(cal.working_days_between(ts, out), 5.0, atol=1e-9)
 
 
 def test_out_of_range_raises():

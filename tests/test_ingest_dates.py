@@ -1,7 +1,6 @@
-"""Tests for civicdesk.ingest.dates.parse_datetimes: every accepted form, rejects, time zones, speed."""
+"""Tests for civicdesk.ingest.dates.parse_datetimes: every accepted form, rejects, time zones (speed: benchmarks/bench_hot_paths.py)."""
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import numpy as np
@@ -142,15 +141,11 @@ def _million(fmt_fn) -> pd.Series:
 
 
 @pytest.mark.parametrize("form", ["cn", "us"])
-def test_a_million_values_parse_in_well_under_a_second(form):
+def test_a_million_values_parse(form):  # speed: benchmarks/bench_hot_paths.py
     if form == "cn":
         stamps, raw = _million(lambda s: [f"{t.year}/{t.month}/{t.day} {t.hour}:{t.minute:02d}:{t.second:02d}"
                                           for t in s.to_pydatetime()])
     else:
         stamps, raw = _million(lambda s: s.strftime("%m/%d/%Y %I:%M:%S %p"))
-    parse_datetimes(raw.iloc[:1000])  # warm-up
-    started = time.perf_counter()
     result = parse_datetimes(raw)
-    elapsed = time.perf_counter() - started
     assert (result.to_numpy() == stamps.to_numpy()).all()
-    assert elapsed < 1.0, f"{elapsed:.2f} s for 1,000,000 values"

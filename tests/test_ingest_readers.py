@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -183,9 +182,7 @@ def test_xlsx_reads_data_sheets_and_skips_styled_empty_rows(tmp_path):
     assert (table.format, table.encoding) == ("xlsx", None)
     assert table.headers == ("工单编号", "受理时间", "诉求内容", "数量")
     assert table.sheets == ("一月", "二月")
-    started = time.perf_counter()
     frame = read_all(table, chunk_rows=2)
-    assert time.perf_counter() - started < 5
     assert frame[["_sheet", "_row"]].values.tolist() == [["一月", 2], ["一月", 3], ["一月", 5], ["一月", 4000],
                                                          ["二月", 3]]
     assert frame[list(table.headers)].values.tolist() == [
@@ -340,14 +337,12 @@ def test_json_size_limit(tmp_path, monkeypatch):
         open_table(path)
 
 
-def test_sparse_2gb_file_fails_fast(tmp_path):
+def test_sparse_2gb_file_is_refused(tmp_path):  # speed: benchmarks/bench_hot_paths.py
     path = tmp_path / "huge.csv"
     with open(path, "wb") as fh:
         fh.truncate(2 * 1024**3)  # all NUL bytes, no disk used
-    started = time.perf_counter()
     with pytest.raises(NotATableError, match="binary"):
         open_table(path)
-    assert time.perf_counter() - started < 1
 
 
 def test_missing_file():
@@ -367,15 +362,12 @@ def _count(table: TableFile) -> tuple[int, pd.DataFrame]:
 
 
 @needs_realdata
-def test_real_styled_xlsx_495_rows_fast():
-    started = time.perf_counter()
+def test_real_styled_xlsx_495_rows():
     table = open_table(REAL / "cn_taidi2020_smartgov" / "fj2_sample_labeled_495.xlsx")
     rows, first = _count(table)
-    elapsed = time.perf_counter() - started
     assert rows == 495
     assert table.headers == ("留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "一级分类")
     assert first["_row"].iloc[0] == 2 and first["留言时间"].iloc[0] == "2020/1/6 12:09:38"
-    assert elapsed < 10, f"{elapsed:.1f} s"
 
 
 @needs_realdata

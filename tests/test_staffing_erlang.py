@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -108,10 +107,8 @@ def test_thousands_of_agents_are_stable_and_monotone(traffic):
     assert c[ns <= traffic].min() == 1.0
 
 
-def test_required_servers_is_fast_and_minimal_at_scale():
-    start = time.perf_counter()
+def test_required_servers_is_minimal_at_scale():  # speed: benchmarks/bench_hot_paths.py
     n = required_servers(5000, 240, 0.8, 20)
-    assert time.perf_counter() - start < 0.5
     assert service_level(5000, n - 1, 240, 20) < 0.8 <= service_level(5000, n, 240, 20)
     assert 5000 < n < 5000 + 3 * math.sqrt(5000)  # square-root staffing
 
@@ -185,10 +182,8 @@ def test_erlang_a_conservation_of_flow(a, n, aht, patience):
     assert r.service_level <= 1 - r.p_abandon + 1e-12
 
 
-def test_erlang_a_is_fast_for_thousands_of_agents():
-    start = time.perf_counter()
+def test_erlang_a_for_thousands_of_agents():  # speed: benchmarks/bench_hot_paths.py
     r = erlang_a(6000, 5900, 300, 90, 20)
-    assert time.perf_counter() - start < 0.5
     assert 0 < r.p_abandon < 0.1
 
 

@@ -126,11 +126,10 @@ def test_fcfs_one_call_per_agent_and_only_on_shift(varying_day):
     assert (index < agents[slot]).all()  # an agent answers only while rostered
 
 
-def test_simulate_calls_is_fast():
+def test_simulate_calls_at_scale():  # speed: benchmarks/bench_hot_paths.py
     arrivals = pd.DataFrame({"ds": pd.date_range("2024-01-01", periods=1250, freq="30min"), "calls": 400.0})
-    start = time.perf_counter()
     log = simulate_calls(arrivals, 20, aht_s=90, patience_s=90, seed=0)
-    assert len(log) > 490_000 and time.perf_counter() - start < 5
+    assert len(log) > 490_000
 
 
 # ---------------------------------------------------------------- calibration from a call log
