@@ -27,6 +27,9 @@ def _store(url: str):
         # closed at the last moment of the period, returned before
         {"created_at": "2023-06-29 09:00", "signed_at": "2023-06-29 09:30", "closed_at": "2023-06-30 23:59",
          "returned_count": 1},
+        # open at the cut-off, returned early (within two working days), reopened after a later closure
+        {"created_at": "2023-06-20 09:00", "signed_at": "2023-06-20 10:00", "closed_at": "2023-07-10 09:00",
+         "returned_count": 1, "reopened_count": 1},
         {"created_at": "2023-07-01 09:00", "closed_at": "2023-07-02 09:00"},  # created after the period
     ]
     engine = store.connect(url)
@@ -40,7 +43,7 @@ def test_history_as_of_the_cut_off_does_not_see_later_events(store_url):
     full = load_history(engine, "2023-06-01", END).set_index("created_at")
     seen = load_history(engine, "2023-06-01", END, as_of=CUT).set_index("created_at")
     engine.dispose()
-    assert len(seen) == len(full) == 4 and seen.attrs["as_of"] == CUT
+    assert len(seen) == len(full) == 5 and seen.attrs["as_of"] == CUT
     assert full["closed_at"].notna().all()  # without a cut-off every ticket shows its closure
     closed_later = pd.Timestamp("2023-06-28 09:00")
     assert pd.isna(seen.at[closed_later, "closed_at"])  # open in the calibration input
@@ -50,6 +53,9 @@ def test_history_as_of_the_cut_off_does_not_see_later_events(store_url):
     assert seen.loc[late, ["returned_count", "reopened_count"]].tolist() == [0, 0]
     assert not seen.at[late, "escalated"]
     assert full.loc[late, ["returned_count", "reopened_count"]].tolist() == [1, 1]
+    older = pd.Timestamp("2023-06-20 09:00")  # a return comes within 2 working days: made by the cut-off
+    assert pd.isna(seen.at[older, "closed_at"])
+    assert seen.loc[older, ["returned_count", "reopened_count"]].tolist() == [1, 0]
     for day in ("2023-06-05 09:00", "2023-06-29 09:00"):  # closed by the cut-off: as they are
         assert (seen.loc[pd.Timestamp(day), ["signed_at", "closed_at", "returned_count"]]
                 == full.loc[pd.Timestamp(day), ["signed_at", "closed_at", "returned_count"]]).all()

@@ -36,6 +36,7 @@ constant also says it where it is defined. Sources:
 | sim.WD_CLOCK_H | 33.6 h | technical (7 × 24 / 5) |
 | sim.py inline draws: return after U(0.3, 2) wd at 0.3 of the effort, reopen U(0.2, 2) d after closure at 0.5 of it with a lead of lognormal(0.5 wd, 0.6); uncalibrated sign reaction lognormal(2 h, 1.2), lead log-sd 0.75, urgent handling 6 h / 1 h (log-sd 0.7); duty signing lognormal(0.2 h, 0.7), mediation signing lognormal(3 h, 1.0); 直办 closed in 0.3 h | | assumed (the misrouted-ticket return within 2 working days is field) |
 | inputs.DIRECT_HOURS | 4 h | assumed |
+| inputs.RETURN_WD | 2 wd | field (a misrouted ticket is returned within 2 working days) |
 | calibrate.WARMUP_DAYS | 28 | technical (queues start empty) |
 | calibrate.MIN_TICKETS, REPLICAS, GRID, STEP | 30, 1, 0.005–3 on 12 points | technical |
 | calibrate.LOSS_TOLERANCE | 0.15 | tuned 2022Q2→Q3 |

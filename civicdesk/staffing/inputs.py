@@ -21,6 +21,8 @@ HISTORY_COLUMNS = DEMAND_COLUMNS + ["signed_at", "closed_at", "returned_count", 
 MEDIATOR_TIERS = ("grid", "community", "street")
 ROSTER_COLUMNS = ["street", "grid_workers", "duty", *[f"mediators_{t}" for t in MEDIATOR_TIERS]]
 DIRECT_HOURS = 4.0  # a ticket signed at intake and closed within this is 直办; assumed (config.py register)
+#: A misrouted ticket is returned (退单) within this many working days (field: Shandong rule, DESIGN.md).
+RETURN_WD = 2.0
 
 
 def _mark(frame: pd.DataFrame) -> pd.DataFrame:
@@ -40,11 +42,13 @@ def load_history(engine: Engine, start, end, streets_only: bool = True, as_of=No
         streets_only: drop tickets without a street (they cannot be placed on a roster).
         as_of: a cut-off time: the tickets as they stood then. A signing or closure after it is masked
             (NaT): the ticket counts as not yet signed, or still open. The store keeps only the final
-            closure and no time for a return (退单) or reopening (重办), so for a ticket open at the cut-off
-            `returned_count` and `reopened_count` are set to 0 (nothing of its later history is let in;
-            a return already made by then is lost too: the calibration estimates those shares only from
-            tickets old enough to have closed, see `calibrate`). `escalated` has no time either and is
-            set to False for those tickets. Used to calibrate on a period without seeing what happened
+            closure and no time for a return (退单) or reopening (重办). For a ticket open at the cut-off,
+            `reopened_count` is set to 0 (a reopening follows a closure, and its final closure is later),
+            and so is `returned_count` when the ticket was created less than RETURN_WD working days before
+            the cut-off; an older one keeps it, since a return is made within RETURN_WD working days of
+            dispatch (the field rule), i.e. before the cut-off. The return and reopen shares are estimated
+            only from tickets old enough to have closed (`calibrate`). `escalated` has no time either and
+            is set to False for tickets open at the cut-off. Used to calibrate on a period without seeing what happened
             after it (`calibrate_store`, `backtest`); the result's ``attrs["as_of"]`` holds the cut-off.
     """
     t = tickets.c
@@ -73,7 +77,10 @@ def load_history(engine: Engine, start, end, streets_only: bool = True, as_of=No
         frame["signed_at"] = frame["signed_at"].where(frame["signed_at"] <= cut)
         frame["closed_at"] = frame["closed_at"].where(frame["closed_at"] <= cut)
         still_open = frame["closed_at"].isna()
-        frame.loc[still_open, ["returned_count", "reopened_count"]] = 0
+        young = still_open & (cal.working_days_between(frame["created_at"], pd.Series(cut, index=frame.index))
+                              < RETURN_WD)
+        frame.loc[young, "returned_count"] = 0
+        frame.loc[still_open, "reopened_count"] = 0
         frame.loc[still_open, "escalated"] = False
     frame = _mark(frame.sort_values("created_at", ignore_index=True))
     out = frame[HISTORY_COLUMNS]
