@@ -38,7 +38,15 @@ ROOT = Path(__file__).resolve().parent
 RESULTS = ROOT / "results"
 PEERS_PY = ROOT / ".venv-peers" / "bin" / "python"
 H = 28
-DEMO_CUTOFFS = ["2022-12-31", "2023-01-14", "2023-01-28", "2023-10-28", "2023-11-11", "2023-11-25"]
+#: Demo origin sets. "spread" (the default): every 8 weeks through 2023, each 28-day fold inside the year.
+#: "sf_heating" (the set used before): around Spring Festival 2023 and the start of the 2023 heating season,
+#: where the calendar regressors matter most.
+DEMO_ORIGIN_SETS = {
+    "spread": [str((pd.Timestamp("2022-12-31") + pd.Timedelta(weeks=8 * k)).date()) for k in range(7)],
+    "sf_heating": ["2022-12-31", "2023-01-14", "2023-01-28", "2023-10-28", "2023-11-11", "2023-11-25"],
+}
+#: Days of history every method is given before an origin on the demo (the peers get the same rows).
+DEMO_WINDOW = 730
 
 
 def demo_series(scale: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -74,36 +82,65 @@ def ours_on_folds(series: pd.DataFrame, cutoffs, holidays, n_jobs: int) -> tuple
     autos, naives = [], []
     for cutoff in pd.to_datetime(cutoffs):
         train = series[series["ds"] <= cutoff]
-        train = train[train["ds"] > cutoff - pd.Timedelta(days=730)]
+        train = train[train["ds"] > cutoff - pd.Timedelta(days=DEMO_WINDOW)]
         autos.append(auto_forecast(train, H, holidays=holidays, n_jobs=n_jobs).assign(cutoff=cutoff))
         naive = Forecaster([SeasonalNaive()]).forecast(train, H)
         naives.append(naive.rename(columns={"SeasonalNaive": "value"}).assign(cutoff=cutoff))
     return pd.concat(autos, ignore_index=True), pd.concat(naives, ignore_index=True)
 
 
-def run_peers(series: pd.DataFrame, cutoffs, holidays, prophet: bool,
-              ets_only: bool = False) -> tuple[dict[str, pd.DataFrame], dict]:
+def calendar_exports(first, last) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What civicdesk's models see, for the peers' process: the regressors and the holiday table.
+
+    The regressors are `calendar_regressors(ds, "CN")` (weekday, yearly Fourier terms, holidays, make-up
+    workdays, the Spring Festival weeks, heating) from `first` to `last`. The holiday table (holiday, ds) is
+    every day off of a holiday period, named by its holiday, and every make-up workday (调休上班).
+    """
+    from civicdesk import calendar
+    from civicdesk.forecast.features import calendar_regressors
+
+    days = pd.date_range(first, last)
+    regressors = calendar_regressors(days, "CN").rename_axis("ds").reset_index()
+    years = set(days.year)
+    table = pd.DataFrame([(name, pd.Timestamp(d)) for d, name in sorted(calendar.HOLIDAYS_CN.items())
+                          if d.year in years] + [("调休上班", pd.Timestamp(d))
+                                                 for d in sorted(calendar.MAKEUP_WORKDAYS_CN) if d.year in years],
+                         columns=["holiday", "ds"])
+    return regressors, table
+
+
+def run_peers(series: pd.DataFrame, cutoffs, holidays, prophet: bool, ets_only: bool = False,
+              window: int | None = None, calendar_features: bool = False,
+              n_jobs: int = 1) -> tuple[dict[str, pd.DataFrame], dict]:
     if not PEERS_PY.exists():
         print(f"peers skipped: {PEERS_PY} missing (see benchmarks/requirements.txt)")
         return {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         series.to_csv(tmp / "series.csv", index=False)
-        (tmp / "spec.json").write_text(json.dumps({"h": H, "cutoffs": list(map(str, cutoffs)), "holidays": holidays}))
+        spec = {"h": H, "cutoffs": list(map(str, cutoffs)), "holidays": holidays, "window": window,
+                "n_jobs": n_jobs}
+        if calendar_features:
+            regressors, table = calendar_exports(series["ds"].min(), max(pd.to_datetime(cutoffs)) + pd.Timedelta(days=H))
+            regressors.to_csv(tmp / "calendar.csv", index=False)
+            table.to_csv(tmp / "holidays.csv", index=False)
+            spec.update(calendar="calendar.csv", holiday_table="holidays.csv")
+        (tmp / "spec.json").write_text(json.dumps(spec, ensure_ascii=False))
         cmd = [str(PEERS_PY), str(ROOT / "peers_forecast.py"), str(tmp / "series.csv"), str(tmp / "spec.json"),
-               str(tmp / "out.csv")] + (["--prophet"] if prophet else []) + (["--ets-only"] if ets_only else [])
-        done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+               str(tmp / "out.csv")] + (["--prophet"] if prophet else []) + (["--ets-only"] if ets_only else []) + (
+               ["--calendar"] if calendar_features else [])
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
         seconds = json.loads(done.stdout.strip().splitlines()[-1])
         out = pd.read_csv(tmp / "out.csv", parse_dates=["ds", "cutoff"])
     peers = [c for c in out.columns if c not in ("unique_id", "ds", "cutoff")]
     return {p: out[["unique_id", "ds", "cutoff", p]].rename(columns={p: "value"}) for p in peers}, seconds
 
 
-def demo_benchmark(args) -> dict:
-    began = time.perf_counter()
-    counts, truth = demo_series(args.scale)
-    print(f"demo district generated in {time.perf_counter() - began:.0f} s: {counts['unique_id'].nunique()} series")
-    cutoffs = DEMO_CUTOFFS[:2] if args.quick else DEMO_CUTOFFS
+DEMO_PEERS = ("AutoETS", "AutoARIMA_X", "MSTL_X", "AutoETS_adj", "Prophet_cal")
+
+
+def demo_origin_set(counts: pd.DataFrame, truth: pd.DataFrame, cutoffs, args) -> dict:
+    """Every method on one origin set of the demo: the same series, the same 730-day windows."""
     began = time.perf_counter()
     autos, naive = ours_on_folds(counts, cutoffs, "CN", args.jobs)
     ours_s = time.perf_counter() - began
@@ -112,15 +149,48 @@ def demo_benchmark(args) -> dict:
         for c in autos["cutoff"].unique()], ignore_index=True)
     forecasts = {"auto_forecast": autos.rename(columns={"mean": "value"}), "seasonal_naive": naive,
                  "truth": truth_fc}
-    peers, peer_s = ({}, {}) if args.no_peers else run_peers(counts, cutoffs, "CN", prophet=False, ets_only=True)
-    forecasts.update({k: v for k, v in peers.items() if k == "AutoETS"})
+    peers, peer_s = ({}, {}) if args.no_peers else run_peers(
+        counts, cutoffs, "CN", prophet=not args.no_prophet, window=DEMO_WINDOW, calendar_features=True,
+        n_jobs=args.jobs)
+    forecasts.update({k: v for k, v in peers.items() if k in DEMO_PEERS})
     scores = fold_scores(counts, forecasts, counts)
     merged = autos.merge(counts, on=["unique_id", "ds"])
     cover = {lv: coverage(merged["y"], merged[f"lo-{lv}"], merged[f"hi-{lv}"]) for lv in (80, 95)}
-    return {"cutoffs": cutoffs, "scores": scores, "coverage": cover, "seconds_auto_all_folds": ours_s,
+    return {"cutoffs": list(cutoffs), "scores": scores, "coverage": cover, "seconds_auto_all_folds": ours_s,
             "peer_seconds": peer_s,
             "mae_ratio_to_truth": scores["auto_forecast"]["mae"] / scores["truth"]["mae"],
             "mase_gain_over_naive": 1 - scores["auto_forecast"]["mase"] / scores["seasonal_naive"]["mase"]}
+
+
+def demo_benchmark(args, previous: dict | None = None) -> dict:
+    """The demo on each asked-for origin set; sets not run this time are kept from `previous` (same setup)."""
+    began = time.perf_counter()
+    counts, truth = demo_series(args.scale)
+    if args.series:
+        keep = sorted(counts["unique_id"].unique())[::max(1, counts["unique_id"].nunique() // args.series)][:args.series]
+        counts, truth = counts[counts["unique_id"].isin(keep)], truth[truth["unique_id"].isin(keep)]
+    n_series = counts["unique_id"].nunique()
+    print(f"demo district generated in {time.perf_counter() - began:.0f} s: {n_series} series", flush=True)
+    setup = {"scale": args.scale, "series": n_series, "horizon": H, "window_days": DEMO_WINDOW,
+             "quick": args.quick, "peers_see": "calendar_regressors(ds, 'CN') and the CN holiday table"}
+    sets = dict(previous.get("origin_sets", {})) if previous and previous.get("setup") == setup else {}
+    for name in args.origins.split(","):
+        cutoffs = DEMO_ORIGIN_SETS[name][:2] if args.quick else DEMO_ORIGIN_SETS[name]
+        sets[name] = demo_origin_set(counts, truth, cutoffs, args)
+        print(f"demo, {name} origins ({', '.join(cutoffs)}):", flush=True)
+        print(demo_table({name: sets[name]}), flush=True)
+    return {"setup": setup, "origin_sets": sets}
+
+
+def demo_table(sets: dict) -> str:
+    """MAE / MASE of every method on every origin set, as a Markdown table."""
+    methods = ["truth", "auto_forecast", "seasonal_naive", *DEMO_PEERS]
+    lines = ["| origins | " + " | ".join(methods) + " |", "|---|" + "---|" * len(methods)]
+    for name, res in sets.items():
+        cells = [f"{res['scores'][m]['mae']:.3f} / {res['scores'][m]['mase']:.3f}" if m in res["scores"] else "–"
+                 for m in methods]
+        lines.append(f"| {name} ({len(res['cutoffs'])}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n(each cell: MAE / MASE, mean over series × origins)"
 
 
 def tipdm_2019() -> pd.DataFrame:
@@ -174,8 +244,13 @@ def speed_benchmark(args, counts: pd.DataFrame | None = None) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="two demo origins instead of six")
+    parser.add_argument("--quick", action="store_true", help="the first two origins of each demo origin set")
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--no-prophet", action="store_true", help="demo: skip Prophet (the slowest peer)")
+    parser.add_argument("--origins", default="spread",
+                        help="demo origin sets, comma-separated: " + ", ".join(DEMO_ORIGIN_SETS))
+    parser.add_argument("--series", type=int, default=0,
+                        help="demo: every k-th series only, this many (0: all); for development")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--parts", default="speed,real,demo", help="comma-separated: speed, real, demo")
@@ -190,8 +265,9 @@ def main() -> int:
         result["real"] = real_benchmark(args)
         print("real:", json.dumps(result["real"], ensure_ascii=False, indent=1), flush=True)
     if "demo" in parts:
-        result["demo"] = demo_benchmark(args)
-        print("demo:", json.dumps(result["demo"], ensure_ascii=False, indent=1), flush=True)
+        result["demo"] = demo_benchmark(args, result.get("demo"))
+        print("demo:", json.dumps(result["demo"], ensure_ascii=False, indent=1, default=str), flush=True)
+        print(demo_table(result["demo"]["origin_sets"]), flush=True)
     RESULTS.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str))
     return 0
