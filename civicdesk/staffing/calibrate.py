@@ -19,7 +19,8 @@ what each quantity needs:
 - Availability: the simulation is censored where the data are. The observed and simulated working days to
   close (or to the end of the worker's part, for the day-to-day shape) are both capped at the ticket's age
   at the cut-off, so an open ticket enters both at its age. The shape fit uses only tickets created at
-  least OBSERVE_WD working days before the cut-off (the rest carry mostly the cap).
+  least OBSERVE_WD working days before the cut-off (the rest carry mostly the cap). The level fit compares
+  the observed time less the excess signing, so it caps the simulation at the age less that excess.
 - Signing reactions, urgent handling times, return and reopen shares: only tickets created at least
   OBSERVE_WD working days before the cut-off (closed, for the shares); disputes settled within 30 days:
   only disputes created at least 30 days before it.

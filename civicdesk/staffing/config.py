@@ -44,6 +44,7 @@ constant also says it where it is defined. Sources:
 | calibrate.SATURATED_WD, SATURATED_DAYS | 2 wd, 10 days | tuned 2022Q2→Q3 (introduced for 圣井's understaffing) |
 | calibrate.LEVEL_REPLICAS, LEVEL_BRACKET, LEVEL_STEPS | 4, ±0.4, 12 | tuned 2022Q2→Q3 |
 | calibrate.OBSERVE_WD | 10 wd | field (5-working-day limit, extension ≤ 10 working days) |
+| calibrate.KM_POINTS, MIN_LEAD_WD, POOL_POINTS | 2000, 0.02 wd, 201 | technical |
 | backtest.TOLERANCE_POINTS | 3 | the acceptance target (issue 18) |
 | backtest.SATURATED_QUEUE_DAYS, REPLAY_REPLICAS | 2 days, 10 | tuned 2022Q2→Q3 |
 """
