@@ -1,11 +1,20 @@
 """Benchmark: forecast accuracy against the generator's truth and peers, on real data, and speed.
 
-Usage: python benchmarks/bench_forecast.py [--quick] [--no-peers]
+Usage: python benchmarks/bench_forecast.py [--quick] [--no-peers] [--parts speed,real,demo]
+       [--origins spread,sf_heating] [--series N] [--no-prophet]
 
-1. Demo district (scale 1.0, 2021–2023), every street × category series, 28-day horizon, six rolling
-   origins around Spring Festival 2023 and the start of the 2023 heating season: MAE of `auto_forecast`
-   next to the MAE of the generator's true expected volumes (which no forecast beats on average), MASE
-   against seasonal naive and statsforecast's AutoETS on the same folds, 80%/95% interval coverage.
+1. Demo district (scale 1.0, 2021–2023), street × category series (all 234, or every k-th with --series),
+   28-day horizon. Origin sets (`DEMO_ORIGIN_SETS`): "spread", every 8 weeks through 2023 (seven origins,
+   the default), and "sf_heating", six origins around Spring Festival 2023 and the start of the 2023
+   heating season (the set used before; `--origins spread,sf_heating` runs both). Every method is given the
+   same 730 days before each origin. MAE and MASE of `auto_forecast`, of the generator's true expected
+   volumes (which no forecast beats on average), of seasonal naive and of the peers on the same folds,
+   and `auto_forecast`'s 80%/95% interval coverage. The peers see what civicdesk's models see: the
+   regressors of `calendar_regressors(ds, "CN")` (holidays, make-up workdays, the Spring Festival weeks,
+   heating, yearly and weekday terms) and the CN holiday table, exported from this environment to CSV:
+   statsforecast's AutoETS (no regressors), AutoARIMA with them as exogenous, MSTL with an AutoARIMA trend
+   on them, AutoETS on the calendar-adjusted series, and Prophet with the holiday table and the Spring
+   Festival and heating regressors (see peers_forecast.py).
 2. Real data from ../shared/realdata: the TipDM messages' 2019 daily volume and the bank's daily call
    totals, 28-day horizon, six origins in the second half: MASE of `auto_forecast` against seasonal
    naive, AutoETS, AutoARIMA and Prophet with holidays on the same folds.
