@@ -52,7 +52,9 @@ def backtest_chart(comparison: pd.DataFrame, lang: str = "zh", row_px: int = 26)
     color = alt.Color("bar:N", title=None, legend=alt.Legend(orient="top", labelLimit=260),
                       scale=alt.Scale(domain=[bars["beats"], bars["loses"], bars["naive"]],
                                       range=[PALETTE[0], PALETTE[3], GREY]))
-    chart = alt.Chart(long, title=t("fc_backtest_chart", lang), height=max(row_px * len(order), 60)).mark_bar() \
+    # a step per series, not a total height: the title, the legend and the axis come on top of the bars (in
+    # the app a fixed height is shared with them and left the bars a few pixels)
+    chart = alt.Chart(long, title=t("fc_backtest_chart", lang), height=alt.Step(row_px)).mark_bar() \
         .encode(y=alt.Y("series:N", sort=order, title=None, axis=alt.Axis(labelLimit=170)),
                 yOffset=alt.YOffset("rank:O"),
                 x=alt.X("mase:Q", title=t("fc_mase_axis", lang)),
