@@ -4,9 +4,9 @@ from __future__ import annotations
 DRIVER_STRINGS: dict[str, tuple[str, str]] = {
     "satisfaction": ("满意度", "Satisfaction"),
     "key_problems": ("重点问题", "Key problems"),
-    "sat_intro": ("依据回访结果（满意、基本满意、不满意；未接通不计入）分析影响满意率的因素，并测算改进措施可带来的提升。",
-                  "What drives callback satisfaction (satisfied, basically satisfied, unsatisfied; calls not "
-                  "reached are left out), and what improvements would raise it."),
+    "sat_intro": ("依据回访结果（满意、基本满意、不满意；未接通不计入）分析与满意率相关的因素，并按模型估计改进措施可能带来的变化。",
+                  "What goes with callback satisfaction (satisfied, basically satisfied, unsatisfied; calls not "
+                  "reached are left out), and how the model estimates improvements might change it."),
     "sat_period": ("分析时段", "Period"),
     "sat_last_quarter": ("近一季度", "Last quarter"),
     "sat_last_half": ("近半年", "Last six months"),
