@@ -163,7 +163,7 @@ def _importance_text(model, change, lang: str) -> str:
     top = imp.iloc[0]["term"]
     if lang == "zh":
         rest = "、".join(driver_label(t_).split("（")[0] for t_ in imp["term"].iloc[1:])
-        text = (f"对本季度{model.nobs}次接通回访的分析显示，影响满意率最大的因素是{driver_label(top).split('（')[0]}（占模型解释力的"
+        text = (f"对本季度{model.nobs}次接通回访的分析显示，与满意率关联最强的因素是{driver_label(top).split('（')[0]}（占模型解释力的"
                 f"{fm.pct(imp.iloc[0]['share'], 0)}），相关工单满意率平均{'低' if effects[top] < 0 else '高'}"
                 f"{abs(effects[top]) * 100:.1f}个百分点" + (f"；其次是{rest}。" if rest else "。"))
         if change is not None:
