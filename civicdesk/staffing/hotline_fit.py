@@ -49,7 +49,22 @@ SHRINK_K_CALLS = 100.0
 WEEKDAY_K_CALLS = 400.0
 #: A weekday gets its own hour values only when the log holds at least this many days of that weekday.
 WEEKDAY_MIN_DAYS = 2
-_GRID = np.linspace(0.0, 0.99, 397)  # shrinkage values tried
+#: Without a roster file (the roster is the agents seen answering), every hour takes the pooled shrinkage:
+#: k = inf at both levels. Those agents are by construction the ones available, so availability hardly varies
+#: by hour and an hour's own fit mostly follows its calibration fortnight's noise. On the tuning seeds 100-107
+#: (`python benchmarks/bench_hotline_forward.py --tune-seen`) the mean forward gap fell as k grew, from 1.06
+#: at the roster's k (100, 400) to 0.97 at k = inf; k_hour = 1e5 was within 0.01 of it and inf, the most
+#: cautious, was taken.
+SEEN_K_CALLS = math.inf
+#: Lowest shrinkage tried. Below 0 it means more effective agents than counted, which a roster cannot
+#: have; it reads as a correction of the model's bias instead: Erlang A is stationary per half hour while the
+#: queue starts each morning empty, and an agent counts as "seen" in a half hour only after answering a call
+#: in it. Without a roster the true shrinkage is 0 and the fit wants -0.01 to -0.02 pooled; with the range
+#: starting at 0 every hour over-predicted waiting. Chosen on the tuning seeds 100-107 among 0, -0.05, -0.1
+#: and -0.2 (no-roster mean forward gap 1.00, 0.97, 0.975, 0.975; with a roster 1.24, 1.25, 1.25, 1.25, the
+#: full-size centre unchanged at 1.24): the smallest step below 0 that gave the gain.
+SHRINK_MIN = -0.05
+_GRID = np.linspace(SHRINK_MIN, 0.99, 417)  # shrinkage values tried, every 0.0025
 FLAT_PTS = 0.001  # wait-share gaps (RMS) closer than this to the best fit count as ties (see `_best`)
 
 
@@ -73,7 +88,8 @@ class HotlineCalibration:
         by_hour: the availability profile: hour, calls, fitted (that hour's own fit), weight (n / (n + k)),
             shrinkage (weight x fitted + (1 - weight) x pooled).
         by_weekday_hour: weekday, hour, n_days, calls, fitted, weight, shrinkage (shrunk toward the hour's).
-        shrinkage_k: k of the hour level (calls); weekday_k: k of the weekday level.
+        shrinkage_k: k of the hour level (calls); weekday_k: k of the weekday level (both inf by default
+            without a roster: see `SEEN_K_CALLS`). The shrinkage ranges from `SHRINK_MIN` to 0.99.
     """
 
     intervals: pd.DataFrame
@@ -342,7 +358,7 @@ def _predict_week(week: pd.DataFrame, aht: float, patience: float) -> None:
 
 
 def calibrate_hotline(calls: pd.DataFrame, roster: pd.DataFrame | None = None, interval_minutes: int = 30,
-                      shrinkage_k: float = SHRINK_K_CALLS, weekday_k: float = WEEKDAY_K_CALLS) -> HotlineCalibration:
+                      shrinkage_k: float | None = None, weekday_k: float | None = None) -> HotlineCalibration:
     """Estimate arrivals, handle time, patience and the effective agents of a hotline from its call log.
 
     Handle time is the mean `service_s` of answered calls; patience is the exponential MLE for censored
@@ -356,19 +372,25 @@ def calibrate_hotline(calls: pd.DataFrame, roster: pd.DataFrame | None = None, i
     Availability differs by hour (shift starts, breaks, an evening team), so the shrinkage is also fitted per
     hour of the day and per weekday x hour, each shrunk toward the level above it with the empirical-Bayes
     weight n / (n + k), n the calls of that hour (`_profile`). `predict` and `fit_summary` use this profile.
+    Without a roster the agents seen answering are the available ones, so the default there is the pooled
+    value for every hour (`SEEN_K_CALLS`). Shrinkage values from `SHRINK_MIN` (-0.05) to 0.99 are tried.
 
     Args:
         calls: the ACD log: arrived_at, waited_s, outcome ("served"/"abandoned"), service_s, agent.
         roster: optional DataFrame ds (interval start), agents (rostered); default: the distinct agent ids
             seen answering in each interval.
         interval_minutes: slot length.
-        shrinkage_k, weekday_k: the prior strengths in calls (`SHRINK_K_CALLS`, `WEEKDAY_K_CALLS`);
-            `shrinkage_k=weekday_k=math.inf` gives one pooled shrinkage for every hour (the model before
-            the profile).
+        shrinkage_k, weekday_k: the prior strengths in calls; default `SHRINK_K_CALLS`, `WEEKDAY_K_CALLS`
+            with a roster and `SEEN_K_CALLS` (inf) without. `shrinkage_k=weekday_k=math.inf` gives one
+            pooled shrinkage for every hour (the model before the profile).
 
     Raises:
         ValueError: missing columns, an empty log, unknown outcomes, missing or negative times.
     """
+    if shrinkage_k is None:
+        shrinkage_k = SHRINK_K_CALLS if roster is not None else SEEN_K_CALLS
+    if weekday_k is None:
+        weekday_k = WEEKDAY_K_CALLS if roster is not None else SEEN_K_CALLS
     log = _clean_log(calls, need_agent=roster is None)
     cal = _calendar(log, roster, int(interval_minutes))
     aht = float(cal["service_sum"].sum() / cal["served"].sum())
