@@ -157,11 +157,11 @@ def staffing_saved(_engine, url: str):
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
 def calibration_state(_engine, url: str, path: str, modified: float | None):
-    """The saved calibration checked against this store (`civicdesk.staffing.calibrate.calibration_state`);
+    """The saved calibration checked against this store (`civicdesk.staffing.calibration_file.calibration_state`);
     `modified` (the file's time) keys a recalibration."""
     from pathlib import Path
 
-    from civicdesk.staffing.calibrate import calibration_state as state
+    from civicdesk.staffing.calibration_file import calibration_state as state
 
     return state(_engine, Path(path))
 

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 import centres
 from civicdesk import store
 from civicdesk.overview import default_week
-from civicdesk.staffing.calibrate import calibration_path, calibration_state, save_calibration
+from civicdesk.staffing.calibration_file import calibration_path, calibration_state, save_calibration
 from civicdesk.staffing.config import Calibration
 from tests.conftest import make_tickets
 from tests.language_check import DataValues, hot_terms, language_problems, store_values, wrong_language

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from civicdesk.artifacts import ArtifactError, read_artifact, write_artifact
-from civicdesk.staffing.calibrate import load_calibration, save_calibration
+from civicdesk.staffing.calibration_file import load_calibration, save_calibration
 from civicdesk.staffing.config import Calibration
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from civicdesk import store
 from civicdesk.overview import choose_week, default_week
-from civicdesk.staffing.calibrate import calibration_state, load_calibration, save_calibration
+from civicdesk.staffing.calibration_file import calibration_state, load_calibration, save_calibration
 from civicdesk.staffing.config import Calibration
 from civicdesk.store.engine import ensure_store_id, store_id
 from tests.conftest import make_tickets

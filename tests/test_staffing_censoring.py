@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from civicdesk import store
-from civicdesk.staffing.calibrate import _lead_pools, _km_pool, calibrate, cutoff, kaplan_meier
+from civicdesk.staffing.calibrate import _lead_pools, calibrate, cutoff
+from civicdesk.staffing.survival import kaplan_meier, km_pool
 from civicdesk.staffing.inputs import load_history
 from tests.conftest import make_tickets
 
@@ -76,7 +77,7 @@ def test_kaplan_meier_matches_a_hand_computation():
     t, s = kaplan_meier(np.array([3.0, 1.0, 2.0, 4.0, 3.0]), np.array([True, True, False, False, True]))
     assert t.tolist() == [1.0, 3.0]
     assert s == pytest.approx([0.8, 0.8 / 3])
-    pool = _km_pool(np.array([3.0, 1.0, 2.0, 4.0, 3.0]), np.array([True, True, False, False, True]))
+    pool = km_pool(np.array([3.0, 1.0, 2.0, 4.0, 3.0]), np.array([True, True, False, False, True]))
     assert np.mean(pool == 1.0) == pytest.approx(0.2, abs=0.01)  # mass 1/5 at 1
     assert np.mean(pool == 4.0) == pytest.approx(0.8 / 3, abs=0.01)  # beyond the last event: at the longest age
 

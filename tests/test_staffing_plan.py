@@ -15,7 +15,7 @@ from civicdesk.forecast.scenarios import Adjustment
 from civicdesk.staffing import (RosterChange, SimConfig, StaffingScenario, Targets, apply_volume, backtest,
                                 compare_staffing, delete_staffing, list_staffing, load_history, load_staff,
                                 load_staffing, move, plan, roster_on, run_scenario, save_staffing, simulate)
-from civicdesk.staffing.calibrate import calibration_from_json, calibration_to_json
+from civicdesk.staffing.calibration_file import calibration_from_json, calibration_to_json
 from civicdesk.staffing.demand import quantile_column
 from civicdesk.staffing.plan import moves_between, streets_short
 from civicdesk.staffing.scenarios import apply_changes

@@ -16,7 +16,8 @@ from civicdesk.forecast.scenarios import Adjustment
 from civicdesk.i18n import category_label, street_label, t
 from civicdesk.staffing import SimConfig, StaffingScenario, Targets, apply_volume, plan, run_scenario
 from civicdesk.access import current_user
-from civicdesk.staffing.calibrate import calibrate_store, calibration_path, default_period, save_calibration
+from civicdesk.staffing.calibrate import calibrate_store, default_period
+from civicdesk.staffing.calibration_file import calibration_path, save_calibration
 
 import cached
 from views import staffing_parts as parts

@@ -43,7 +43,8 @@ def calibrate(period: Optional[str] = typer.Option(None, help="START:END (defaul
                                               help="Do nothing when a calibration of this store's data exists."),
               seed: int = 0, db: Optional[str] = DB_OPTION):
     """Fit availability per street and the lead-time distributions on a past period, and save them."""
-    from civicdesk.staffing.calibrate import calibrate_store, load_calibration, save_calibration
+    from civicdesk.staffing.calibrate import calibrate_store
+    from civicdesk.staffing.calibration_file import load_calibration, save_calibration
     engine = open_store(db)
     if if_missing and load_calibration(out, store=engine) is not None:
         return

@@ -8,7 +8,8 @@
 - `scenarios`: what-ifs saved in the store and compared side by side.
 """
 from civicdesk.staffing.backtest import Backtest, backtest
-from civicdesk.staffing.calibrate import calibrate, calibrate_store, load_calibration, save_calibration
+from civicdesk.staffing.calibrate import calibrate, calibrate_store
+from civicdesk.staffing.calibration_file import load_calibration, save_calibration
 from civicdesk.staffing.config import Calibration, SimConfig
 from civicdesk.staffing.demand import apply_volume, demand_from_forecast, staffing_demand
 from civicdesk.staffing.inputs import (grid_workers_by_day, heavy_backlogs, load_history, load_staff, open_backlog,

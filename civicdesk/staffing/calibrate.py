@@ -14,7 +14,7 @@ created late in the period and closed after the cut-off is open in the data, and
 the quick ones and bias times to close, and so lead times and delays, short. Three corrections, chosen by
 what each quantity needs:
 
-- Lead times: a Kaplan–Meier estimate per category (`_km_pool`), with a ticket still open at the cut-off
+- Lead times: a Kaplan–Meier estimate per category (`survival.km_pool`), with a ticket still open at the cut-off
   censored at its age less its simulated queue.
 - Availability: the simulation is censored where the data are. The observed and simulated working days to
   close (or to the end of the worker's part, for the day-to-day shape) are both capped at the ticket's age
@@ -33,9 +33,7 @@ plain one.
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -43,14 +41,13 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from civicdesk import calendar as cal
-from civicdesk.config import models_dir
 from civicdesk.staffing.config import Calibration, SimConfig
 from civicdesk.staffing.inputs import (MEDIATOR_TIERS, general_dispatched as _general, grid_workers_by_day,
                                        load_history, load_staff, roster_on)
 from civicdesk.staffing.mediation import run_mediation
 from civicdesk.staffing.sim import _daytime, _grid_workers, _Run
+from civicdesk.staffing.survival import km_pool
 from civicdesk.access import require
-from civicdesk.artifacts import read_artifact, write_artifact
 
 # Sources of the constants below: civicdesk/staffing/config.py (module docstring) keeps the register.
 WARMUP_DAYS = 28  # technical: queues start empty
@@ -264,46 +261,8 @@ def _golden(f: Callable[[float], float], lo: float, hi: float, steps: int) -> fl
     return x1 if f1 <= f2 else x2
 
 
-#: Points (evenly spaced quantiles) that represent a Kaplan–Meier lead-time distribution in its pool.
-KM_POINTS = 2000
+#: Shortest lead time kept (working days): a ticket closed as it was signed still took some handling.
 MIN_LEAD_WD = 0.02
-
-
-def kaplan_meier(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kaplan–Meier estimate of the survival function from right-censored times.
-
-    Args:
-        time: the event time, or the censoring time where `event` is False.
-        event: True where the event was seen.
-    Returns:
-        (the distinct event times, ascending; the survival just after each).
-    """
-    time, event = np.asarray(time, dtype=float), np.asarray(event, dtype=bool)
-    order = np.argsort(time, kind="stable")
-    time, event = time[order], event[order]
-    uniq, first = np.unique(time, return_index=True)
-    at_risk = len(time) - first
-    deaths = np.add.reduceat(event.astype(float), first) if len(time) else np.zeros(0)
-    keep = deaths > 0
-    surv = np.cumprod(1.0 - deaths[keep] / at_risk[keep])
-    return uniq[keep], surv
-
-
-def _km_pool(time: np.ndarray, event: np.ndarray) -> np.ndarray:
-    """Samples of the Kaplan–Meier distribution of right-censored times (its quantiles at evenly spaced
-    probabilities). The mass beyond the last event time (tickets open longer than any closed one took) sits
-    at the longest censoring time, a lower bound: the data say no more. Without censoring, the times."""
-    time, event = np.asarray(time, dtype=float), np.asarray(event, dtype=bool)
-    if event.all():
-        return time
-    t, surv = kaplan_meier(time, event)
-    if len(t) == 0:
-        return np.array([time.max()])
-    p = (np.arange(KM_POINTS) + 0.5) / KM_POINTS
-    cdf = 1.0 - surv
-    idx = np.searchsorted(cdf, p, side="left")  # first event time whose CDF reaches p
-    tail = max(float(time[~event].max()) if (~event).any() else t[-1], t[-1])
-    return np.where(idx < len(t), t[np.minimum(idx, len(t) - 1)], tail)
 
 
 def _lead_pools(h: pd.DataFrame, observed: pd.Series, queue: pd.Series | float,
@@ -312,7 +271,7 @@ def _lead_pools(h: pd.DataFrame, observed: pd.Series, queue: pd.Series | float,
     work are taken off, from tickets that were neither returned nor reopened.
 
     A ticket still open at the cut-off (`censor`: its age then, in working days) has a lead of at least its
-    age less its queue: a censored value, and the distribution is the Kaplan–Meier estimate (`_km_pool`).
+    age less its queue: a censored value, and the distribution is the Kaplan–Meier estimate (`survival.km_pool`).
     An open ticket whose simulated queue reaches past the cut-off says nothing of its lead and is left out.
     Without censoring (all closed), the pool is the leads themselves."""
     clean = ((h["returned_count"] == 0) & (h["reopened_count"] == 0)).to_numpy()
@@ -327,7 +286,7 @@ def _lead_pools(h: pd.DataFrame, observed: pd.Series, queue: pd.Series | float,
     ok = clean & ~np.isnan(time) & (event | (time > MIN_LEAD_WD))
     cats = h["category"].to_numpy()[ok]
     time, event = np.clip(time[ok], MIN_LEAD_WD, None), event[ok]
-    return {cat: _km_pool(time[cats == cat], event[cats == cat]) for cat in pd.unique(cats)}
+    return {cat: km_pool(time[cats == cat], event[cats == cat]) for cat in pd.unique(cats)}
 
 
 def _other_pools(h: pd.DataFrame, old: pd.Series | None = None) -> dict:
@@ -469,110 +428,6 @@ def _normalise(calib: Calibration) -> Calibration:
     factor = max(1.0, top / 0.95)
     avail = {s: a / factor for s, a in calib.availability.items()}
     return replace(calib, availability=avail, effort_scale=calib.effort_scale / factor)
-
-
-POOL_POINTS = 201
-CALIBRATION_FORMAT = 2
-
-
-def _pool(values) -> list[float] | None:
-    if values is None or len(values) == 0:
-        return None
-    return np.quantile(np.asarray(values, dtype=float), np.linspace(0, 1, POOL_POINTS)).round(4).tolist()
-
-
-def calibration_to_json(calib: Calibration) -> str:
-    """The calibration as JSON (each distribution kept as 201 quantiles)."""
-    return json.dumps({
-        "format": CALIBRATION_FORMAT,
-        "availability": {k: round(float(v), 5) for k, v in calib.availability.items()},
-        "lead_wd": {k: _pool(v) for k, v in calib.lead_wd.items()},
-        "urgent_lead_h": {k: _pool(v) for k, v in (calib.urgent_lead_h or {}).items()}, "sign_h": _pool(calib.sign_h),
-        "p_return": calib.p_return, "p_reopen": calib.p_reopen, "effort_scale": calib.effort_scale,
-        "mediation_scale": calib.mediation_scale, "period": list(calib.period) if calib.period else None,
-        "store_id": calib.store_id,
-    }, ensure_ascii=False, indent=1)
-
-
-def calibration_from_json(text: str) -> Calibration:
-    d = json.loads(text)
-    if d.get("format") != CALIBRATION_FORMAT:
-        raise ValueError("this calibration was saved by another version of civicdesk; run "
-                         "`civicdesk staffing calibrate` again")
-    arr = (lambda v: None if v is None else np.asarray(v, dtype=float))
-    return Calibration(availability=d["availability"], lead_wd={k: arr(v) for k, v in d["lead_wd"].items()},
-                       urgent_lead_h={k: arr(v) for k, v in d["urgent_lead_h"].items()}, sign_h=arr(d["sign_h"]), p_return=d["p_return"],
-                       p_reopen=d["p_reopen"], effort_scale=d["effort_scale"], mediation_scale=d["mediation_scale"],
-                       period=tuple(d["period"]) if d["period"] else None, store_id=d.get("store_id"))
-
-
-def calibration_path() -> Path:
-    return models_dir() / "staffing-calibration.json"
-
-
-def save_calibration(calib: Calibration, path: Path | None = None) -> Path:
-    """Write the calibration JSON with its installation-keyed checksum (`civicdesk.artifacts`)."""
-    return write_artifact(Path(path or calibration_path()), calibration_to_json(calib))
-
-
-def load_calibration(path: Path | None = None, store: Engine | None = None) -> Calibration | None:
-    """The saved calibration, or None when there is none yet, it is from an older version, or its checksum
-    does not match (a file not written by this installation is never loaded).
-
-    Args:
-        path: the file (default `calibration_path()`).
-        store: when given, the calibration is returned only if it was fitted on this store's current data
-            (`calibration_state` says why not).
-    """
-    if store is not None:
-        return calibration_state(store, path).calibration
-    path = Path(path or calibration_path())
-    if not path.exists():
-        return None
-    try:
-        return calibration_from_json(read_artifact(path))
-    except (ValueError, KeyError, TypeError):  # ArtifactError is a ValueError
-        return None
-
-
-@dataclass(frozen=True)
-class CalibrationState:
-    """Whether the saved calibration belongs to a store.
-
-    Attributes:
-        status: "current" (fitted on this store, on tickets it still holds), "missing" (no file),
-            "unreadable" (another version's file, or a checksum that does not match), "other_store" (fitted
-            on another store, or saved before stores had an identity), or "other_data" (fitted on this store
-            but on tickets outside its present span: the data were replaced since).
-        fitted: what the file holds, whatever the status (None when missing or unreadable).
-    """
-
-    status: str
-    fitted: Calibration | None = None
-
-    @property
-    def calibration(self) -> Calibration | None:
-        """The calibration to simulate with: only when "current", else None."""
-        return self.fitted if self.status == "current" else None
-
-
-def calibration_state(engine: Engine, path: Path | None = None) -> CalibrationState:
-    """The saved calibration checked against `engine`'s store: its identity and its data's span."""
-    from civicdesk.store.engine import store_id
-    from civicdesk.store.queries import data_span
-
-    path = Path(path or calibration_path())
-    if not path.exists():
-        return CalibrationState("missing")
-    fitted = load_calibration(path)
-    if fitted is None:
-        return CalibrationState("unreadable")
-    if fitted.store_id is None or fitted.store_id != store_id(engine):
-        return CalibrationState("other_store", fitted)
-    span = data_span(engine)
-    if fitted.period and (span is None or not (str(span[0]) <= fitted.period[0] <= fitted.period[1] <= str(span[1]))):
-        return CalibrationState("other_data", fitted)
-    return CalibrationState("current", fitted)
 
 
 def default_period(span) -> tuple:
