@@ -11,6 +11,8 @@ import centres
 from civicdesk import store
 from civicdesk.briefing import build_briefing, render_all
 from civicdesk.drivers import extract_site, hot_topics
+from civicdesk.i18n import kpi_label
+from civicdesk.kpi import data_coverage
 from civicdesk.overview import default_week
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e\u3001\u3002]+")
@@ -79,6 +81,13 @@ def test_briefing_builds_and_renders(centre, lang, tmp_path):
     problems = [(text, wrong_language(text, lang, data)) for text in _texts(briefing)]
     assert [p for p in problems if p[1]] == []
     assert not [t for t in _texts(briefing) if NAN.search(t)]
+    coverage = data_coverage(engine)
+    streets = [t for t in briefing.tables() if t.key == "by_street"]
+    assert len(streets) == int(coverage.streets)  # no street table when the export names no street
+    for table in streets:  # a rate the store cannot measure is "—" there, as in the text, never 0%
+        for rate in ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"):
+            if not coverage.measures(rate):
+                assert table.frame[kpi_label(rate, lang)].isna().all(), rate
     formats = ("docx", "html", "xlsx", "pdf")  # the PDF's Chinese comes from the bundled font
     paths = render_all(briefing, tmp_path, formats=formats)
     assert all(paths[f].stat().st_size > 1000 for f in formats)

@@ -121,14 +121,15 @@ def _with_tail(cats: pd.DataFrame, lang: str, top: int = TABLE_CATEGORIES) -> tu
     return out, t("cov_tail_note", lang).format(top=top, n=merged)
 
 
-def _street_table(ov: Overview, lang: str, english: dict[str, str]) -> Table:
+def _street_table(ov: Overview, lang: str, english: dict[str, str], coverage: Coverage = FULL_COVERAGE) -> Table:
+    """Table 2; a rate the store cannot measure is missing ("—"), as in the text and the Overview, not 0%."""
     zh = lang == "zh"
     s = ov.by_street
     names = ["镇街", "受理（件）", "环比"] if zh else ["Street", "Received", "Change"]
     frame = pd.DataFrame({names[0]: [street_label(x, lang, english) for x in s["street"]], names[1]: s["received"],
                           names[2]: s["change"]})
     for rate in RATES:
-        frame[kpi_label(rate, lang)] = s[rate]
+        frame[kpi_label(rate, lang)] = s[rate] if coverage.measures(rate) else float("nan")
     formats = {names[1]: "int", names[2]: "change", **{kpi_label(r, lang): "pct" for r in RATES}}
     return Table("by_street", "表2 各镇街受理及办理情况" if zh else "Table 2 Tickets and rates by street", frame,
                  formats, "办结率按本周受理工单截至统计时的办结情况计算。" if zh else
@@ -153,7 +154,8 @@ def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], f
     numbers |= {f"channel:{c}": int(n) for c, n in zip(ov.by_channel["channel"], ov.by_channel["received"])}
     heading = "一、总体情况" if lang == "zh" else "1. Overview"
     return Section("overview", heading, paragraphs, (figure,),
-                   (_category_table(ov, lang, english), _street_table(ov, lang, english))), numbers
+                   (_category_table(ov, lang, english),)
+                   + ((_street_table(ov, lang, english, coverage),) if coverage.streets else ())), numbers
 
 
 def _missing_text(coverage: Coverage, lang: str) -> str:
