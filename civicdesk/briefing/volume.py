@@ -193,11 +193,22 @@ def _rates_line(ov: Overview, lang: str, coverage: Coverage = FULL_COVERAGE) -> 
     return " ".join(x for x in ((f"This week: {body}." if body else ""), missing) if x)
 
 
-def _below_target(ov: Overview, lang: str, english: dict[str, str], settled: bool = True,
-                  coverage: Coverage = FULL_COVERAGE) -> tuple[str, dict]:
+def _district_below(ov: Overview, judged: list[str], targets: str, lang: str) -> str:
+    """The district as a whole against the targets, for an export that names no street."""
+    low = [(kpi_label(r, lang), fm.pct(ov.this_week[r])) for r in judged
+           if _num(ov.this_week.get(r)) is not None and ov.this_week[r] < TARGETS[r]]
+    if lang == "zh":
+        return f"对照目标（{targets}），" + ("全区" + "、".join(f"{k}{v}" for k, v in low) + "，低于目标。" if low
+                                      else "全区各项指标均达到目标。")
+    return ("Against the targets, the district's " + ", ".join(f"{k.lower()} ({v})" for k, v in low) + " fell short."
+            if low else "Against the targets, the district met every target.")
+
+
+def _streets_below(ov: Overview, judged: list[str], targets: str, lang: str,
+                   english: dict[str, str]) -> tuple[str, dict]:
+    """The streets below each target, named with their rates."""
     s = ov.by_street
     lines, below = [], {}
-    judged = [r for r in RATES if coverage.measures(r) and (settled or r != "closure_rate")]
     for rate in judged:
         low = s[s[rate] < TARGETS[rate]].sort_values(rate)
         below[rate] = low["street"].tolist()
@@ -209,18 +220,24 @@ def _below_target(ov: Overview, lang: str, english: dict[str, str], settled: boo
             for x, p in zip(low["street"], shown))
         lines.append(f"{kpi_label(rate)}低于目标的有{len(low)}个镇街：{names}" if lang == "zh"
                      else f"{kpi_label(rate, 'en').lower()} was below target in {len(low)} streets: {names}")
-    targets = "、".join(f"{kpi_label(r)}{fm.pct(TARGETS[r], 0)}" for r in RATES if coverage.measures(r))
-    if not judged:
-        return ("本周暂无可与目标比较的指标。" if lang == "zh" else "No rate can be judged against its target this week."), below
     if lang == "zh":
-        text = f"对照目标（{targets}），" + ("；".join(lines) + "。" if lines else "各镇街均达到目标。")
-        if not settled and coverage.closing_times:
-            text += "本周受理的工单多数仍在办理时限内，办结率暂不与目标比较。"
-    else:
-        text = "Against the targets, " + ("; ".join(lines) + "." if lines else "every street met every target.")
-        text = text.replace("below target in 1 streets", "below target in 1 street")
-        if not settled and coverage.closing_times:
-            text += " Most of this week's tickets are still within their time limits, so closure is not judged yet."
+        return f"对照目标（{targets}），" + ("；".join(lines) + "。" if lines else "各镇街均达到目标。"), below
+    text = "Against the targets, " + ("; ".join(lines) + "." if lines else "every street met every target.")
+    return text.replace("below target in 1 streets", "below target in 1 street"), below
+
+
+def _below_target(ov: Overview, lang: str, english: dict[str, str], settled: bool = True,
+                  coverage: Coverage = FULL_COVERAGE) -> tuple[str, dict]:
+    """The rates against their targets: by street, or for the district when the export names no street."""
+    judged = [r for r in RATES if coverage.measures(r) and (settled or r != "closure_rate")]
+    if not judged:
+        return ("本周暂无可与目标比较的指标。" if lang == "zh" else "No rate can be judged against its target this week."), {}
+    targets = "、".join(f"{kpi_label(r)}{fm.pct(TARGETS[r], 0)}" for r in RATES if coverage.measures(r))
+    text, below = (_streets_below(ov, judged, targets, lang, english) if coverage.streets
+                   else (_district_below(ov, judged, targets, lang), {}))
+    if not settled and coverage.closing_times:
+        text += ("本周受理的工单多数仍在办理时限内，办结率暂不与目标比较。" if lang == "zh" else
+                 " Most of this week's tickets are still within their time limits, so closure is not judged yet.")
     return text, below
 
 
