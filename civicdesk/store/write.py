@@ -5,7 +5,7 @@ lags `tickets`, and a failed write leaves the store as it was.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -139,24 +139,54 @@ def load_district(engine: Engine, district, progress: Progress | None = None) ->
     Returns:
         The number of tickets loaded.
     """
+    return load_districts(engine, [district], progress=progress, rows_expected=len(district.tickets))
+
+
+def load_districts(engine: Engine, districts: Iterable, progress: Progress | None = None,
+                   rows_expected: int | None = None) -> int:
+    """Replace the reference tables and demo tickets with the tickets of several blocks, in one transaction.
+
+    The blocks (`civicdesk.synth.city.city_blocks`, or any iterable of `District`s) are written as they
+    come, so only one is in memory at a time; the first block's streets, grids, staff and categories
+    become the reference tables. Nothing is visible until the last block is in: a failure leaves the
+    store as it was.
+
+    Args:
+        engine: the store (from `connect`).
+        districts: the blocks, in order.
+        progress: optional `progress(fraction, message)`; the fraction counts rows against
+            `rows_expected` when given, otherwise it stays at 0 until the rollup.
+        rows_expected: the total rows, if known.
+
+    Returns:
+        The number of tickets loaded.
+    """
     report = progress or (lambda f, m: None)
-    frame = _check_ticket_frame(district.tickets)
-    total = max(len(frame), 1)
     done = 0
 
     def step(rows: int) -> None:
         nonlocal done
         done += rows
-        report(0.85 * done / total, f"写入工单 {done:,}/{len(frame):,}")
+        share = 0.85 * done / rows_expected if rows_expected else 0.0
+        report(min(share, 0.85), f"写入工单 {done:,}" + (f"/{rows_expected:,}" if rows_expected else ""))
 
+    info = None
+    scale = 0.0
     with engine.begin() as conn:
         lock_ticket_writes(conn)
-        report(0.0, "写入镇街、网格和人员")
-        _replace_reference(conn, district)
-        bulk_insert(conn, tickets, frame, progress=step)
+        for district in districts:
+            frame = _check_ticket_frame(district.tickets)
+            if info is None:
+                report(0.0, "写入镇街、网格和人员")
+                _replace_reference(conn, district)
+                info = {"demo_seed": district.seed, "demo_start": district.start, "demo_end": district.end}
+            scale += district.scale
+            bulk_insert(conn, tickets, frame, progress=step)
+            del frame, district
+        if info is None:
+            raise ValueError("no district to load")
         report(0.85, "生成日汇总表")
         rebuild_rollup(conn)
-        _set_info(conn, demo_seed=district.seed, demo_scale=district.scale,
-                  demo_start=district.start, demo_end=district.end)
+        _set_info(conn, demo_scale=round(scale, 6), **info)
     report(1.0, "完成")
-    return len(frame)
+    return done

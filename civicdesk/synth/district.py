@@ -144,8 +144,20 @@ def _truth_tables(model, scale) -> tuple[pd.DataFrame, dict]:
     return shocks, calib
 
 
+#: The random streams of `generate_district` that make the places, the roster and the street capacity
+#: rates: shared by every block of a city, so its blocks are the same district with more tickets.
+SHARED_STREAMS = (0, 1, 5)
+
+
+def _streams(seed: int, block: int) -> list[np.random.Generator]:
+    """The eight random streams of one block; block 0 is the district as it has always been drawn."""
+    base = np.random.SeedSequence(seed).spawn(8)
+    own = base if block == 0 else np.random.SeedSequence([seed, block]).spawn(8)
+    return [np.random.default_rng(base[k] if k in SHARED_STREAMS else own[k]) for k in range(8)]
+
+
 def generate_district(seed: int = 0, start: str | date = "2021-01-01", end: str | date = "2023-12-31",
-                      scale: float = 1.0, progress: Progress | None = None) -> District:
+                      scale: float = 1.0, progress: Progress | None = None, block: int = 0) -> District:
     """Generate the demo district (Zhangqiu-like, 18 streets) with tickets and ground truth.
 
     Args:
@@ -153,6 +165,9 @@ def generate_district(seed: int = 0, start: str | date = "2021-01-01", end: str 
         start, end: first and last day of tickets (inclusive); the snapshot is `end` 23:59:59.
         scale: multiplies volumes and capacity (load stays similar).
         progress: optional `progress(fraction, message)` called at each stage.
+        block: which block of a city (`civicdesk.synth.city`): the same streets, grids, roster and
+            capacity rates as block 0, with tickets, callers and topics drawn from the block's own
+            streams. Block 0 is the district itself.
 
     Returns:
         The `District`.
@@ -161,7 +176,7 @@ def generate_district(seed: int = 0, start: str | date = "2021-01-01", end: str 
     start_d, end_d = pd.Timestamp(start).date(), pd.Timestamp(end).date()
     if end_d < start_d:
         raise ValueError("end must not be before start")
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(8)]
+    rngs = _streams(seed, block)
     days = pd.date_range(start_d, end_d, freq="D")
     report(0.02, "生成镇街、网格和人员")
     places = build_places(rngs[0])
