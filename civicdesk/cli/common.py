@@ -6,16 +6,18 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from tqdm import tqdm
 
-from civicdesk import store
-from civicdesk.store import StoreError
+# The store (SQLAlchemy, Alembic, pandas) and tqdm are imported by the helpers that use them, so that
+# `civicdesk --help` and the commands that need no store start without them.
 
 DB_OPTION = typer.Option(None, "--db", help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")
 
 
 def open_store(db: Optional[str]):
     """The store at `db` (or the default); one red sentence and exit code 1 when it cannot be opened."""
+    from civicdesk import store
+    from civicdesk.store.engine import StoreError
+
     try:
         return store.connect(db)
     except StoreError as exc:
@@ -23,10 +25,25 @@ def open_store(db: Optional[str]):
         raise typer.Exit(1) from None
 
 
+class LazyModule:
+    """A module imported when one of its attributes is first used: ``store = LazyModule("civicdesk.store")``
+    reads like ``from civicdesk import store`` but costs nothing until a command calls ``store.…``."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
 class ProgressBar:
     """Adapts a `progress(fraction, message)` callback to a tqdm bar in percent."""
 
     def __init__(self, desc: str):
+        from tqdm import tqdm
+
         # no tqdm monitor thread: the command stays single-threaded, so the briefing may fork a second process
         tqdm.monitor_interval = 0
         self.bar = tqdm(total=100, desc=desc, unit="%", bar_format="{desc}: {percentage:3.0f}%|{bar}| {postfix}")
@@ -40,8 +57,13 @@ class ProgressBar:
         self.bar.close()
 
 
-def or_exit(call, errors=(StoreError,)):
-    """The call's result; one red sentence and exit code 1 when it raises one of ``errors``."""
+def or_exit(call, errors=None):
+    """The call's result; one red sentence and exit code 1 when it raises one of ``errors`` (default: the
+    store's `StoreError`)."""
+    if errors is None:
+        from civicdesk.store.engine import StoreError
+
+        errors = (StoreError,)
     try:
         return call()
     except errors as exc:

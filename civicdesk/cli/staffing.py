@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import pandas as pd
 import typer
 
 from civicdesk.cli.common import DB_OPTION, ProgressBar, open_store
@@ -13,6 +12,8 @@ app = typer.Typer(no_args_is_help=True, help="Staffing: calibrate, backtest, sim
 
 
 def _span(text: str) -> tuple[str, str]:
+    import pandas as pd  # here, not at the top: `civicdesk --help` starts without pandas
+
     try:
         a, b = text.split(":")
         pd.Timestamp(a), pd.Timestamp(b)
@@ -58,6 +59,8 @@ def calibrate(period: Optional[str] = typer.Option(None, help="START:END (defaul
         raise typer.Exit(1) from None
     bar.close()
     path = save_calibration(calib, out)
+    import pandas as pd
+
     avail = pd.Series(calib.availability)
     typer.echo(f"Calibrated on {start}..{end}: availability {avail.min():.2f}–{avail.max():.2f} "
                f"(median {avail.median():.2f}); returns {calib.p_return:.1%}, reopened {calib.p_reopen:.1%}. Saved {path}")
@@ -86,6 +89,8 @@ def backtest(calibration: str = typer.Option("2022-04-01:2022-06-30", help="Cali
     verdict = "PASS" if check.passed else "FAIL"
     typer.echo(f"{verdict}: largest gap {check.max_gap:.1f} points (tolerance {check.tolerance:.0f}).")
     if json_out:
+        import pandas as pd
+
         json_out.write_text(pd.Series({"calibration": check.calibration_period, "test": check.test_period,
                                        "max_gap": check.max_gap, "passed": check.passed,
                                        "streets": check.streets.to_dict("records"),
@@ -126,6 +131,8 @@ def plan(period: Optional[str] = typer.Option(None, help="Replay this history ST
 
 def _read_table(path: Path, what: str) -> pd.DataFrame:
     """A CSV/XLSX file as strings (columns as in the file, plus _row: the line or sheet row of each record)."""
+    import pandas as pd
+
     from civicdesk.cli.common import refuse_oversized
     from civicdesk.ingest.readers import NotATableError, open_table
 
@@ -143,6 +150,8 @@ def _read_table(path: Path, what: str) -> pd.DataFrame:
 
 def _window(times: pd.Series, span: tuple[str, str]) -> pd.Series:
     """Rows with START <= time <= END; an END without a time of day means the whole of that day."""
+    import pandas as pd
+
     start, end = pd.Timestamp(span[0]), pd.Timestamp(span[1])
     stop = end + pd.Timedelta(days=1) if end == end.normalize() else end + pd.Timedelta(microseconds=1)
     return (times >= start) & (times < stop)
@@ -158,6 +167,8 @@ def hotline_check(log: Path = typer.Argument(..., help="ACD call log, CSV or XLS
                   interval: int = typer.Option(30, help="Slot length in minutes.")):
     """Fit the hotline on one period and predict, hour by hour, the share of callers who wait in another."""
     import math
+
+    import pandas as pd
 
     from civicdesk.staffing.hotline import LOG_COLUMNS, calibrate_hotline
 

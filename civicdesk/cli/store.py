@@ -7,8 +7,9 @@ from typing import Optional
 
 import typer
 
-from civicdesk import store
-from civicdesk.cli.common import DB_OPTION, ProgressBar, open_store, or_exit
+from civicdesk.cli.common import DB_OPTION, LazyModule, ProgressBar, open_store, or_exit
+
+store = LazyModule("civicdesk.store")  # imported when a command first uses it: `civicdesk --help` needs no store
 
 
 def build_demo(engine, seed: int = 0, scale: float = 1.0, start: str = "2021-01-01", end: str = "2023-12-31") -> int:
