@@ -1,4 +1,4 @@
-"""Key performance indicators of a centre, computed on the daily rollup (never by scanning tickets).
+"""Key performance indicators of a centre, computed on the rollups (never by scanning tickets).
 
 Definitions (each written once, here; the README repeats them):
 
@@ -20,7 +20,7 @@ that week's tickets closed by the time of the data snapshot.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from civicdesk.store.queries import rollup_frame
+from civicdesk.store.queries import rollup_frame, weekly_frame
 from civicdesk.store.schema import staff, tickets
 
 #: KPI column -> (Chinese label, English label), in display order.
@@ -48,29 +48,41 @@ HIGHER_IS_BETTER = {"response_rate", "closure_rate", "on_time_rate", "satisfacti
 TARGETS = {"response_rate": 0.95, "closure_rate": 0.95, "on_time_rate": 0.90, "satisfaction_rate": 0.90}
 
 
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    num = num.astype("float64")
-    den = den.astype("float64")
-    return num.div(den.where(den > 0, np.nan))
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    num = np.asarray(num, dtype="float64")
+    den = np.asarray(den, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def rate_columns(c: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """`callbacks_reached` and the KPI columns (in `KPI_LABELS` order) from arrays of summed rollup counts."""
+    reached = c["cb_satisfied"] + c["cb_basically_satisfied"] + c["cb_unsatisfied"]
+    return {
+        "callbacks_reached": reached,
+        "response_rate": _ratio(c["signed_on_time"], c["received"]),
+        "closure_rate": _ratio(c["closed"], c["received"]),
+        "on_time_rate": _ratio(c["closed_on_time"], c["closed"]),
+        "satisfaction_rate": _ratio(c["cb_satisfied"] + c["cb_basically_satisfied"], reached),
+        "repeat_rate": _ratio(c["repeat_contacts"], c["received"]),
+        "return_rate": _ratio(c["returned"], c["received"]),
+        "reopen_rate": _ratio(c["reopened"], c["closed"]),
+        "mean_hours_to_close": _ratio(c["hours_to_close_sum"], c["closed"]),
+    }
 
 
 def add_rates(counts: pd.DataFrame) -> pd.DataFrame:
     """Add the KPI columns to a frame of summed rollup counts (any grouping); rates are in [0, 1].
 
-    A rate whose denominator is zero is NaN (shown as "—"), never 0 or 100%.
+    A rate whose denominator is zero is NaN (shown as "—"), never 0 or 100%. Computed on numpy arrays and
+    added in one step.
     """
-    out = counts.copy()
-    reached = out["cb_satisfied"] + out["cb_basically_satisfied"] + out["cb_unsatisfied"]
-    out["callbacks_reached"] = reached
-    out["response_rate"] = _ratio(out["signed_on_time"], out["received"])
-    out["closure_rate"] = _ratio(out["closed"], out["received"])
-    out["on_time_rate"] = _ratio(out["closed_on_time"], out["closed"])
-    out["satisfaction_rate"] = _ratio(out["cb_satisfied"] + out["cb_basically_satisfied"], reached)
-    out["repeat_rate"] = _ratio(out["repeat_contacts"], out["received"])
-    out["return_rate"] = _ratio(out["returned"], out["received"])
-    out["reopen_rate"] = _ratio(out["reopened"], out["closed"])
-    out["mean_hours_to_close"] = _ratio(out["hours_to_close_sum"], out["closed"])
-    return out
+    rates = rate_columns({name: counts[name].to_numpy() for name in (
+        "received", "signed_on_time", "closed", "closed_on_time", "cb_satisfied", "cb_basically_satisfied",
+        "cb_unsatisfied", "repeat_contacts", "returned", "reopened", "hours_to_close_sum")})
+    kept = counts.drop(columns=[name for name in rates if name in counts.columns])
+    out = pd.concat([kept.reset_index(drop=True), pd.DataFrame(rates)], axis=1)  # by position, any index
+    return out.set_axis(counts.index, axis=0)
 
 
 def period_start(days: pd.Series, freq: str) -> pd.Series:
@@ -85,9 +97,15 @@ def period_start(days: pd.Series, freq: str) -> pd.Series:
     raise ValueError(f"freq must be one of D, W, M, Q, not {freq!r}")
 
 
+def _whole_weeks(start, end) -> bool:
+    """Whether start..end (either may be None: the data's first or last day) covers whole ISO weeks."""
+    return ((start is None or pd.Timestamp(start).day_of_week == 0)
+            and (end is None or pd.Timestamp(end).day_of_week == 6))
+
+
 def kpi_table(engine: Engine, freq: str = "W", by: Sequence[str] = (), start=None, end=None,
               **filters) -> pd.DataFrame:
-    """KPIs per period × `by`, from the rollup.
+    """KPIs per period × `by`, from the rollup (the weekly one for whole weeks, else the daily one).
 
     Args:
         engine: the store.
@@ -100,6 +118,9 @@ def kpi_table(engine: Engine, freq: str = "W", by: Sequence[str] = (), start=Non
         DataFrame[period, *by, the summed counts, the KPI columns of `KPI_LABELS`].
     """
     by = list(by)
+    if freq == "W" and _whole_weeks(start, end):
+        weekly = weekly_frame(engine, by, start, end, **filters).rename(columns={"week": "period"})
+        return add_rates(weekly.sort_values(["period", *by], ignore_index=True))
     daily = rollup_frame(engine, by, start, end, **filters)
     daily["period"] = period_start(daily["day"], freq)
     summed = daily.drop(columns="day").groupby(["period", *by], sort=True).sum().reset_index()

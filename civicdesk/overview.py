@@ -1,7 +1,8 @@
 """The Overview: this week's KPIs against last week, the category breakdown, streets and the trend.
 
 One call, `overview(engine, week)`, returns a frozen `Overview` that the app, notebooks and the
-briefing render; nothing here draws or formats.
+briefing render; nothing here draws or formats. It reads the weekly margins (`civicdesk.store.queries.
+week_margins`: some forty rows a week, however many tickets), so its cost does not grow with the store.
 """
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from civicdesk.kpi import KPI_LABELS, add_rates, kpi_table, period_start, totals
+from civicdesk.kpi import KPI_LABELS, rate_columns
 from civicdesk.periods import week_monday
-from civicdesk.store.queries import data_span, rollup_frame
+from civicdesk.store.queries import data_span, week_margins
+from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_SUMS
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,11 @@ def choose_week(weekly: pd.Series, last_day: date, share: float = DEFAULT_WEEK_S
 
 
 def weekly_volume(engine: Engine) -> pd.Series:
-    """Tickets received per week (indexed by Monday) over the whole store, from the rollup."""
-    daily = rollup_frame(engine, (), measures=["received"])
-    if daily.empty:
+    """Tickets received per week (indexed by Monday) over the whole store, from the weekly margins."""
+    weekly = week_margins(engine, dimensions=["total"])
+    if weekly.empty:
         return pd.Series(dtype="int64")
-    return daily.groupby(period_start(daily["day"], "W").dt.date)["received"].sum()
+    return pd.Series(weekly["received"].to_numpy(), index=weekly["week"].dt.date.to_numpy(), name="received")
 
 
 def default_week(engine: Engine) -> date | None:
@@ -101,14 +104,44 @@ def default_week(engine: Engine) -> date | None:
     return choose_week(weekly_volume(engine), span[1]) if span else None
 
 
-def _breakdown(this: pd.DataFrame, last: pd.DataFrame, key: str) -> pd.DataFrame:
-    now = totals(this, [key]) if len(this) else add_rates(this.drop(columns="period"))
-    before = last.groupby(key)["received"].sum().rename("last_week")
-    out = now.merge(before, left_on=key, right_index=True, how="left").fillna({"last_week": 0})
-    out["last_week"] = out["last_week"].astype("int64")
-    out["share"] = out["received"] / max(int(out["received"].sum()), 1)
-    out["change"] = out["received"] / out["last_week"].where(out["last_week"] > 0) - 1.0
-    return out.sort_values("received", ascending=False, ignore_index=True)
+_MEASURES = [*ROLLUP_COUNTS, *ROLLUP_SUMS]
+
+
+class _Margins:
+    """Margin rows (`week_margins`) as numpy arrays, picked by week and dimension without pandas overhead."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.cols = {c: frame[c].to_numpy() for c in frame.columns}
+
+    def pick(self, week: date, dimension: str) -> dict[str, np.ndarray]:
+        mask = (self.cols["week"] == np.datetime64(week)) & (self.cols["dimension"] == dimension)
+        return {c: v[mask] for c, v in self.cols.items()}
+
+
+def _week_totals(margins: _Margins, week: date) -> pd.Series:
+    """The week's counts and KPIs (zeros and NaN rates for a week without tickets), as floats."""
+    row = margins.pick(week, "total")
+    sums = {m: np.array([float(row[m].sum())]) for m in _MEASURES}
+    values = {**sums, **rate_columns(sums)}
+    return pd.Series({k: v[0] for k, v in values.items()}, dtype="float64", name=0)
+
+
+def _breakdown(margins: _Margins, monday: date, key: str) -> pd.DataFrame:
+    """This week's `key` rows with their KPIs, last week's volume, share and change; largest first (ties by name)."""
+    now = margins.pick(monday, key)
+    before = margins.pick(monday - timedelta(days=7), key)
+    previous = dict(zip(before["value"], before["received"]))
+    names = np.array([str(v) for v in now["value"]], dtype=object)
+    received = now["received"]
+    order = sorted(range(len(names)), key=lambda i: (-received[i], names[i]))
+    counts = {m: now[m][order] for m in _MEASURES}
+    last_week = np.array([previous.get(v, 0) for v in names[order]], dtype="int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.where(last_week > 0, counts["received"] / last_week, np.nan) - 1.0
+    return pd.DataFrame({key: pd.array(names[order], dtype="str"), **counts, **rate_columns(counts),
+                         "last_week": last_week,
+                         "share": counts["received"] / max(int(counts["received"].sum()), 1),
+                         "change": change})
 
 
 def overview(engine: Engine, week=None, streets: Sequence[str] | None = None,
@@ -124,17 +157,17 @@ def overview(engine: Engine, week=None, streets: Sequence[str] | None = None,
     sunday = monday + timedelta(days=6)
     filters = {"streets": streets, "categories": categories}
     first = monday - timedelta(weeks=trend_weeks - 1)
-    # the breakdowns need two weeks by street, category and channel; the trend only weekly totals
-    weeks = kpi_table(engine, "W", ("street", "category", "channel"), monday - timedelta(days=7), sunday, **filters)
-    this = weeks[weeks["period"] == pd.Timestamp(monday)]
-    last = weeks[weeks["period"] == pd.Timestamp(monday - timedelta(days=7))]
-    trend = totals(kpi_table(engine, "W", (), first, sunday, **filters), ["period"]).sort_values(
-        "period", ignore_index=True)
+    # the breakdowns need this week's and last week's margins; the trend only the weekly totals
+    margins = _Margins(week_margins(engine, monday - timedelta(days=7), monday, **filters))
+    weekly = week_margins(engine, first, monday, dimensions=["total"], **filters)  # sorted by week
+    counts = {m: weekly[m].to_numpy() for m in _MEASURES}
+    trend = pd.DataFrame({"period": weekly["week"], **counts, **rate_columns(counts)})
     return Overview(
         week_start=monday, week_end=sunday,
-        this_week=totals(this).iloc[0], last_week=totals(last).iloc[0],
-        by_category=_breakdown(this, last, "category"),
-        by_street=_breakdown(this, last, "street"),
-        by_channel=_breakdown(this, last, "channel"),
+        this_week=_week_totals(margins, monday),
+        last_week=_week_totals(margins, monday - timedelta(days=7)),
+        by_category=_breakdown(margins, monday, "category"),
+        by_street=_breakdown(margins, monday, "street"),
+        by_channel=_breakdown(margins, monday, "channel"),
         trend=trend,
     )

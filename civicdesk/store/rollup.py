@@ -1,8 +1,11 @@
-"""The daily rollup: day × street × category × channel counts, rebuilt from `tickets` for a date window.
+"""The daily rollup: day × street × category × channel counts, rebuilt from `tickets` for a date window;
+and the weekly rollup, the same counts summed to ISO weeks, rebuilt from the daily one.
 
 Every write to `tickets` goes through `civicdesk.store.write` and then `refresh_rollup` in the same
 transaction, so the rollup is always in step. Repeat contacts look back 30 days, so a write touching
-days [a, b] refreshes [a, b + 30].
+days [a, b] refreshes [a, b + 30]. Every function here that rewrites daily rows (`refresh_rollup`,
+`insert_rollup_of`, `rebuild_rollup`, `refresh_days`) also rewrites the weeks holding them
+and their margins (`refresh_weekly`), so callers never refresh the weekly tables themselves.
 """
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from civicdesk import calendar
 from civicdesk.store.bulk import bulk_insert
 from civicdesk.store.categories import handling_table, is_dispute, needs_subcategory
 from civicdesk.store.engine import lock_ticket_writes
-from civicdesk.store.queries import read_frame
-from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_KEYS, daily_rollup, store_info, tickets
+from civicdesk.store.queries import margin_select, read_frame
+from civicdesk.store.schema import (ROLLUP_COUNTS, ROLLUP_KEYS, ROLLUP_SUMS, daily_rollup, store_info, tickets,
+                                    weekly_margins, weekly_rollup)
 
 REPEAT_WINDOW_DAYS = 30
 REFRESH_CHUNK_DAYS = 183
@@ -103,7 +107,46 @@ def refresh_rollup(conn: sa.Connection, start: date, end: date) -> int:
         if len(df):
             written += bulk_insert(conn, daily_rollup, aggregate(df, handling))
         day = hi
+    refresh_weekly(conn, start, end)
     return written
+
+
+#: SQL for the Monday of `daily_rollup.day`'s ISO week, per dialect (migration 0009 holds a copy).
+WEEK_OF_DAY = {
+    "postgresql": "(day - (EXTRACT(ISODOW FROM day)::int - 1))",
+    "sqlite": "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')",
+}
+
+
+def monday_of(day) -> date:
+    """The Monday of `day`'s ISO week."""
+    day = pd.Timestamp(day).date()
+    return day - timedelta(days=day.weekday())
+
+
+def refresh_weekly(conn: sa.Connection, start, end) -> None:
+    """Rebuild the weekly rollup and weekly margins of every ISO week holding a day in start..end from the
+    daily rollup.
+
+    Runs in SQL (DELETE and INSERT … SELECT of each table), inside the caller's transaction.
+    """
+    week = WEEK_OF_DAY.get(conn.dialect.name)
+    if week is None:
+        raise NotImplementedError(f"the weekly rollup is not implemented for {conn.dialect.name}")
+    first, last = monday_of(start), monday_of(end)
+    if first > last:
+        return
+    conn.execute(weekly_rollup.delete().where(weekly_rollup.c.week >= first, weekly_rollup.c.week <= last))
+    week_col = sa.literal_column(week, type_=sa.Date)
+    d = daily_rollup.c
+    measures = (*ROLLUP_COUNTS, *ROLLUP_SUMS)
+    keys = (week_col, d.street, d.category, d.channel)
+    select = (sa.select(*keys, *[sa.func.sum(d[m]) for m in measures])
+              .where(d.day >= first, d.day <= last + timedelta(days=6)).group_by(*keys))
+    conn.execute(weekly_rollup.insert().from_select(["week", "street", "category", "channel", *measures], select))
+    conn.execute(weekly_margins.delete().where(weekly_margins.c.week >= first, weekly_margins.c.week <= last))
+    conn.execute(weekly_margins.insert().from_select(["week", "dimension", "value", *measures],
+                                                     margin_select(first, last)))
 
 
 def rollup_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -147,6 +190,7 @@ def insert_rollup_of(conn: sa.Connection, frame: pd.DataFrame) -> int:
         if len(part):
             written += bulk_insert(conn, daily_rollup, aggregate(part, handling))
         day = hi
+    refresh_weekly(conn, pd.Timestamp(created[0]), last)
     return written
 
 
@@ -159,8 +203,10 @@ def ticket_day_range(conn: sa.Connection) -> tuple[date, date] | None:
 
 
 def rebuild_rollup(conn: sa.Connection) -> int:
-    """Drop and rebuild the whole rollup from `tickets`."""
+    """Drop and rebuild the whole rollup (daily and weekly) from `tickets`."""
     conn.execute(daily_rollup.delete())
+    conn.execute(weekly_rollup.delete())
+    conn.execute(weekly_margins.delete())
     span = ticket_day_range(conn)
     return refresh_rollup(conn, *span) if span else 0
 

@@ -117,6 +117,35 @@ daily_rollup = Table(
     *[Column(name, Float, nullable=False, default=0.0) for name in ROLLUP_SUMS],
 )
 
+#: The daily rollup summed to ISO weeks (`week` is the Monday): what weekly dashboards read, about seven times
+#: fewer rows than the daily rollup. Derived from `daily_rollup` only, in the same transaction as every
+#: rollup refresh (`civicdesk.store.rollup.refresh_weekly`).
+weekly_rollup = Table(
+    "weekly_rollup", metadata,
+    Column("week", Date, primary_key=True),
+    Column("street", String(64), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    *[Column(name, Integer, nullable=False, default=0) for name in ROLLUP_COUNTS],
+    *[Column(name, Float, nullable=False, default=0.0) for name in ROLLUP_SUMS],
+)
+
+#: The dimensions of `weekly_margins`: the district total and each grouping on its own.
+MARGIN_DIMENSIONS = ("total", "street", "category", "channel")
+
+#: The weekly rollup's one-way margins: per week, one row for the district total (dimension "total", value "")
+#: and one per street, per category and per channel (dimension "street" and value the street's name, …).
+#: A week holds some forty rows however many tickets it has: the Overview's headline figures, breakdowns
+#: and trend, and the default week, read only these.
+weekly_margins = Table(
+    "weekly_margins", metadata,
+    Column("week", Date, primary_key=True),
+    Column("dimension", String(16), primary_key=True),
+    Column("value", String(64), primary_key=True),
+    *[Column(name, Integer, nullable=False, default=0) for name in ROLLUP_COUNTS],
+    *[Column(name, Float, nullable=False, default=0.0) for name in ROLLUP_SUMS],
+)
+
 import_batches = Table(
     "import_batches", metadata,
     Column("batch_id", Integer, primary_key=True, autoincrement=True),
