@@ -16,11 +16,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
 from civicdesk.forecast.core import (Forecaster, ForecastInputError, _check_horizon, _cv_series, check_series,
                                     forecast_series)
 from civicdesk.forecast.models import DEFAULT_LEVELS, CountRegression, ETS, SeasonalNaive
+from civicdesk.parallel import run_parallel
 
 def _mase(y: np.ndarray, yhat: np.ndarray, scale: float) -> float:
     ok = np.isfinite(y) & np.isfinite(yhat)
@@ -102,7 +102,8 @@ def auto_forecast(df: pd.DataFrame, h: int, level: Sequence[int] = DEFAULT_LEVEL
         n_windows: rolling origins the model is chosen on, `h` days apart, ending at the last day; one
             more origin, `h` days before the first, is fitted to score the choosing (so each series is
             backtested from `n_windows + 1` origins).
-        n_jobs: parallel workers over series (joblib).
+        n_jobs: processes over series on this machine (`civicdesk.parallel.run_parallel`; with
+            CIVICDESK_DASK_SCHEDULER set, the series run on that Dask cluster instead).
 
     Returns:
         DataFrame[unique_id, ds, model, mean, lo-80, hi-80, lo-95, hi-95, backtest_mase, naive_mase,
@@ -124,10 +125,9 @@ def auto_forecast(df: pd.DataFrame, h: int, level: Sequence[int] = DEFAULT_LEVEL
     models = list(models or [SeasonalNaive(), ETS(), CountRegression()])
     Forecaster(models)  # validates aliases
     series = check_series(df)
-    tasks = [delayed(_choose_and_forecast)(uid, pd.DatetimeIndex(part["ds"]), part["y"].to_numpy(float),
-                                           models, h, n_windows, tuple(level), holidays)
-             for uid, part in series.groupby("unique_id", sort=True)]
-    results = Parallel(n_jobs=n_jobs)(tasks)
+    tasks = [(uid, pd.DatetimeIndex(part["ds"]), part["y"].to_numpy(float), models, h, n_windows, tuple(level),
+              holidays) for uid, part in series.groupby("unique_id", sort=True)]
+    results = run_parallel(_choose_and_forecast, tasks, n_jobs)
     out = pd.concat([frame for frame, _, _ in results], ignore_index=True)
     out.attrs["messages"] = [m for _, notes, _ in results for m in notes]
     out.attrs["backtest_model"] = {frame["unique_id"].iloc[0]: scored for frame, _, scored in results}

@@ -4,8 +4,8 @@
     fc.forecast(df, h=28)                           # unique_id, ds, <alias>, <alias>-lo-80, ...
     fc.cross_validation(df, h=28, n_windows=6)       # adds cutoff and the actual y
 
-Series run through joblib, one task per series, so the same code can run on a Dask cluster with
-`joblib.parallel_backend("dask")`. A model that cannot fit a series falls back to the seasonal naive
+Series run through `civicdesk.parallel.run_parallel`, one task per series: on this machine in `n_jobs`
+processes, or on the Dask cluster named by CIVICDESK_DASK_SCHEDULER, with the same numbers. A model that cannot fit a series falls back to the seasonal naive
 forecast for that series, and `messages_` says so.
 """
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
 from civicdesk.forecast.features import calendar_regressors
 from civicdesk.forecast.models import DEFAULT_LEVELS, SeasonalNaive
+from civicdesk.parallel import run_parallel
 
 MAX_HORIZON = 366
 MIN_HISTORY = 14
@@ -131,16 +131,16 @@ class Forecaster:
         for uid, part in check_series(df).groupby("unique_id", sort=True):
             yield uid, pd.DatetimeIndex(part["ds"]), part["y"].to_numpy(float)
 
-    def _run(self, tasks) -> pd.DataFrame:
-        results = Parallel(n_jobs=self.n_jobs)(tasks)
+    def _run(self, func, tasks) -> pd.DataFrame:
+        results = run_parallel(func, tasks, self.n_jobs)
         self.messages_ = [m for _, notes in results for m in notes]
         return pd.concat([frame for frame, _ in results], ignore_index=True)
 
     def forecast(self, df: pd.DataFrame, h: int, level: Sequence[int] = DEFAULT_LEVELS) -> pd.DataFrame:
         """Forecast `h` days after each series' last day: unique_id, ds, and per model mean and intervals."""
         _check_horizon(h)
-        return self._run(delayed(forecast_series)(uid, ds, y, self.models, h, tuple(level), self.holidays)
-                         for uid, ds, y in self._series(df))
+        return self._run(forecast_series, ((uid, ds, y, self.models, h, tuple(level), self.holidays)
+                                           for uid, ds, y in self._series(df)))
 
     def cross_validation(self, df: pd.DataFrame, h: int, n_windows: int = 3, step_size: int | None = None,
                          level: Sequence[int] = DEFAULT_LEVELS) -> pd.DataFrame:
@@ -157,7 +157,7 @@ class Forecaster:
             cutoffs = [c for c in cutoffs if (ds <= c).sum() >= 1]
             if not cutoffs:
                 raise ForecastInputError(f"series {uid} is too short for {n_windows} windows of {h} days")
-            tasks.append(delayed(_cv_series)(uid, ds, y, self.models, h, cutoffs, tuple(level), self.holidays))
-        out = self._run(tasks)
+            tasks.append((uid, ds, y, self.models, h, cutoffs, tuple(level), self.holidays))
+        out = self._run(_cv_series, tasks)
         first = ["unique_id", "ds", "cutoff", "y"]
         return out[first + [c for c in out.columns if c not in first]]

@@ -48,6 +48,7 @@ from civicdesk.staffing.mediation import run_mediation
 from civicdesk.staffing.sim import _daytime, _grid_workers, _Run
 from civicdesk.staffing.survival import km_pool
 from civicdesk.access import require
+from civicdesk.parallel import run_parallel
 
 # Sources of the constants below: civicdesk/staffing/config.py (module docstring) keeps the register.
 WARMUP_DAYS = 28  # technical: queues start empty
@@ -157,7 +158,8 @@ def _excess_signing(h: pd.DataFrame, measured: pd.Series) -> np.ndarray:
     return out
 
 
-def _fit_saturated(h, street, staff, config, seed, workers_by_day, observed, measured, days, around, censor=None):
+def _fit_saturated(h, street, staff, config, seed, workers_by_day, observed, measured, days, around, censor=None,
+                   slow_sign=None):
     """Availability of a saturated street: the value at which the simulated mean working days to close
     of the tickets created on its saturated `days` equals the observed mean, less their excess signing
     time (`_excess_signing`), by bisection in log space.
@@ -170,12 +172,13 @@ def _fit_saturated(h, street, staff, config, seed, workers_by_day, observed, mea
     hardly depends on the seed.
 
     Under a cut-off, `observed` is capped at each ticket's age then, and so is each simulated value
-    (`censor`: working days from creation to the cut-off, per ticket of `h`)."""
+    (`censor`: working days from creation to the cut-off, per ticket of `h`). `slow_sign`: the excess signing
+    per ticket of `h`, when `h` holds only this street's tickets (it is measured against the other streets)."""
     g = ((h["street"] == street) & _general(h)).to_numpy()
     cap = np.full(int(g.sum()), np.inf) if censor is None else np.asarray(censor, dtype=float)[g]
     on = (measured.to_numpy()[g] & np.isin(h.loc[g, "created_at"].dt.normalize().to_numpy(), days)
           & ~np.isnan(observed.to_numpy()[g]))
-    slow_sign = _excess_signing(h, measured)[g]
+    slow_sign = np.asarray(_excess_signing(h, measured) if slow_sign is None else slow_sign, dtype=float)[g]
     target = float(observed.to_numpy()[g][on].mean()) - slow_sign[on].mean()
     # the data's time to close less its excess signing is what the simulation explains; where the data are
     # capped at the age at the cut-off, that is capped at the age less the excess, and so is the simulation
@@ -351,7 +354,7 @@ def _mediation_scale(h: pd.DataFrame, staff: pd.DataFrame, config: SimConfig, se
 
 def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | None = None,
               measure_from=None, seed: int = 0, rounds: int = 2, progress: Progress | None = None,
-              as_of=None) -> Calibration:
+              as_of=None, n_jobs: int = 1) -> Calibration:
     """Fit availability per street and the lead-time distributions on a past period.
 
     Under a cut-off (`as_of`), times to close are right-censored at each ticket's age then and the fit
@@ -367,6 +370,9 @@ def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | No
         progress: called with (share done, street).
         as_of: the cut-off the history was loaded at (`load_history(..., as_of=...)`; default: the
             history's ``attrs["as_of"]``). None: no censoring (the history is followed to its end).
+        n_jobs: processes for the per-street fits on this machine (`civicdesk.parallel.run_parallel`; with
+            CIVICDESK_DASK_SCHEDULER set they run on that Dask cluster). Each street's fit draws from `seed`
+            alone, so the result does not depend on where or in which order the streets ran.
     """
     config = config or SimConfig()
     if as_of is None:
@@ -398,27 +404,39 @@ def calibrate(history: pd.DataFrame, staff: pd.DataFrame, config: SimConfig | No
     calib = replace(Calibration(**_other_pools(h, old), mediation_scale=scale),
                     lead_wd=_lead_pools(h[gen], observed[gen], 0.0, None if censor is None else censor[gen]),
                     period=(str(measure_from.date()), str(h["created_at"].max().date())))
-    steps = rounds * len(streets)
+    # one task per street, each with only its own tickets (`run_parallel`: here or on a Dask cluster)
+    rows = {street: ((h["street"] == street) & gen).to_numpy() for street in streets}
+
+    def part(street: str, cfg: SimConfig, *aligned) -> tuple:
+        own = rows[street]
+        return (h[own], street, staff, cfg, seed, workers.loc[[street]],
+                *(None if a is None else a[own] for a in aligned))
+
+    def report(r: int, k: int) -> None:
+        if progress is not None:
+            progress((r * len(streets) + k + 1) / (rounds * len(streets)), streets[k])
+
     for r in range(rounds):
         cfg = replace(config, calibration=calib)
+        fits = run_parallel(_fit_street, [(*part(street, cfg, capped, shaped), calib.availability.get(street),
+                                           None if censor is None else censor[rows[street]]) for street in streets],
+                            n_jobs, on_result=lambda k, _, r=r: report(r, k))
         avail, queue = {}, pd.Series(np.nan, index=h.index)
-        for k, street in enumerate(streets):
-            a, q = _fit_street(h, street, staff, cfg, seed, workers, capped, shaped,
-                               around=calib.availability.get(street), censor=censor)
+        for street, (a, q) in zip(streets, fits):
             avail[street] = a
-            queue[h.index[(h["street"] == street) & _general(h)]] = q
-            if progress is not None:
-                progress((r * len(streets) + k + 1) / steps, street)
+            queue[h.index[rows[street]]] = q
         g = _general(h) & measured
         calib = replace(calib, availability=avail,
                         lead_wd=_lead_pools(h[g], observed[g], queue[g], None if censor is None else censor[g]))
     # streets where work queued for weeks: availability from the level of the delay, with the final leads
     cfg = replace(config, calibration=calib)
     avail = dict(calib.availability)
-    for street, days_ in saturated_days(h, capped, measured).items():
-        if street in avail:
-            avail[street] = _fit_saturated(h, street, staff, cfg, seed, workers, capped, measured, days_,
-                                           avail[street], censor=censor)
+    saturated = {s: d for s, d in saturated_days(h, capped, measured).items() if s in avail}
+    slow_sign = _excess_signing(h, measured) if saturated else None
+    fits = run_parallel(_fit_saturated, [(*part(street, cfg, capped, measured), days_, avail[street],
+                                          None if censor is None else censor[rows[street]], slow_sign[rows[street]])
+                                         for street, days_ in saturated.items()], n_jobs)
+    avail.update(zip(saturated, fits))
     return _normalise(replace(calib, availability=avail))
 
 
@@ -445,7 +463,7 @@ def cutoff(end) -> pd.Timestamp:
 
 
 def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None, seed: int = 0,
-                    progress: Progress | None = None) -> Calibration:
+                    progress: Progress | None = None, n_jobs: int = 1) -> Calibration:
     """Calibrate on the store's tickets created in [start, end] (with a warm-up before start), as they stood
     at the end of `end` (what happened to them later is not seen; see `calibrate`); the result records the
     store's identity, so it is used on this store only (`calibration_state`)."""
@@ -457,7 +475,7 @@ def calibrate_store(engine: Engine, start, end, config: SimConfig | None = None,
     if history.empty:
         raise ValueError(f"the store holds no tickets from {start} to {end}")
     calib = calibrate(history, load_staff(engine), config, measure_from=start, seed=seed, progress=progress,
-                      as_of=cut)
+                      as_of=cut, n_jobs=n_jobs)
     if not calib.availability:  # nothing was fitted: saving it would pass for a calibration
         raise ValueError("no street has both dispatched general tickets and grid workers on the roster in this "
                          "period; import the staff roster first")

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from civicdesk import calendar as cal
+from civicdesk.parallel import run_parallel
 from civicdesk.staffing.acceptors import HotlineTargets, acceptors_needed
 from civicdesk.staffing.config import SimConfig
 from civicdesk.staffing.inputs import MEDIATOR_TIERS, check_demand, check_roster
@@ -207,6 +208,26 @@ class _Street:
                 or mediation < self.mediation_goal(targets))
 
 
+def _street_plan(t: pd.DataFrame, street: str, now: pd.Series, config: SimConfig, seed: int, max_factor: float,
+                 targets: Targets) -> tuple[dict, list[str]]:
+    """One street's plan (a `run_parallel` task): its row of `Plan.streets` and its problems."""
+    return _plan_street(_Street(t, street, now, config, seed, max_factor), targets)
+
+
+def _street_short(t: pd.DataFrame, street: str, now: pd.Series, config: SimConfig, seed: int, max_factor: float,
+                  targets: Targets) -> bool:
+    """Whether today's roster of one street misses a goal (a `run_parallel` task)."""
+    return _Street(t, street, now, config, seed, max_factor).short_today(targets)
+
+
+def _street_tasks(t: pd.DataFrame, base: pd.DataFrame, config: SimConfig, seed: int, max_factor: float,
+                  targets: Targets) -> list[tuple]:
+    """Per street of the roster, the arguments of `_street_plan` / `_street_short`: only its own tickets, and
+    the same `seed` for every street (each street's draws depend on nothing else, wherever it runs)."""
+    return [(t[t["street"] == street], street, base.loc[street], config, seed, max_factor, targets)
+            for street in base.index]
+
+
 def _plan_street(s: _Street, targets: Targets) -> tuple[dict, list[str]]:
     problems: list[str] = []
     close_hi, sign_hi = s.grid(s.grid_hi)
@@ -255,7 +276,7 @@ def moves_between(streets: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = None, config: SimConfig | None = None,
          costs: Costs | None = None, seed: int = 0, fixed_total: bool = False, max_factor: float = 3.0,
-         hotline: HotlineTargets | None = None, progress: Progress | None = None) -> Plan:
+         hotline: HotlineTargets | None = None, progress: Progress | None = None, n_jobs: int = 1) -> Plan:
     """The smallest grid workers and mediators per street meeting the targets on these tickets.
 
     Args:
@@ -265,22 +286,23 @@ def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = 
         max_factor: search up to this multiple of today's headcount before declaring a target unreachable.
         hotline: service level and handle time for sizing the acceptors (default HotlineTargets()).
         progress: called with (share done, street).
+        n_jobs: processes for the per-street searches on this machine (`civicdesk.parallel.run_parallel`;
+            with CIVICDESK_DASK_SCHEDULER set they run on that Dask cluster, with the same result).
     """
     targets, config, costs = targets or Targets(), config or SimConfig(), costs or Costs()
     t = check_demand(tickets)
     base = check_roster(roster)
     if t.empty:
         raise ValueError("there are no tickets to plan for")
-    rows, problems = [], []
     streets = list(base.index)
-    for k, street in enumerate(streets):
-        row, probs = _plan_street(_Street(t[t["street"] == street], street, base.loc[street], config, seed,
-                                          max_factor), targets)
-        rows.append(row)
-        problems += probs
+
+    def report(k: int, _) -> None:
         if progress is not None:
-            progress((k + 1) / len(streets), street)
-    frame = pd.DataFrame(rows)
+            progress((k + 1) / len(streets), streets[k])
+
+    results = run_parallel(_street_plan, _street_tasks(t, base, config, seed, max_factor, targets), n_jobs, report)
+    problems = [p for _, probs in results for p in probs]
+    frame = pd.DataFrame([row for row, _ in results])
     moves = pd.DataFrame(columns=["from_street", "to_street", "workers"])
     if fixed_total:
         moves, note = moves_between(frame)
@@ -294,11 +316,11 @@ def plan(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = 
 
 
 def streets_short(tickets: pd.DataFrame, roster: pd.DataFrame, targets: Targets | None = None,
-                  config: SimConfig | None = None, seed: int = 0, max_factor: float = 3.0) -> list[str]:
+                  config: SimConfig | None = None, seed: int = 0, max_factor: float = 3.0, n_jobs: int = 1) -> list[str]:
     """Streets where `plan` would find today's roster short (a quick check before planning only those): one
     run per street at today's headcount, and one at the largest searched roster where today's misses a
     target (a target no roster reaches is replaced by what the largest reaches, as `plan` does)."""
     targets, config = targets or Targets(), config or SimConfig()
     t, base = check_demand(tickets), check_roster(roster)
-    return [street for street in base.index
-            if _Street(t[t["street"] == street], street, base.loc[street], config, seed, max_factor).short_today(targets)]
+    short = run_parallel(_street_short, _street_tasks(t, base, config, seed, max_factor, targets), n_jobs)
+    return [street for street, is_short in zip(base.index, short) if is_short]
