@@ -158,10 +158,12 @@ def overview(engine: Engine, week=None, streets: Sequence[str] | None = None,
     filters = {"streets": streets, "categories": categories}
     first = monday - timedelta(weeks=trend_weeks - 1)
     # the breakdowns need this week's and last week's margins; the trend only the weekly totals
-    margins = _Margins(week_margins(engine, monday - timedelta(days=7), monday, **filters))
-    weekly = week_margins(engine, first, monday, dimensions=["total"], **filters)  # sorted by week
+    # one read: the weekly totals for the trend, and this week's and last week's margins for the breakdowns
+    read = week_margins(engine, first, monday, details_from=monday - timedelta(days=7), **filters)
+    margins = _Margins(read)
+    weekly = read[read["dimension"] == "total"]  # sorted by week
     counts = {m: weekly[m].to_numpy() for m in _MEASURES}
-    trend = pd.DataFrame({"period": weekly["week"], **counts, **rate_columns(counts)})
+    trend = pd.DataFrame({"period": weekly["week"].to_numpy(), **counts, **rate_columns(counts)})
     return Overview(
         week_start=monday, week_end=sunday,
         this_week=_week_totals(margins, monday),

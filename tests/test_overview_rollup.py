@@ -261,3 +261,34 @@ def test_demo_district_store_keeps_weekly_tables_in_step(demo_store_url):
     assert_overview_matches(engine, daily, monday - timedelta(weeks=5), streets=store.dimension_values(engine,
                                                                                                         "street")[:2])
     engine.dispose()
+
+
+def coverage_from_tickets(engine) -> dict:
+    """`data_coverage`'s answers found by scanning tickets (what it answered before it read the margins)."""
+    with engine.connect() as conn:
+        df = read_frame(conn, sa.select(tickets.c.signed_at, tickets.c.closed_at, tickets.c.callback_result,
+                                        tickets.c.channel, tickets.c.street))
+    return {"signing_times": bool(df["signed_at"].notna().any()), "closing_times": bool(df["closed_at"].notna().any()),
+            "callbacks": bool(df["callback_result"].isin(["satisfied", "basically_satisfied", "unsatisfied"]).any()),
+            "channels": bool((df["channel"] != "other").any()),
+            "streets": bool((df["street"].notna() & (df["street"] != "")).any())}
+
+
+def test_data_coverage_from_the_margins_matches_the_tickets(store_url):
+    from civicdesk.kpi import data_coverage
+
+    engine = store.connect(store_url)
+    bare = random_tickets(200, seed=5).assign(signed_at=pd.NaT, first_response_at=pd.NaT, closed_at=pd.NaT,
+                                              channel="other", street=None, status="received",
+                                              callback_result=lambda d: np.where(d.index % 2, "not_reached", None))
+    with engine.begin() as conn:
+        store.write_tickets(conn, bare)
+    found = data_coverage(engine)
+    assert {k: getattr(found, k) for k in coverage_from_tickets(engine)} == coverage_from_tickets(engine)
+    assert not (found.signing_times or found.closing_times or found.callbacks or found.channels or found.streets)
+    with engine.begin() as conn:
+        store.write_tickets(conn, random_tickets(300, seed=6).assign(source="other"))
+    found = data_coverage(engine)
+    assert {k: getattr(found, k) for k in coverage_from_tickets(engine)} == coverage_from_tickets(engine)
+    assert found.signing_times and found.closing_times and found.callbacks and found.channels and found.streets
+    engine.dispose()

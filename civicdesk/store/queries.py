@@ -102,13 +102,8 @@ def weekly_frame(engine: Engine, by: Sequence[str] = (), first_week=None, last_w
                    {"streets_": streets, "categories": categories, "channels": channels})
 
 
-def margin_select(first_week=None, last_week=None, dimensions: Sequence[str] = MARGIN_DIMENSIONS,
-                  streets: Sequence[str] | None = None, categories: Sequence[str] | None = None,
-                  channels: Sequence[str] | None = None):
-    """SELECT of `weekly_margins`' rows computed from `weekly_rollup` (filtered): week, dimension, value, sums.
-
-    `civicdesk.store.rollup.refresh_weekly` stores it unfiltered; `week_margins` runs it when filtered.
-    """
+def _margin_parts(first_week, last_week, dimensions: Sequence[str], streets=None, categories=None,
+                  channels=None) -> list[sa.Select]:
     w = weekly_rollup.c
     sums = [sa.func.sum(w[m]).label(m) for m in (*ROLLUP_COUNTS, *ROLLUP_SUMS)]
     where = _filters(weekly_rollup, first_week, last_week, streets, categories, channels)
@@ -120,31 +115,49 @@ def margin_select(first_week=None, last_week=None, dimensions: Sequence[str] = M
         parts.append(sa.select(w.week, sa.literal_column(f"'{dim}'", sa.String).label("dimension"),
                                value.label("value"), *sums)
                      .where(*where).group_by(w.week, *([] if dim == "total" else [w[dim]])))
+    return parts
+
+
+def margin_select(first_week=None, last_week=None, dimensions: Sequence[str] = MARGIN_DIMENSIONS,
+                  streets: Sequence[str] | None = None, categories: Sequence[str] | None = None,
+                  channels: Sequence[str] | None = None):
+    """SELECT of `weekly_margins`' rows computed from `weekly_rollup` (filtered): week, dimension, value, sums.
+
+    `civicdesk.store.rollup.refresh_weekly` stores it unfiltered; `week_margins` runs it when filtered.
+    """
+    parts = _margin_parts(first_week, last_week, dimensions, streets, categories, channels)
     return sa.union_all(*parts) if len(parts) > 1 else parts[0]
 
 
 def week_margins(engine: Engine, first_week=None, last_week=None, dimensions: Sequence[str] = MARGIN_DIMENSIONS,
                  streets: Sequence[str] | None = None, categories: Sequence[str] | None = None,
-                 channels: Sequence[str] | None = None) -> pd.DataFrame:
+                 channels: Sequence[str] | None = None, details_from=None) -> pd.DataFrame:
     """Per week, the district total and the sums per street, category and channel (the weekly rollup's margins).
 
     Unfiltered, it reads the stored `weekly_margins` (some forty rows a week, however many tickets);
-    filtered, it sums the matching `weekly_rollup` rows the same way.
+    filtered, it sums the matching `weekly_rollup` rows the same way. One query either way.
 
     Args:
         engine: the store.
         first_week, last_week: inclusive range of the weeks' Mondays, or None for all.
         dimensions: any of "total", "street", "category", "channel".
         streets, categories, channels: keep only these values.
+        details_from: when given, the street, category and channel rows only of the weeks from this Monday on
+            (the totals still from `first_week`), e.g. a trend of totals with the last two weeks in detail.
 
     Returns:
         DataFrame[week (datetime64), dimension, value, *counts, *sums] sorted by dimension, week and value;
         value is "" for the total.
     """
     dimensions = list(dimensions)
+    details = [d for d in dimensions if d != "total"]
     measures = (*ROLLUP_COUNTS, *ROLLUP_SUMS)
     if streets or categories or channels:
-        sub = margin_select(first_week, last_week, dimensions, streets, categories, channels).subquery()
+        filters = {"streets": streets, "categories": categories, "channels": channels}
+        parts = _margin_parts(first_week, last_week, [d for d in dimensions if d == "total"], **filters)
+        parts += _margin_parts(details_from if details_from is not None else first_week, last_week, details,
+                               **filters)
+        sub = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
         query = sa.select(*sub.c).order_by(sub.c.dimension, sub.c.week, sub.c.value)
     else:
         m = weekly_margins.c
@@ -153,6 +166,8 @@ def week_margins(engine: Engine, first_week=None, last_week=None, dimensions: Se
             cond.append(m.week >= pd.Timestamp(first_week).date())
         if last_week is not None:
             cond.append(m.week <= pd.Timestamp(last_week).date())
+        if details_from is not None and details:
+            cond.append(sa.or_(m.dimension == "total", m.week >= pd.Timestamp(details_from).date()))
         query = (sa.select(m.week, m.dimension, m.value, *[m[c] for c in measures]).where(*cond)
                  .order_by(m.dimension, m.week, m.value))
     df = read_frame(engine, query)
