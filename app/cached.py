@@ -5,6 +5,10 @@ alongside so two stores never share an entry.
 """
 from __future__ import annotations
 
+import hashlib
+import pickle
+
+import pandas as pd
 import streamlit as st
 
 from civicdesk import config, store
@@ -193,6 +197,59 @@ def unknown_streets(_engine, url: str):
 def clear() -> None:
     """Forget cached query results (after the store changed)."""
     st.cache_data.clear()
+
+
+def _content_key(value) -> bytes:
+    """A frame's or a dict's part of a cache key: a digest of its pickle, which changes with any value, column or
+    dtype. Streamlit's own hashing (pandas' hash of every column, a dict item by item) cost more than drawing
+    the chart."""
+    return hashlib.blake2b(pickle.dumps(value, protocol=5)).digest()
+
+
+#: Frames and dicts (names, labels) in a cache key: by their content (`_content_key`).
+BY_CONTENT = {pd.DataFrame: _content_key, dict: _content_key}
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False, hash_funcs=BY_CONTENT)
+def backtest_rows(metrics: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """A run's held-out errors beside seasonal naive's, each series named by `labels`
+    (`civicdesk.charts.forecast_backtest.backtest_comparison`)."""
+    from civicdesk.charts.forecast_backtest import backtest_comparison
+
+    return backtest_comparison(metrics, labels.__getitem__)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False, max_entries=2000, hash_funcs=BY_CONTENT)
+def chart_spec(builder: str, *args, **kwargs) -> dict:
+    """The Vega-Lite spec of the chart `civicdesk.charts.<builder>(*args, **kwargs)` ("forecast_backtest.
+    backtest_chart" names one in a sub-module), for `st.vega_lite_chart`; every session drawing the same chart
+    of the same data shares one spec (frames and dicts are keyed by their content, `_content_key`).
+
+    `st.altair_chart` would build and validate the spec on every rerun of every session, tens of milliseconds
+    each under a lock that all sessions share: with 50 sessions that was most of a page view's time. The spec is
+    made as `st.altair_chart` makes it (Altair's globals switched under Streamlit's lock, no default theme
+    sizes), its data already serialised to Arrow as Streamlit would at each draw.
+    """
+    import importlib
+    from contextlib import nullcontext
+
+    import altair as alt
+    from streamlit import dataframe_util
+
+    module, _, name = builder.rpartition(".")
+    chart = getattr(importlib.import_module("civicdesk.charts" + (f".{module}" if module else "")), name)(
+        *args, **kwargs)
+    try:  # the lock Streamlit holds while it switches Altair's theme and data transformer, which are global
+        from streamlit.elements.vega_charts import _altair_globals_lock as lock
+    except ImportError:  # pragma: no cover - a Streamlit without it
+        lock = nullcontext()
+    with lock:
+        theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
+        with theme, alt.data_transformers.enable("default", max_rows=None):
+            spec = chart.to_dict()
+    spec["datasets"] = {key: dataframe_util.convert_anything_to_arrow_bytes(values)
+                        for key, values in spec.get("datasets", {}).items()}
+    return spec
 
 
 @st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)

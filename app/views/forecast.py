@@ -10,8 +10,8 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from civicdesk import charts, config, store
-from civicdesk.charts.forecast_backtest import BEATS, LOSES, TIES, UNSCORED, backtest_chart, backtest_comparison
+from civicdesk import config, store
+from civicdesk.charts.forecast_backtest import BEATS, LOSES, TIES, UNSCORED
 from civicdesk.excel import to_excel_bytes
 from civicdesk.forecast import MIN_HISTORY
 from civicdesk.forecast.early_warning import early_warnings
@@ -80,7 +80,7 @@ def render_backtest(run, lang: str, english: dict[str, str] | None) -> None:
         st.info(t("fc_backtest_old", lang))
         return
     by = run.by
-    rows = backtest_comparison(run.metrics, lambda u: series_label(u, by, lang, english))
+    rows = cached.backtest_rows(run.metrics, {u: series_label(u, by, lang, english) for u in run.metrics["unique_id"]})
     scored = rows[rows["outcome"] != UNSCORED]
     if scored.empty:
         st.info(t("fc_backtest_unscored", lang).format(n=len(rows)))
@@ -90,7 +90,7 @@ def render_backtest(run, lang: str, english: dict[str, str] | None) -> None:
                                                      loses=int(counts.get(LOSES, 0)), ties=int(counts.get(TIES, 0))))
     if len(scored) < len(rows):
         st.caption(t("fc_backtest_unscored", lang).format(n=len(rows) - len(scored)))
-    st.altair_chart(backtest_chart(rows, lang), width="stretch")
+    st.vega_lite_chart(spec=cached.chart_spec("forecast_backtest.backtest_chart", rows, lang), width="stretch")
     st.caption(t("fc_backtest_note", lang).format(h=run.horizon))
     table = pd.DataFrame({t("series", lang): rows["series"],
                           t("model", lang): rows["model"].map(lambda m: model_label(m, lang)),
@@ -120,11 +120,13 @@ def render_forecast(engine, run, lang: str, scenario: Scenario | None) -> None:
     b.metric(t("next_h", lang), f"{fc['mean'].sum():,.0f}",
              None if chart_scenario is None else f"{chart_scenario['mean'].sum() - fc['mean'].sum():+,.0f} "
                                                  f"{t('scenario', lang)}", delta_color="off")
-    st.altair_chart(charts.forecast_fan_chart(history, fc, lang, chart_scenario), width="stretch")
+    st.vega_lite_chart(spec=cached.chart_spec("forecast_fan_chart", history, fc, lang, chart_scenario),
+                       width="stretch")  # the spec from the cache shared by all sessions
     st.caption(t("run_info", lang).format(as_of=run.as_of.date(), n=len(ids), h=run.horizon, run=run.run_id))
     render_backtest(run, lang, english)
-    data = to_excel_bytes({t("forecast", lang): shown if shown is not None else run.values})
-    st.download_button(t("download_forecast", lang), data, file_name=f"forecast-run{run.run_id}.xlsx",
+    values = {t("forecast", lang): shown if shown is not None else run.values}
+    st.download_button(t("download_forecast", lang), lambda: to_excel_bytes(values),  # made when clicked
+                       file_name=f"forecast-run{run.run_id}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="fc_dl")
 
 
@@ -213,6 +215,12 @@ def page() -> None:
     if st.button(t("run_forecast", lang), type="primary", key="fc_run", disabled=not fit or not enough,
                  help=None if fit else t("needs_role", lang).format(role=t("role_analyst", lang))):
         run_with_progress(engine, by, horizon, lang)
+    show(engine, lang, by, span[1], enough)
+
+
+def show(engine, lang: str, by: tuple[str, ...], last_day, enough: bool = True) -> None:
+    """Everything below the controls for level `by`: the stored run, scenarios and early warnings (what a
+    rerun of the page reads and draws; benchmarks/bench_concurrency.py calls it from many sessions at once)."""
     run = cached.latest_run(engine, config.db_url(), by)
     if run is None:
         if enough:
@@ -220,7 +228,8 @@ def page() -> None:
     else:
         render_forecast(engine, run, lang, choose_scenario(engine, lang))
         scenario_form(engine, run, lang)
-    warnings_panel(engine, by, lang, span[1], enough)
+    warnings_panel(engine, by, lang, last_day, enough)
 
 
-page()
+if __name__ == "__main__":  # run by Streamlit's router; imported (the benchmark), it draws nothing
+    page()

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from civicdesk import charts, config
+from civicdesk import config
 from civicdesk.excel import to_csv_bytes
 from civicdesk.i18n import category_label, kpi_label, street_label, t
 from civicdesk.kpi import FULL_COVERAGE, TARGETS, Coverage
@@ -90,17 +90,20 @@ def render(ov: Overview, lang: str, english: dict[str, str], data_end=None,
     if not int(ov.this_week["received"]):
         return
     left, right = st.columns([3, 2])
-    left.altair_chart(charts.breakdown_bar_chart(ov.by_category, "category", lang, english), width="stretch")
+    # the charts' specs come from the cache shared by all sessions (`cached.chart_spec`)
+    left.vega_lite_chart(spec=cached.chart_spec("breakdown_bar_chart", ov.by_category, "category", lang, english),
+                         width="stretch")
     if coverage.channels:
-        right.altair_chart(charts.breakdown_bar_chart(ov.by_channel, "channel", lang), width="stretch")
+        right.vega_lite_chart(spec=cached.chart_spec("breakdown_bar_chart", ov.by_channel, "channel", lang),
+                              width="stretch")
     else:
         right.info(t("pt_no_channel", lang))
     st.subheader(t("trend", lang))
     a, b = st.columns(2)
-    a.altair_chart(charts.weekly_volume_chart(ov.trend, lang), width="stretch")
+    a.vega_lite_chart(spec=cached.chart_spec("weekly_volume_chart", ov.trend, lang), width="stretch")
     measured = [k for k in HEADLINE if coverage.measures(k)]  # no line stuck at 0%
     if measured:
-        b.altair_chart(charts.rates_trend_chart(ov.trend, lang, kpis=measured), width="stretch")
+        b.vega_lite_chart(spec=cached.chart_spec("rates_trend_chart", ov.trend, lang, kpis=measured), width="stretch")
     st.subheader(t("by_street", lang))
     if not coverage.streets:
         st.info(t("pt_no_street", lang))
@@ -110,7 +113,7 @@ def render(ov: Overview, lang: str, english: dict[str, str], data_end=None,
                                                                min_value=0.0, max_value=1.0) for k in HEADLINE}
     pct[t("wow", lang)] = st.column_config.NumberColumn(t("wow", lang), format="percent")
     st.dataframe(table, hide_index=True, width="stretch", column_config=pct)
-    st.download_button(t("download_csv", lang), to_csv_bytes(table),
+    st.download_button(t("download_csv", lang), lambda: to_csv_bytes(table),  # made when clicked, not per rerun
                        file_name=f"overview-{ov.week_start}.csv", mime="text/csv")
 
 
@@ -136,10 +139,17 @@ def page() -> None:
         if st.button(t("build_demo", lang), type="primary"):
             build_demo_with_progress(engine, lang)
         return
+    show(engine, lang, params.week, params.streets, params.categories)
+
+
+def show(engine, lang: str, week, streets: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> None:
+    """The Overview of `week` below the title (what a rerun of the page reads and draws once the sidebar has
+    chosen; benchmarks/bench_concurrency.py calls it from many sessions at once)."""
     url = config.db_url()
-    ov = cached.week_overview(engine, url, params.week, params.streets, params.categories)
+    ov = cached.week_overview(engine, url, week, streets, categories)
     render(ov, lang, cached.english_names(engine, url), cached.data_span(engine, url)[1],
            coverage=cached.coverage(engine, url))
 
 
-page()
+if __name__ == "__main__":  # run by Streamlit's router; imported (the benchmark), it draws nothing
+    page()
