@@ -88,7 +88,7 @@ def choose_week(weekly: pd.Series, last_day: date, share: float = DEFAULT_WEEK_S
 
 def weekly_volume(engine: Engine) -> pd.Series:
     """Tickets received per week (indexed by Monday) over the whole store, from the weekly margins."""
-    weekly = week_margins(engine, dimensions=["total"])
+    weekly = week_margins(engine, dimensions=["total"], measures=["received"])
     if weekly.empty:
         return pd.Series(dtype="int64")
     return pd.Series(weekly["received"].to_numpy(), index=weekly["week"].dt.date.to_numpy(), name="received")

@@ -42,14 +42,19 @@ def _filters(table: sa.Table, start, end, streets_=None, categories=None, channe
 _TIME = {"daily_rollup": "day", "weekly_rollup": "week"}
 
 
-def _summed(engine: Engine, table: sa.Table, by: Sequence[str], start, end, measures: Sequence[str] | None,
-            filters: dict) -> pd.DataFrame:
-    """`table` (a rollup) summed to its time column × `by`, filtered; the time column as datetime64."""
-    by = _check_by(by)
+def _check_measures(measures: Sequence[str] | None) -> list[str]:
     measures = list(measures or (*ROLLUP_COUNTS, *ROLLUP_SUMS))
     unknown = set(measures) - set(ROLLUP_COUNTS) - set(ROLLUP_SUMS)
     if unknown:
         raise ValueError(f"unknown measures {sorted(unknown)}; choose from {ROLLUP_COUNTS + ROLLUP_SUMS}")
+    return measures
+
+
+def _summed(engine: Engine, table: sa.Table, by: Sequence[str], start, end, measures: Sequence[str] | None,
+            filters: dict) -> pd.DataFrame:
+    """`table` (a rollup) summed to its time column × `by`, filtered; the time column as datetime64."""
+    by = _check_by(by)
+    measures = _check_measures(measures)
     time = _TIME[table.name]
     keys = [table.c[time], *[table.c[b] for b in by]]
     query = (sa.select(*keys, *[sa.func.sum(table.c[m]).label(m) for m in measures])
@@ -131,7 +136,8 @@ def margin_select(first_week=None, last_week=None, dimensions: Sequence[str] = M
 
 def week_margins(engine: Engine, first_week=None, last_week=None, dimensions: Sequence[str] = MARGIN_DIMENSIONS,
                  streets: Sequence[str] | None = None, categories: Sequence[str] | None = None,
-                 channels: Sequence[str] | None = None, details_from=None) -> pd.DataFrame:
+                 channels: Sequence[str] | None = None, details_from=None,
+                 measures: Sequence[str] | None = None) -> pd.DataFrame:
     """Per week, the district total and the sums per street, category and channel (the weekly rollup's margins).
 
     Unfiltered, it reads the stored `weekly_margins` (some forty rows a week, however many tickets);
@@ -144,21 +150,23 @@ def week_margins(engine: Engine, first_week=None, last_week=None, dimensions: Se
         streets, categories, channels: keep only these values.
         details_from: when given, the street, category and channel rows only of the weeks from this Monday on
             (the totals still from `first_week`), e.g. a trend of totals with the last two weeks in detail.
+        measures: the counts and sums to return (default all).
 
     Returns:
-        DataFrame[week (datetime64), dimension, value, *counts, *sums] sorted by dimension, week and value;
+        DataFrame[week (datetime64), dimension, value, *measures] sorted by dimension, week and value;
         value is "" for the total.
     """
     dimensions = list(dimensions)
     details = [d for d in dimensions if d != "total"]
-    measures = (*ROLLUP_COUNTS, *ROLLUP_SUMS)
+    measures = _check_measures(measures)
     if streets or categories or channels:
         filters = {"streets": streets, "categories": categories, "channels": channels}
         parts = _margin_parts(first_week, last_week, [d for d in dimensions if d == "total"], **filters)
         parts += _margin_parts(details_from if details_from is not None else first_week, last_week, details,
                                **filters)
         sub = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-        query = sa.select(*sub.c).order_by(sub.c.dimension, sub.c.week, sub.c.value)
+        query = (sa.select(sub.c.week, sub.c.dimension, sub.c.value, *[sub.c[c] for c in measures])
+                 .order_by(sub.c.dimension, sub.c.week, sub.c.value))
     else:
         m = weekly_margins.c
         cond = [m.dimension.in_(dimensions)] if set(dimensions) != set(MARGIN_DIMENSIONS) else []
