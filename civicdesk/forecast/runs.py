@@ -26,6 +26,7 @@ import civicdesk
 from civicdesk import config
 from civicdesk.forecast.auto import auto_forecast
 from civicdesk.forecast.models import DEFAULT_LEVELS
+from civicdesk.parallel import scheduler_address
 from civicdesk.store import daily_counts, data_span
 from civicdesk.codes import TAIL_CATEGORIES
 from civicdesk.store.categories import split_tail
@@ -36,6 +37,9 @@ from civicdesk.artifacts import write_artifact
 from civicdesk.accounts import record
 
 VALUE_COLUMNS = ("mean", "lo-80", "hi-80", "lo-95", "hi-95")
+#: Series per batch of a stored forecast on a Dask cluster (CIVICDESK_DASK_SCHEDULER): enough to keep a
+#: cluster's workers busy; here the batch is four per process, so that progress is reported often.
+CLUSTER_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,7 @@ def make_run(engine: Engine, by: Sequence[str] = ("street",), h: int = 28, as_of
     if tuple(by) == ("category",):
         series = lump_category_tail(series)
     ids = sorted(series["unique_id"].unique())
-    batch = max(4 * n_jobs, 4)
+    batch = max(4 * n_jobs, 4) if scheduler_address() is None else CLUSTER_BATCH
     parts, messages_seen = [], []
     for start in range(0, len(ids), batch):  # in batches, so a long fit keeps reporting progress
         report(0.1 + 0.8 * start / len(ids), f"回测并预测：第 {start + 1}–{min(start + batch, len(ids))} 个序列，"
