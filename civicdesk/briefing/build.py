@@ -4,23 +4,25 @@ Sections: 一、总体情况 (`volume`), 二、三率 (`volume`), 三、预警�
 五、下周预测与力量建议 and 六、满意度分析 (`outlook`). A section whose analysis cannot run on this week's data
 (too little history to forecast, no roster to plan with) says so in a sentence instead of failing the
 whole briefing.
+
+Each process imports the sections it builds when it builds them (`signals` and `volume` here; `outlook`,
+with the staffing simulation and the driver model, in the second process), so the second process starts
+its work without waiting for this one's imports, and this one does not wait for the staffing code.
 """
 from __future__ import annotations
 
 import multiprocessing
-import os
-import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
+
+from threadpoolctl import threadpool_limits
 
 from civicdesk import store
 from civicdesk.store.queries import english_names
 from civicdesk.briefing import formatting as fm
 from civicdesk.briefing.model import Briefing, Section
-from civicdesk.briefing.outlook import outlook_section, satisfaction_section
-from civicdesk.briefing.signals import key_section, signals_section
-from civicdesk.briefing.volume import overview_section, rates_section
+from civicdesk.briefing.render import fork_is_safe
 from civicdesk.kpi import Coverage, data_coverage
 from civicdesk.overview import overview
 from civicdesk.periods import iso_week_name, week_monday
@@ -95,12 +97,17 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
                                initargs=(engine,)) if second else None
     try:
         pending = pool.submit(outlook.run, None) if pool else None
-        parts = [overview_section(engine, ov, lang, english, span[0], coverage),
-                 rates_section(ov, lang, english, settled, coverage)]
-        report(0.2, "signals")
-        parts.append(_guarded("signals", lang, lambda: signals_section(engine, monday, lang, english, redact), enough))
-        report(0.4, "key_problems")
-        parts.append(key_section(engine, sunday, lang, english))
+        from civicdesk.briefing.signals import key_section, signals_section
+        from civicdesk.briefing.volume import overview_section, rates_section
+
+        with threadpool_limits(1, user_api="blas"):  # one BLAS thread: see `_OutlookJob.run`
+            parts = [overview_section(engine, ov, lang, english, span[0], coverage),
+                     rates_section(ov, lang, english, settled, coverage)]
+            report(0.2, "signals")
+            parts.append(_guarded("signals", lang, lambda: signals_section(engine, monday, lang, english, redact),
+                                  enough))
+            report(0.4, "key_problems")
+            parts.append(key_section(engine, sunday, lang, english))
         report(0.6, "outlook")
         if pending:
             _prepare_rendering(parts, pending)
@@ -121,9 +128,11 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
 def _prepare_rendering(parts: list[tuple[Section, dict]], pending) -> None:
     """While the second process works: load the Word and PDF writers and draw this process's charts, which
     `render` then finds drawn (the wait would otherwise be idle). Stops as soon as the other process is done."""
-    from civicdesk.briefing import docx, pdf  # noqa: F401  (python-docx and WeasyPrint take ~0.8 s to load)
+    from civicdesk.briefing import docx, pdf  # python-docx and WeasyPrint take ~0.8 s to load
     from civicdesk.briefing.figures import figure_png, figure_svg
 
+    if not pending.done():
+        pdf.load_weasyprint()
     for section, _ in parts:
         for figure in section.figures:
             if pending.done():
@@ -142,9 +151,16 @@ class _OutlookJob:
 
     def run(self, engine) -> list[tuple[Section, dict]]:
         engine = engine if engine is not None else _FORKED_ENGINE
-        return [_guarded("outlook", self.lang, lambda: outlook_section(engine, self.sunday, self.received, self.lang,
-                                                                       self.english, self.coverage), self.enough),
-                satisfaction_section(engine, self.sunday, self.lang, self.coverage)]
+        from civicdesk.briefing.outlook import outlook_section, satisfaction_section
+
+        # Hundreds of small least-squares fits (the forecasts' GLMs, the driver model, here and in `signals`):
+        # BLAS threads cost far more than they give there, and on a busy 2-core machine they spin against each
+        # other (a week's forecast took 3-6 s with two OpenBLAS threads, 0.4 s with one). Set after the
+        # imports, so that it covers the BLAS libraries they load.
+        with threadpool_limits(1, user_api="blas"):
+            return [_guarded("outlook", self.lang, lambda: outlook_section(
+                        engine, self.sunday, self.received, self.lang, self.english, self.coverage), self.enough),
+                    satisfaction_section(engine, self.sunday, self.lang, self.coverage)]
 
 
 _FORKED_ENGINE = None
@@ -161,6 +177,4 @@ def _second_process(engine) -> bool:
     """Fork only where it is safe and helps: two or more cores, a single-threaded caller (the command line, a
     script; not the app's server or a notebook kernel, whose threads a fork would copy mid-flight) and a
     store a new connection can reach (not an in-memory SQLite). CIVICDESK_BRIEFING_PROCESSES=0 turns it off."""
-    return ((os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
-            and threading.active_count() == 1 and os.environ.get("CIVICDESK_BRIEFING_PROCESSES", "1") != "0"
-            and engine.url.database not in (None, "", ":memory:"))
+    return fork_is_safe() and engine.url.database not in (None, "", ":memory:")

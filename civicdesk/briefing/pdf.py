@@ -35,12 +35,19 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def render_pdf(briefing: Briefing, path) -> None:
-    """Write the briefing as an A4 PDF with its fonts (the office fonts, else the bundled Noto CJK) embedded."""
+def load_weasyprint():
+    """WeasyPrint's ``HTML`` class, imported quietly (a heavy import, only when a PDF is written; the
+    briefing's build loads it while it waits for its second process)."""
     _quiet()
     with warnings.catch_warnings():  # an empty fontconfig is fine: the CSS brings its own fonts
         warnings.filterwarnings("ignore", message="No fonts configured in FontConfig")
-        from weasyprint import HTML  # heavy import, only when a PDF is written
+        from weasyprint import HTML
 
     _quiet()
+    return HTML
+
+
+def render_pdf(briefing: Briefing, path) -> None:
+    """Write the briefing as an A4 PDF with its fonts (the office fonts, else the bundled Noto CJK) embedded."""
+    HTML = load_weasyprint()
     HTML(string=briefing_html(briefing, for_print=True), base_url=None).write_pdf(str(Path(path)))

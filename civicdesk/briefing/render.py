@@ -2,6 +2,9 @@
 formats at once and keeps going when one fails (`Rendered`: the files written and the formats that failed)."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,32 +66,66 @@ def failure_kind(exc: BaseException) -> str:
     return "write" if isinstance(exc, OSError) else "other"
 
 
+def fork_is_safe() -> bool:
+    """Whether a forked second process may share the work: two or more cores, a single-threaded caller (the
+    command line, a script; not the app's server or a notebook kernel, whose threads a fork would copy
+    mid-flight). CIVICDESK_BRIEFING_PROCESSES=0 turns it off."""
+    return ((os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+            and threading.active_count() == 1 and os.environ.get("CIVICDESK_BRIEFING_PROCESSES", "1") != "0")
+
+
 def render_each(briefing: Briefing, folder: str | Path, formats=FORMATS, stem: str | None = None,
-                progress: Callable[[float, str], None] | None = None) -> Rendered:
-    """Write ``briefing`` in each of ``formats`` into ``folder`` as ``<stem>.<fmt>`` (two at a time: Word and
-    PDF layout overlap); a format that fails is kept with its exception in ``failed`` (the caller logs or
-    prints it) and the others are still written.
+                progress: Callable[[float, str], None] | None = None, processes: bool | None = None) -> Rendered:
+    """Write ``briefing`` in each of ``formats`` into ``folder`` as ``<stem>.<fmt>``; a format that fails is
+    kept with its exception in ``failed`` (the caller logs or prints it) and the others are still written.
 
-    ``progress(fraction_done, fmt)`` is called, in the calling thread, as each format finishes.
+    The PDF (WeasyPrint's layout, the longest) is written in a forked second process while this one writes
+    the others, where `fork_is_safe` (``processes`` None) or when ``processes`` is True; otherwise two
+    formats at a time in threads (Word and PDF layout overlap a little). ``progress(fraction_done, fmt)`` is
+    called, in the calling thread, as each format finishes.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
-
     formats = list(formats)
     stem = stem or f"briefing-{briefing.week}-{briefing.lang}"
-    written: dict[str, Path] = {}
-    failed: dict[str, Exception] = {}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {pool.submit(render, briefing, fmt, Path(folder) / f"{stem}.{fmt}"): fmt for fmt in formats}
-        for done, future in enumerate(as_completed(futures), 1):
-            fmt = futures[future]
-            try:
-                written[fmt] = future.result()
-            except Exception as exc:  # noqa: BLE001 - one format's failure must not lose the others
-                failed[fmt] = exc
-            if progress is not None:
-                progress(done / len(formats), fmt)
-    return Rendered(written={f: written[f] for f in formats if f in written},
-                    failed={f: failed[f] for f in formats if f in failed})
+    paths = {fmt: Path(folder) / f"{stem}.{fmt}" for fmt in formats}
+    outcomes: dict[str, Path | Exception] = {}
+
+    def finished(fmt: str, result: Callable[[], Path]) -> None:
+        try:
+            outcomes[fmt] = result()
+        except Exception as exc:  # noqa: BLE001 - one format's failure must not lose the others
+            outcomes[fmt] = exc
+        if progress is not None:
+            progress(len(outcomes) / len(formats), fmt)
+
+    apart = "pdf" in formats and len(formats) > 1 and (fork_is_safe() if processes is None else processes)
+    if apart:
+        _draw_charts(briefing)  # once, before the fork: both processes find them drawn
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(1, multiprocessing.get_context("fork")) as pool:
+            pdf = pool.submit(render, briefing, "pdf", paths["pdf"])
+            for fmt in formats:
+                if fmt != "pdf":
+                    finished(fmt, lambda fmt=fmt: render(briefing, fmt, paths[fmt]))
+            finished("pdf", pdf.result)
+    else:
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {pool.submit(render, briefing, fmt, paths[fmt]): fmt for fmt in formats}
+            for future in as_completed(futures):
+                finished(futures[future], future.result)
+    return Rendered(written={f: r for f in formats if isinstance(r := outcomes[f], Path)},
+                    failed={f: r for f in formats if isinstance(r := outcomes[f], Exception)})
+
+
+def _draw_charts(briefing: Briefing) -> None:
+    """Draw the briefing's charts as SVG (HTML and PDF), cached by `figures`."""
+    from civicdesk.briefing.figures import figure_svg
+
+    for section in briefing.sections:
+        for figure in section.figures:
+            figure_svg(figure)
 
 
 def render_all(briefing: Briefing, folder: str | Path, formats=FORMATS, stem: str | None = None) -> dict[str, Path]:

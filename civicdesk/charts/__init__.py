@@ -5,10 +5,29 @@ Each builder takes a frame from the library (e.g. an `Overview` attribute) and a
 """
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
-import altair as alt
 import pandas as pd
+
+
+def _import_altair():
+    """Altair, imported without the optional ``rfc3987_syntax``: jsonschema (which Altair imports) compiles
+    that package's Lark grammar at import to check the "iri" string format, 1.7 s on the command line, and
+    the Vega-Lite schema has no such format. Hidden only while jsonschema loads, so it behaves as if that
+    optional package were not installed; a later ``import rfc3987_syntax`` still works."""
+    hide = "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules
+    if hide:
+        sys.modules["rfc3987_syntax"] = None  # makes `import rfc3987_syntax` raise ImportError
+    try:
+        import altair
+    finally:
+        if hide and "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
+            del sys.modules["rfc3987_syntax"]
+    return altair
+
+
+alt = _import_altair()
 
 from civicdesk.i18n import category_label, channel_label, kpi_label, street_label, t
 from civicdesk.store.categories import merge_tail
