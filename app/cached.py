@@ -219,7 +219,7 @@ def backtest_rows(metrics: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame
     return backtest_comparison(metrics, labels.__getitem__)
 
 
-@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False, max_entries=2000, hash_funcs=BY_CONTENT)
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False, max_entries=500, hash_funcs=BY_CONTENT)
 def chart_spec(builder: str, *args, **kwargs) -> dict:
     """The Vega-Lite spec of the chart `civicdesk.charts.<builder>(*args, **kwargs)` ("forecast_backtest.
     backtest_chart" names one in a sub-module), for `st.vega_lite_chart`; every session drawing the same chart
