@@ -117,7 +117,7 @@ def _margin_parts(first_week, last_week, dimensions: Sequence[str], streets=None
         if dim not in MARGIN_DIMENSIONS:
             raise ValueError(f"unknown dimension {dim!r}; choose from {MARGIN_DIMENSIONS}")
         value = sa.literal_column("''", sa.String) if dim == "total" else w[dim]
-        parts.append(sa.select(w.week, sa.literal_column(f"'{dim}'", sa.String).label("dimension"),
+        parts.append(sa.select(w.week, sa.cast(sa.literal(dim), sa.String).label("dimension"),
                                value.label("value"), *sums)
                      .where(*where).group_by(w.week, *([] if dim == "total" else [w[dim]])))
     return parts
