@@ -6,6 +6,7 @@ as ``__main__``, the router.
 """
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ else:
     from civicdesk.store import StoreError
 
     from civicdesk.access import AccessDenied, acting_as
+    from civicdesk.parallel import SchedulerError
 
     import cached
     import sidebar
@@ -48,3 +50,6 @@ else:
             page.run()
         except AccessDenied as exc:  # the library refused: the page showed a control the role cannot use
             st.error(f"{t('not_allowed', lang)}{exc}")
+        except SchedulerError as exc:  # CIVICDESK_DASK_SCHEDULER names no usable cluster: say so, log the detail
+            logging.getLogger("civicdesk.app").warning("%s", exc)
+            st.error(t("scheduler_unusable", lang))

@@ -207,10 +207,11 @@ def bench_store(kind: str, scale: float, args, models_dir: str) -> dict:
             res = measured([CIVICDESK, "briefing", "--week", WEEK, "--format", "docx,pdf,html,xlsx", "--out", out,
                             "--db", url], env)
             files = sorted(p.name for p in Path(out).rglob("*") if p.is_file())
-        row["briefing"] = {"seconds": res["wall_s"], "peak_mb": res["peak_mb"], "rc": res["rc"], "files": files,
-                           **({"error": res["err"]} if res["rc"] else {})}
+        failed = res["rc"] or len(files) < 4
+        row["briefing"] = {"seconds": None if failed else res["wall_s"], "peak_mb": res["peak_mb"], "rc": res["rc"],
+                           "files": files, **({"error": res["err"]} if failed else {})}
         print(f"  briefing    {kind:10} x{scale:<4g} {res['wall_s']:8.1f} s  peak {res['peak_mb']:8.0f} MB  "
-              f"files={len(files)}", flush=True)
+              f"files={len(files)}{'  FAILED' if failed else ''}", flush=True)
     return row
 
 

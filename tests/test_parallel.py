@@ -156,3 +156,24 @@ def test_an_unusable_scheduler_is_said_so(address, monkeypatch):
     with pytest.raises(SchedulerError, match=f"cannot connect to the Dask scheduler.*{SCHEDULER_ENV}.*dask scheduler"):
         run_parallel(pow, [(2, 3)])
     assert run_parallel(pow, []) == []  # nothing to run: nothing to connect to
+
+
+def test_the_command_says_the_cluster_cannot_be_used_in_one_sentence(demo_store_url, tmp_path):
+    """`civicdesk staffing calibrate` with an unusable scheduler: exit 1, the reason on stderr, no traceback."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, SCHEDULER_ENV: f"tcp://127.0.0.1:{_closed_port()}",
+           "CIVICDESK_MODELS_DIR": str(tmp_path / "models")}
+    done = subprocess.run([sys.executable, "-m", "civicdesk.cli", "staffing", "calibrate", "--db", demo_store_url],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 1
+    assert SCHEDULER_ENV in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_app_says_the_cluster_cannot_be_used_in_the_users_language():
+    from civicdesk.i18n import t
+
+    zh, en = t("scheduler_unusable", "zh"), t("scheduler_unusable", "en")
+    assert "调度器" in zh and SCHEDULER_ENV in zh
+    assert "scheduler" in en and not any("\u4e00" <= ch <= "\u9fff" for ch in en)

@@ -25,4 +25,18 @@ app.add_typer(users.app, name="user")
 app.command("briefing")(briefing.briefing)
 reference.register(app)
 
-__all__ = ["app", "build_demo"]
+
+
+def main() -> None:
+    """The `civicdesk` command: `app` with the cluster's failure said in one red sentence, not a traceback."""
+    try:
+        app()
+    except RuntimeError as exc:
+        from civicdesk.parallel import SchedulerError
+        if not isinstance(exc, SchedulerError):
+            raise
+        typer.secho(str(exc), fg="red", err=True)
+        raise SystemExit(1) from None
+
+
+__all__ = ["app", "build_demo", "main"]

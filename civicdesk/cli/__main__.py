@@ -1,4 +1,4 @@
 """`python -m civicdesk.cli …` runs the `civicdesk` command."""
-from civicdesk.cli import app
+from civicdesk.cli import main
 
-app()
+main()

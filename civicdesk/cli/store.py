@@ -13,15 +13,29 @@ store = LazyModule("civicdesk.store")  # imported when a command first uses it: 
 
 
 def build_demo(engine, seed: int = 0, scale: float = 1.0, start: str = "2021-01-01", end: str = "2023-12-31") -> int:
-    """Generate the demo district and load it into `engine`, with progress bars; returns tickets loaded."""
-    from civicdesk.synth import generate_district
+    """Generate the demo district and load it into `engine`, block by block, with a progress bar.
 
-    bar = ProgressBar("生成演示区县 generating")
-    district = generate_district(seed=seed, start=start, end=end, scale=scale, progress=bar)
-    bar(1.0, f"{len(district.tickets):,} tickets")
-    bar.close()
-    bar = ProgressBar("写入数据库 loading")
-    loaded = store.load_district(engine, district, progress=bar)
+    A scale above one block (`civicdesk.synth.city.BLOCK_SCALE`) is drawn and written one block at a
+    time in one transaction, so memory stays that of one block; returns tickets loaded."""
+    from civicdesk.synth.city import block_scales, city_blocks
+
+    blocks = len(block_scales(scale))
+    bar = ProgressBar("生成并写入演示区县 generating and loading")
+    state = {"generated": 0.0}
+
+    def generating(fraction: float, message: str) -> None:
+        state["generated"] = fraction
+        bar(0.9 * fraction, message)
+
+    def loading(fraction: float, message: str) -> None:
+        if fraction >= 0.85:  # the rollup, after the last block
+            bar(0.9 + 0.1 * (fraction - 0.85) / 0.15, message)
+        else:
+            bar(0.9 * state["generated"], message)
+
+    district_blocks = city_blocks(seed=seed, start=start, end=end, scale=scale, progress=generating)
+    loaded = store.load_districts(engine, district_blocks, progress=loading)
+    bar(1.0, f"{loaded:,} tickets in {blocks} block{'s' if blocks > 1 else ''}")
     bar.close()
     return loaded
 

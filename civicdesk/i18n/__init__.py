@@ -50,6 +50,11 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "The store holds no tickets yet. Run `civicdesk demo` to build the demo district, or import a file."),
     "build_demo": ("生成演示数据（约两分钟）", "Build the demo district (about two minutes)"),
     "store_error": ("无法打开数据库：", "Cannot open the store: "),
+    "scheduler_unusable": ("建模集群无法使用：环境变量 CIVICDESK_DASK_SCHEDULER 指定的 Dask 调度器连接不上或没有工作节点。"
+                           "请启动调度器和工作节点、更正地址，或删除该变量改在本机计算。",
+                           "The modelling cluster cannot be used: the Dask scheduler named in CIVICDESK_DASK_SCHEDULER "
+                           "cannot be reached or has no workers. Start the scheduler and its workers, correct the "
+                           "address, or unset the variable to compute on this machine."),
     "download_csv": ("下载表格（CSV）", "Download table (CSV)"),
     "below_target": ("低于目标", "Below target"),
     "target": ("目标", "Target"),
