@@ -36,3 +36,16 @@ def test_help_lists_every_command_without_loading_the_analysis_stack():
                          env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}, check=True).stdout
     for command in COMMANDS:
         assert f" {command} " in out, command
+
+
+def test_opening_a_current_store_needs_no_alembic(tmp_path):
+    """`civicdesk kpi` on a store at the head revision reads the revision with plain SQL; Alembic loads only
+    to create or upgrade a schema."""
+    from civicdesk.store.engine import _head_from_files, head_revision
+
+    assert _head_from_files() == head_revision()
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    first = _loaded_after(f"from civicdesk import store\nstore.connect({url!r})")
+    assert "alembic" in first  # a new store is created by the migrations
+    again = _loaded_after(f"from civicdesk import store\nstore.connect({url!r})")
+    assert "alembic" not in again

@@ -1,6 +1,7 @@
 """Open the store: build the engine, tune SQLite, create or upgrade the schema, explain failures."""
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -8,10 +9,6 @@ import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError, OperationalError
@@ -29,7 +26,9 @@ class StoreError(RuntimeError):
     """The store cannot be opened or used; the message is one sentence meant for the user."""
 
 
-def _alembic_config(connection: sa.Connection | None = None) -> Config:
+def _alembic_config(connection: sa.Connection | None = None):
+    from alembic.config import Config  # Alembic is needed to migrate, not to open a current store
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = connection
@@ -38,11 +37,39 @@ def _alembic_config(connection: sa.Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest schema revision this version of civicdesk knows."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def _head_from_files() -> str | None:
+    """The head revision read straight from the migration files (`revision = "…"` not named as any file's
+    `down_revision`), without loading Alembic; None when that is not one revision."""
+    revisions, downs = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = re.search(r'^revision\s*=\s*["\']([^"\']+)["\']', text, re.M)
+        down = re.search(r'^down_revision\s*=\s*["\']([^"\']+)["\']', text, re.M)
+        if found:
+            revisions.add(found.group(1))
+        if down:
+            downs.add(down.group(1))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _stored_revision(engine: Engine) -> str | None:
+    """The revision in the store's `alembic_version` table, read with plain SQL (None without the table)."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _wal(cur) -> None:
@@ -125,6 +152,8 @@ def create_engine(url: str | None = None, pool_size: int | None = None) -> Engin
 
 def current_revision(engine: Engine) -> str | None:
     """The schema revision the store is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -139,6 +168,8 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     if found is not None and found not in _known_revisions():
         raise StoreError(f"This store was written by a newer version of civicdesk (schema revision "
                          f"{found}, this version knows up to {head_revision()}); upgrade civicdesk.")
+    from alembic import command
+
     with _MIGRATE_LOCK, engine.begin() as conn:
         command.upgrade(_alembic_config(conn), revision)
 
@@ -195,7 +226,9 @@ def connect(url: str | None = None, upgrade: bool = True) -> Engine:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
         if upgrade:
-            migrate(engine)
+            head = _head_from_files()
+            if head is None or _stored_revision(engine) != head:  # a store at head needs no Alembic
+                migrate(engine)
             from civicdesk.store.rollup import rebuild_if_flagged
 
             rebuild_if_flagged(engine)
