@@ -84,7 +84,12 @@ def child(step: str, url: str) -> dict:
             overview(engine, pd.Timestamp(day).date())
             times.append(time.perf_counter() - t0)
         ms = np.array(times) * 1000
+        from bench_store import _same_figures, overview_from_daily_rollup
+        same = all(_same_figures(overview(engine, pd.Timestamp(d).date()),
+                                 overview_from_daily_rollup(engine, pd.Timestamp(d).date()))
+                   for d in weeks[[5, 25, 45]])
         return {"median_ms": round(float(np.median(ms)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
+                "same_figures_as_daily_rollup": bool(same),
                 "rows_read": _tickets_between(engine, "2023-01-02", "2023-01-08")}
     if step == "forecast":
         from civicdesk.forecast.categories import forecast_categories
