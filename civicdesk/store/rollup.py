@@ -26,10 +26,11 @@ from civicdesk.store.schema import (ROLLUP_COUNTS, ROLLUP_KEYS, ROLLUP_SUMS, dai
 
 REPEAT_WINDOW_DAYS = 30
 REFRESH_CHUNK_DAYS = 183
-#: Tickets read at once when rebuilding (about 0.5 GB of frame): a busier store rebuilds in shorter windows,
-#: so a city's rebuild needs no more memory than a district's.
+#: Tickets read at once when rebuilding (window and lookback; about 0.5 GB of frame): a busier store rebuilds
+#: in shorter windows, down to MIN_CHUNK_DAYS (shorter ones would re-read the 30-day lookback more than the
+#: window itself), so a city of ten districts rebuilds in about a district's memory.
 REFRESH_CHUNK_ROWS = 300_000
-MIN_CHUNK_DAYS = 7
+MIN_CHUNK_DAYS = 30
 _COLUMNS = ("created_at", "street", "category", "channel", "urgency", "caller_key", "signed_at",
             "first_response_at", "closed_at", "deadline_at", "returned_count", "reopened_count",
             "escalated", "callback_result")
