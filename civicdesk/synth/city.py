@@ -62,7 +62,7 @@ def city_blocks(seed: int = 0, start: str | date = "2021-01-01", end: str | date
     for b, s in enumerate(scales):
         def report(f: float, m: str, b: int = b) -> None:
             if progress:
-                progress((b + f) / len(scales), f"[{b + 1}/{len(scales)}] {m}")
+                progress((b + f) / len(scales), f"[{b + 1}/{len(scales)}] {m}" if len(scales) > 1 else m)
 
         district = generate_district(seed=seed, start=start, end=end, scale=s, progress=report, block=b)
         _renumber(district.tickets, first_day, per_day, issued)
