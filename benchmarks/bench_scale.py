@@ -143,23 +143,8 @@ def existing_scale(url: str) -> float | None:
         return None
 
 
-def fresh_store(kind: str, url: str, base: str) -> None:
-    import sqlalchemy as sa
-    if kind == "postgresql":
-        admin = pg_admin(base)
-        name = url.rsplit("/", 1)[1]
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-    else:
-        path = Path(url.removeprefix("sqlite:///"))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-
-
 def drop_store(kind: str, url: str, base: str) -> None:
+    """Drop the scratch database, or delete the SQLite file and its WAL."""
     import sqlalchemy as sa
     if kind == "postgresql":
         admin = pg_admin(base)
@@ -167,7 +152,22 @@ def drop_store(kind: str, url: str, base: str) -> None:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
         admin.dispose()
     else:
-        fresh_store(kind, url, base)
+        path = Path(url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def fresh_store(kind: str, url: str, base: str) -> None:
+    """An empty store at `url` (the old one dropped first)."""
+    import sqlalchemy as sa
+    drop_store(kind, url, base)
+    if kind == "postgresql":
+        admin = pg_admin(base)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}"'))
+        admin.dispose()
+    else:
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
 
 
 def store_size_mb(kind: str, url: str) -> float:
@@ -296,6 +296,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if os.environ.get("CIVICDESK_BENCH_SCALE_SQLITE_DIR"):
-        SQLITE_DIR = Path(os.environ["CIVICDESK_BENCH_SCALE_SQLITE_DIR"])
     main()
