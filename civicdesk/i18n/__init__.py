@@ -7,10 +7,12 @@ from civicdesk import codes
 from civicdesk.i18n.access import ACCESS_STRINGS
 from civicdesk.i18n.briefing import BRIEFING_STRINGS
 from civicdesk.i18n.charts import CHART_STRINGS
+from civicdesk.i18n.compare import COMPARE_STRINGS
 from civicdesk.i18n.coverage import COVERAGE_STRINGS
 from civicdesk.i18n.drivers import DRIVER_LABELS, DRIVER_STRINGS
 from civicdesk.i18n.partial import PARTIAL_STRINGS
 from civicdesk.i18n.guess import GUESS_STRINGS
+from civicdesk.i18n.maps import MAP_STRINGS
 from civicdesk.i18n.reference import REFERENCE_STRINGS
 from civicdesk.kpi import KPI_LABELS
 
@@ -476,6 +478,8 @@ STRINGS.update(PARTIAL_STRINGS)
 STRINGS.update(GUESS_STRINGS)
 STRINGS.update(REFERENCE_STRINGS)
 STRINGS.update(CHART_STRINGS)
+STRINGS.update(COMPARE_STRINGS)
+STRINGS.update(MAP_STRINGS)
 
 
 def driver_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:
