@@ -35,6 +35,21 @@ grids = Table(
     Column("name", String(128)),
     Column("community", String(128)),
     Column("households", Integer),
+    Column("lon", Float),
+    Column("lat", Float),
+)
+
+#: Named places of the streets (小区, villages, roads) with a point (WGS84 lon/lat): where key problems'
+#: repeated places are drawn. `grid_id` is the grid the place lies in, when known.
+places = Table(
+    "places", metadata,
+    Column("place_id", Integer, primary_key=True, autoincrement=True),
+    Column("street", String(64), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("grid_id", String(64)),
+    Column("lon", Float),
+    Column("lat", Float),
+    UniqueConstraint("street", "name", name="uq_places_street_name"),
 )
 
 staff = Table(

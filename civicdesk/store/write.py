@@ -5,6 +5,7 @@ lags `tickets`, and a failed write leaves the store as it was.
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from civicdesk.store.bulk import CHUNK_ROWS, _python_column, bulk_insert
 from civicdesk.store.categories import register_categories, replace_categories
 from civicdesk.store.engine import lock_ticket_writes
 from civicdesk.store.rollup import rebuild_rollup, refresh_rollup, touched_window
-from civicdesk.store.schema import TICKET_COLUMNS, grids, staff, store_info, streets, tickets
+from civicdesk.store.schema import TICKET_COLUMNS, grids, places, staff, store_info, streets, tickets
 
 Progress = Callable[[float, str], None]
 REQUIRED_TICKET_COLUMNS = ("source", "source_id", "channel", "created_at", "urgency", "status")
@@ -113,12 +114,30 @@ def write_tickets(conn: sa.Connection, df: pd.DataFrame) -> WriteResult:
     return WriteResult(len(frame), refresh_rollup(conn, lo, hi))
 
 
+def _with_shapes(district) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The district's streets with their boundaries (GeoJSON text), grids with their points, and its places
+    (None for a district without geometry)."""
+    shapes = getattr(district, "shapes", None)
+    if shapes is None:
+        return district.streets, district.grids, None
+    texts = {name: json.dumps(geometry, ensure_ascii=False, separators=(",", ":"))
+             for name, geometry in shapes.boundaries.items()}
+    street_frame = district.streets.assign(boundary=district.streets["name"].map(texts).astype(object))
+    points = shapes.grids.set_index("grid_id")
+    grid_frame = district.grids.assign(lon=district.grids["grid_id"].map(points["lon"]),
+                                       lat=district.grids["grid_id"].map(points["lat"]))
+    return street_frame, grid_frame, shapes.places
+
+
 def _replace_reference(conn: sa.Connection, district) -> None:
     conn.execute(tickets.delete().where(tickets.c.source == "demo"))
-    for table in (staff, grids, streets):
+    for table in (places, staff, grids, streets):
         conn.execute(table.delete())
-    bulk_insert(conn, streets, district.streets[[c for c in streets.c.keys() if c in district.streets]])
-    bulk_insert(conn, grids, district.grids[[c for c in grids.c.keys() if c in district.grids]])
+    street_frame, grid_frame, place_frame = _with_shapes(district)
+    bulk_insert(conn, streets, street_frame[[c for c in streets.c.keys() if c in street_frame]])
+    bulk_insert(conn, grids, grid_frame[[c for c in grids.c.keys() if c in grid_frame]])
+    if place_frame is not None and len(place_frame):
+        bulk_insert(conn, places, place_frame[["street", "name", "grid_id", "lon", "lat"]])
     bulk_insert(conn, staff, district.staff[[c for c in staff.c.keys() if c in district.staff]])
     replace_categories(conn, district.categories.to_dict("records"), origin="demo")
 

@@ -16,6 +16,7 @@ from civicdesk.synth.catalog import (CALIBRATION_END, CALIBRATION_START, CALIBRA
                                      CATEGORIES, CHANNELS, DEFAULT_URGENCY_MIX, DIRECT_CLOSE, SUBCATEGORIES,
                                      URGENCY_MIX, category_rows)
 from civicdesk.synth.followups import callbacks_and_followups
+from civicdesk.synth.geo import DemoShapes, demo_shapes
 from civicdesk.synth.places import STREET_SPECS, active_grid_workers, build_places, build_staff
 from civicdesk.synth.tickets import assemble_tickets
 from civicdesk.synth.topics import draw_extras, flat_subcategories, topic_rates
@@ -54,7 +55,8 @@ class Truth:
 
 @dataclass(frozen=True)
 class District:
-    """A generated demo district: reference tables, tickets and the truth behind them."""
+    """A generated demo district: reference tables, tickets, the truth behind them and its geometry
+    (`shapes`: street boundaries, grid and place points; None when generated without)."""
 
     streets: pd.DataFrame
     grids: pd.DataFrame
@@ -65,6 +67,7 @@ class District:
     end: date
     seed: int
     scale: float
+    shapes: DemoShapes | None = None
 
     @property
     def categories(self) -> pd.DataFrame:
@@ -157,7 +160,8 @@ def _streams(seed: int, block: int) -> list[np.random.Generator]:
 
 
 def generate_district(seed: int = 0, start: str | date = "2021-01-01", end: str | date = "2023-12-31",
-                      scale: float = 1.0, progress: Progress | None = None, block: int = 0) -> District:
+                      scale: float = 1.0, progress: Progress | None = None, block: int = 0,
+                      shapes: bool = True) -> District:
     """Generate the demo district (Zhangqiu-like, 18 streets) with tickets and ground truth.
 
     Args:
@@ -168,6 +172,8 @@ def generate_district(seed: int = 0, start: str | date = "2021-01-01", end: str 
         block: which block of a city (`civicdesk.synth.city`): the same streets, grids, roster and
             capacity rates as block 0, with tickets, callers and topics drawn from the block's own
             streams. Block 0 is the district itself.
+        shapes: draw the geometry (`civicdesk.synth.geo.demo_shapes`, from its own random stream: the
+            other draws are the same either way).
 
     Returns:
         The `District`.
@@ -252,7 +258,9 @@ def generate_district(seed: int = 0, start: str | date = "2021-01-01", end: str 
                   repeat_callers=repeat_keys, calibration_week=calib, load=load.frame(names, days),
                   utilisation_target=dict(zip(names, util.round(3))))
     report(1.0, f"完成：{len(tickets):,} 件工单")
-    return District(places.streets, places.grids, staff, tickets, truth, start_d, end_d, int(seed), float(scale))
+    geometry = demo_shapes(int(seed), places) if shapes else None
+    return District(places.streets, places.grids, staff, tickets, truth, start_d, end_d, int(seed), float(scale),
+                    geometry)
 
 
 def _dept_is_street() -> np.ndarray:
