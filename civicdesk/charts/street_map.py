@@ -21,6 +21,8 @@ MAP_MEASURES = ("received", "per_1000_households", "response_rate", "closure_rat
                 "satisfaction_rate")
 #: The point selection a click on a street makes (Streamlit returns it under this name).
 PICK = "street_pick"
+#: Fill of a street without a value this week, and of every street on a map without a measure.
+NO_VALUE, PLAIN = "#e4e4e4", "#e8edf3"
 #: China's standard parallels for equal-area conic maps (GB/T: 25°N and 47°N).
 PARALLELS = (25, 47)
 
@@ -114,7 +116,7 @@ def _tooltips(values: pd.DataFrame, lang: str) -> list[alt.Tooltip]:
     return tips
 
 
-def street_map(streets: pd.DataFrame, values: pd.DataFrame, measure: str = "received", lang: str = "zh",
+def street_map(streets: pd.DataFrame, values: pd.DataFrame, measure: str | None = "received", lang: str = "zh",
                english: dict[str, str] | None = None, selected: Sequence[str] = (),
                points: pd.DataFrame | None = None, clickable: bool = False, width: int | str = "container",
                height: int = 420, labels: bool = True, title: str | None = None) -> alt.LayerChart:
@@ -123,7 +125,7 @@ def street_map(streets: pd.DataFrame, values: pd.DataFrame, measure: str = "rece
     Args:
         streets: the shapes' streets (`civicdesk.geo.Shapes.streets`: street, geometry, lon, lat).
         values: `street_values(...)`: one row per street with every measure.
-        measure: one of MAP_MEASURES.
+        measure: one of MAP_MEASURES; None draws every street in one plain colour (a map for points).
         english: Chinese → English street names (the streets table), for lang "en".
         selected: streets drawn with a dark outline (the page's street filter); the others fade.
         points: places to mark (`problem_points`: street, label, lon, lat, contacts), e.g. key problems'
@@ -131,14 +133,16 @@ def street_map(streets: pd.DataFrame, values: pd.DataFrame, measure: str = "rece
         clickable: add the click selection `PICK` (fields: street) that the app turns into a street filter.
         labels: write the street names at their representative points.
     """
-    if measure not in MAP_MEASURES:
-        raise ValueError(f"measure must be one of {MAP_MEASURES}, not {measure!r}")
+    if measure is not None and measure not in MAP_MEASURES:
+        raise ValueError(f"measure must be one of {MAP_MEASURES} or None, not {measure!r}")
     data = alt.Data(values=_features(streets, values, measure, lang, english, selected))
     faded = bool(selected)
+    colour = (alt.value(PLAIN) if measure is None else
+              alt.condition("datum.value === null", alt.value(NO_VALUE), _colour(measure, lang, values[measure])))
     base = alt.Chart(data).mark_geoshape(stroke="white", strokeWidth=1.2).encode(
-        color=alt.condition("datum.value === null", alt.value("#e4e4e4"), _colour(measure, lang, values[measure])),
+        color=colour,
         opacity=(alt.condition("datum.picked", alt.value(1.0), alt.value(0.45)) if faded else alt.value(1.0)),
-        tooltip=_tooltips(values, lang))
+        tooltip=_tooltips(values, lang) if measure else [alt.Tooltip("label:N", title=t("street", lang))])
     if clickable:
         base = base.add_params(alt.selection_point(name=PICK, fields=["street"], on="click", clear="dblclick"))
     layers = [base]
@@ -148,8 +152,11 @@ def street_map(streets: pd.DataFrame, values: pd.DataFrame, measure: str = "rece
     if labels:
         names = pd.DataFrame({"label": [street_label(s, lang, english) for s in streets["street"]],
                               "lon": streets["lon"], "lat": streets["lat"]})
-        layers.append(alt.Chart(names).mark_text(fontSize=10, font=CJK_FONT, color="#333333").encode(
-            longitude="lon:Q", latitude="lat:Q", text="label:N"))
+        text = alt.Chart(names).encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
+        # a white halo first, then the name: readable on the darkest and the lightest street
+        layers += [text.mark_text(fontSize=10, font=CJK_FONT, stroke="white", strokeWidth=3, strokeOpacity=0.85,
+                                  strokeJoin="round"),
+                   text.mark_text(fontSize=10, font=CJK_FONT, color="#222222")]
     if points is not None and len(points):
         layers.append(_points_layer(points, lang))
     lon0 = float(pd.to_numeric(streets["lon"]).mean())
