@@ -345,8 +345,8 @@ def read_geojson(text: str, known_streets: Iterable[str] | Mapping[str, str],
 # Writing
 # ---------------------------------------------------------------------------------------------
 
-def save_boundaries(engine: Engine, boundaries: dict[str, dict]) -> int:
-    """Store street boundaries, in one transaction.
+def save_boundaries(engine: Engine, boundaries: dict[str, dict], *, file_name: str = "") -> int:
+    """Store street boundaries, in one transaction, recorded in the audit log (needs the "import" right).
 
     A street the streets table does not hold yet (one only tickets name, in a store built from ticket
     exports alone) gets a row with code = name, so that it can take its shape.
@@ -354,12 +354,19 @@ def save_boundaries(engine: Engine, boundaries: dict[str, dict]) -> int:
     Args:
         engine: the store.
         boundaries: street name → GeoJSON geometry dict (as `read_geojson` returns them).
+        file_name: the file they came from, for the audit log.
 
     Returns:
         The number of streets given a boundary.
+
+    Raises:
+        civicdesk.access.AccessDenied: the acting user may not import.
     """
+    from civicdesk.access import require
+    from civicdesk.accounts import record
     from civicdesk.store.schema import streets
 
+    require("import")
     if not boundaries:
         return 0
     with engine.begin() as conn:
@@ -375,4 +382,5 @@ def save_boundaries(engine: Engine, boundaries: dict[str, dict]) -> int:
             conn.execute(streets.insert().values(street_id=next_id, code=code, name=name, boundary=text))
             codes.add(code)
             next_id += 1
+        record(conn, "import_boundaries", file_name or "GeoJSON", {"streets": sorted(boundaries)})
     return len(boundaries)

@@ -287,6 +287,65 @@ def reference_tab(engine, lang: str) -> None:
         run_reference_import(engine, kind, path, lang)
 
 
+def reference_section(engine, lang: str) -> None:
+    """Reference data and callbacks, then the streets' boundaries."""
+    reference_tab(engine, lang)
+    boundaries_part(engine, lang)
+
+
+def boundaries_part(engine, lang: str) -> None:
+    """Street boundaries from a GeoJSON file: which features match a street and which do not (with the
+    reason), then saved with `civicdesk.geo.save_boundaries`."""
+    from civicdesk import geo
+
+    st.divider()
+    st.subheader(t("geo_section", lang))
+    st.caption(t("geo_intro", lang))
+    if "geo_saved" in st.session_state:
+        st.success(t("geo_saved", lang).format(n=st.session_state.pop("geo_saved")))
+    upload = st.file_uploader(t("geo_upload", lang), type=["geojson", "json"], key="geo-upload")
+    prop = st.text_input(t("geo_name_property", lang), key="geo-property").strip() or None
+    if upload is None:
+        return
+    try:
+        match = geo.read_geojson(upload.getvalue().decode("utf-8-sig"), geo.known_streets(engine), prop)
+    except (geo.GeoJSONError, UnicodeDecodeError) as exc:
+        log.info("boundary file refused: %s", exc)
+        reason = t(exc.key if isinstance(exc, geo.GeoJSONError) else "geo_not_json", lang)
+        st.error(t("geo_cannot_read", lang).format(file=upload.name, reason=reason))
+        return
+    if match.matched:
+        names = t("list_sep", lang).join(street_label_of(engine, n, lang) for n in match.matched)
+        st.info(t("geo_matched", lang).format(n=len(match.matched), names=names))
+    else:
+        st.warning(t("geo_saved_none", lang))
+    if match.name_property:
+        st.caption(t("geo_property", lang).format(prop=match.name_property))
+    if match.unmatched:
+        st.markdown(t("geo_unmatched", lang).format(n=len(match.unmatched)))
+        rows = match.unmatched
+        st.dataframe(pd.DataFrame({t("geo_column_feature", lang): [i + 1 for i, _, _ in rows],
+                                   t("geo_column_name", lang): [n or t("geo_unnamed", lang) for _, n, _ in rows],
+                                   t("geo_column_reason", lang): [t(r, lang) for _, _, r in rows]}),
+                     hide_index=True, width="stretch")
+    if match.matched and st.button(t("geo_save", lang), type="primary", key="geo-save"):
+        try:
+            saved = geo.save_boundaries(engine, match.matched, file_name=upload.name)
+        except AccessDenied:
+            st.error(t("needs_role", lang).format(role=t("role_analyst", lang)))
+            return
+        cached.clear()
+        st.session_state["geo_saved"] = saved
+        st.rerun()
+
+
+def street_label_of(engine, name: str, lang: str) -> str:
+    """A street's name as shown in `lang` (its English name from the streets table in English)."""
+    from civicdesk.i18n import street_label
+
+    return street_label(name, lang, cached.english_names(engine, config.db_url()) if lang == "en" else None)
+
+
 def categories_tab(engine, lang: str) -> None:
     """The centre's category tree; English names and handling editable by those who may import."""
     st.caption(t("cat_intro", lang))
@@ -346,7 +405,7 @@ def page() -> None:
     # One section at a time: charts size correctly and the store-wide quality scan runs only when asked for.
     section = st.radio(t("section", lang), sections, format_func=lambda k: t(k, lang), horizontal=True,
                        key="data_section", label_visibility="collapsed")
-    {"import_tab": import_tab, "reference_tab": reference_tab, "categories_tab": categories_tab,
+    {"import_tab": import_tab, "reference_tab": reference_section, "categories_tab": categories_tab,
      "batches_tab": batches_tab, "quality_tab": quality_tab, "audit_tab": audit_tab}[section](engine, lang)
 
 

@@ -6,6 +6,7 @@
 - `users`: the `user` group (accounts)
 - `briefing`: the weekly briefing
 - `reference`: import-reference, template
+- `shapes`: the `shapes` group (import street boundaries from GeoJSON)
 
 Each module imports only `civicdesk.cli.common` from this package; this file assembles the command.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from civicdesk.cli import briefing, reference, staffing, store, tickets, users
+from civicdesk.cli import briefing, reference, shapes, staffing, store, tickets, users
 from civicdesk.cli.store import build_demo
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -24,6 +25,7 @@ app.add_typer(staffing.app, name="staffing")
 app.add_typer(users.app, name="user")
 app.command("briefing")(briefing.briefing)
 reference.register(app)
+shapes.register(app)
 
 
 

@@ -10,6 +10,7 @@ from civicdesk.i18n.charts import CHART_STRINGS
 from civicdesk.i18n.compare import COMPARE_STRINGS
 from civicdesk.i18n.coverage import COVERAGE_STRINGS
 from civicdesk.i18n.drivers import DRIVER_LABELS, DRIVER_STRINGS
+from civicdesk.i18n.geo import GEO_STRINGS
 from civicdesk.i18n.partial import PARTIAL_STRINGS
 from civicdesk.i18n.guess import GUESS_STRINGS
 from civicdesk.i18n.maps import MAP_STRINGS
@@ -480,6 +481,7 @@ STRINGS.update(REFERENCE_STRINGS)
 STRINGS.update(CHART_STRINGS)
 STRINGS.update(COMPARE_STRINGS)
 STRINGS.update(MAP_STRINGS)
+STRINGS.update(GEO_STRINGS)
 
 
 def driver_label(name: str, lang: str = "zh", english: dict[str, str] | None = None) -> str:
