@@ -13,9 +13,11 @@ from docx import Document
 from typer.testing import CliRunner
 
 from civicdesk import store
+from civicdesk.store import schema
 from civicdesk.briefing import build_briefing, render
 from civicdesk.briefing.formatting import cell
 from civicdesk.cli import app
+from civicdesk.geo import street_shapes
 from civicdesk.kpi import kpi_table, totals
 from tests.conftest import make_tickets
 
@@ -247,3 +249,49 @@ def test_what_ifs_are_worded_as_associations(engine, briefing):
     en = " ".join(build_briefing(engine, WEEK, lang="en").sections[5].paragraphs)
     assert "By the model's estimate" in en and "might" in en and "not a proven cause" in en
     assert "would move" not in en
+
+
+def _map_features(figure) -> dict[str, dict]:
+    return {f["street"]: f for layer in figure.spec["layer"] for f in layer.get("data", {}).get("values", [])
+            if f.get("type") == "Feature" and "value" in f}
+
+
+def test_section_one_carries_the_district_map_coloured_by_the_kpi_tables_figures(engine, briefing):
+    figures = briefing.sections[0].figures
+    assert [f.key for f in figures] == ["weekly_volume", "street_map"]
+    assert figures[1].title == "图2 本周各镇街受理量分布"
+    assert [f.title[:2] for f in briefing.figures()] == ["图1", "图2", "图3"]  # the rates' chart moves to 图3
+    assert "（见图2）" in briefing.sections[0].paragraphs[1]
+    features = _map_features(figures[1])
+    table = week_kpis(engine, ("street",)).set_index("street")
+    assert set(features) == set(street_shapes(engine).streets["street"]) and len(features) == 18
+    for street, row in table.iterrows():
+        assert features[street]["value"] == row["received"] == features[street]["received"]
+        for rate in ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"):
+            assert features[street][rate] == pytest.approx(row[rate], nan_ok=True)
+
+
+def test_every_format_shows_the_map_under_its_caption(briefing, files):
+    caption = "图2 本周各镇街受理量分布"
+    assert caption in "\n".join(p.text for p in Document(str(files["docx"])).paragraphs)
+    html = files["html"].read_text(encoding="utf-8")
+    assert f"<figcaption>{caption}</figcaption>" in html and html.count("<svg") >= 3
+    book = openpyxl.load_workbook(files["xlsx"])
+    figures = book["图表"]
+    assert len(figures._images) == len(briefing.figures())
+    assert [c.value for c in figures["A"] if c.value] == [f.title for f in briefing.figures()]
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(files["pdf"]), "-"], capture_output=True, text=True).stdout
+        assert caption.replace(" ", "") in text.replace(" ", "")
+
+
+def test_without_street_boundaries_there_is_no_map_and_the_figures_stay_numbered(tmp_path, small_district):
+    url = f"sqlite:///{tmp_path / 'noshapes.db'}"
+    e = store.connect(url)
+    store.load_district(e, small_district)
+    with e.begin() as conn:
+        conn.execute(schema.streets.update().values(boundary=None))
+    b = build_briefing(e, WEEK)
+    e.dispose()
+    assert [f.key for f in b.figures()] == ["weekly_volume", "rates_trend"]
+    assert [f.title[:2] for f in b.figures()] == ["图1", "图2"] and "见图" not in b.sections[0].paragraphs[1]

@@ -101,8 +101,8 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
         from civicdesk.briefing.volume import overview_section, rates_section
 
         with threadpool_limits(1, user_api="blas"):  # one BLAS thread: see `_OutlookJob.run`
-            parts = [overview_section(engine, ov, lang, english, span[0], coverage),
-                     rates_section(ov, lang, english, settled, coverage)]
+            first = overview_section(engine, ov, lang, english, span[0], coverage)
+            parts = [first, rates_section(ov, lang, english, settled, coverage, figure_no=len(first[0].figures) + 1)]
             report(0.2, "signals")
             parts.append(_guarded("signals", lang, lambda: signals_section(engine, monday, lang, english, redact),
                                   enough))

@@ -147,15 +147,43 @@ def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], f
     trend = ov.trend.tail(12)
     figure = Figure("weekly_volume", "图1 近12周受理量" if lang == "zh" else "Figure 1 Tickets per week, last 12 weeks",
                     charts.weekly_volume_chart(trend, lang).to_dict())
+    district_map = _street_map_figure(engine, ov, lang, english, 2) if coverage.streets else None
+    if district_map is not None:
+        paragraphs = (paragraphs[0], _with_map_reference(paragraphs[1], lang))
     numbers = {"received": int(ov.this_week["received"]), "received_last_week": _num(ov.last_week.get("received")),
                "received_year_ago": yoy_base, "received_wow": wow, "received_yoy": yoy}
     numbers |= {f"category:{c}": int(n) for c, n in zip(ov.by_category["category"], ov.by_category["received"])}
     numbers |= {f"street:{s}": int(n) for s, n in zip(ov.by_street["street"], ov.by_street["received"])}
     numbers |= {f"channel:{c}": int(n) for c, n in zip(ov.by_channel["channel"], ov.by_channel["received"])}
     heading = "一、总体情况" if lang == "zh" else "1. Overview"
-    return Section("overview", heading, paragraphs, (figure,),
+    return Section("overview", heading, paragraphs, (figure,) + ((district_map,) if district_map else ()),
                    (_category_table(ov, lang, english),)
                    + ((_street_table(ov, lang, english, coverage),) if coverage.streets else ())), numbers
+
+
+#: The briefing's map colours the streets by the week's tickets (section 1 is about volume).
+MAP_MEASURE = "received"
+
+
+def _street_map_figure(engine, ov: Overview, lang: str, english: dict[str, str], number: int) -> Figure | None:
+    """图n: the district map coloured by the week's tickets per street; None when the store holds no street
+    boundaries (the text then stands alone, as before)."""
+    from civicdesk.charts.street_map import street_map, street_values
+    from civicdesk.geo import street_shapes
+
+    shapes = street_shapes(engine)
+    if shapes.empty:
+        return None
+    values = street_values(ov.by_street, shapes.streets)
+    spec = street_map(shapes.streets, values, MAP_MEASURE, lang, english, width=440, height=380).to_dict()
+    return Figure("street_map", t("map_caption", lang).format(n=number), spec)
+
+
+def _with_map_reference(line: str, lang: str) -> str:
+    """The streets sentence pointing at the map ("（见图2）")."""
+    if lang == "zh":
+        return line[:-1] + "（见图2）。" if line.endswith("。") else line
+    return line[:-1] + " (Figure 2)." if line.endswith(".") else line
 
 
 def _missing_text(coverage: Coverage, lang: str) -> str:
@@ -261,13 +289,14 @@ def _rates_table(ov: Overview, lang: str, coverage: Coverage = FULL_COVERAGE) ->
 
 
 def rates_section(ov: Overview, lang: str, english: dict[str, str], settled: bool = True,
-                  coverage: Coverage = FULL_COVERAGE) -> tuple[Section, dict]:
+                  coverage: Coverage = FULL_COVERAGE, figure_no: int = 2) -> tuple[Section, dict]:
     """二、三率 (response, closure and on-time, satisfaction) against the targets, with the streets below.
 
     Args:
         settled: the data reach a week past this week's end, so its tickets have had time to close; when
             not, closure is reported but not judged against its target.
         coverage: what the store records; a rate it cannot measure is named as missing, never shown as 0%.
+        figure_no: the number of its figure (after section 1's figures).
     """
     target_text, below = _below_target(ov, lang, english, settled, coverage)
     paragraphs = (_rates_line(ov, lang, coverage), target_text)
@@ -277,7 +306,8 @@ def rates_section(ov: Overview, lang: str, english: dict[str, str], settled: boo
                                            ("cb_satisfied", "cb_basically_satisfied", "cb_unsatisfied")))
     numbers |= {f"below:{r}": len(v) for r, v in below.items()}
     measured = [r for r in RATES if coverage.measures(r)]  # none measured: no figure of 0% lines
-    figures = (Figure("rates_trend", "图2 近12周三率走势" if lang == "zh" else "Figure 2 Rates by week, last 12 weeks",
+    caption = (f"图{figure_no} 近12周三率走势" if lang == "zh" else f"Figure {figure_no} Rates by week, last 12 weeks")
+    figures = (Figure("rates_trend", caption,
                       charts.rates_trend_chart(ov.trend.tail(12), lang, measured).to_dict()),) if measured else ()
     heading = "二、三率完成情况" if lang == "zh" else "2. Response, closure and satisfaction"
     return Section("rates", heading, paragraphs, figures, (_rates_table(ov, lang, coverage),)), numbers

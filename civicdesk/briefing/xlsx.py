@@ -27,6 +27,10 @@ from civicdesk.excel import FORMULA_START, safe_text  # noqa: F401 - re-exported
 NUMBER_FORMATS = {"int": "#,##0", "pct": "0.0%", "pt": "+0.0%;-0.0%;0.0%", "change": "+0.0%;-0.0%;0.0%",
                   "float1": "0.0"}
 SUMMARY = {"zh": "概要", "en": "summary"}
+#: The sheet holding the briefing's figures (drawn as pictures, each under its caption).
+FIGURES = {"zh": "图表", "en": "figures"}
+#: Rows an inch of picture takes (Excel's default row is 20 pixels high at 96 dpi).
+ROW_PX = 20
 LABELS = {
     "zh": {"section": "部分", "text": "内容", "tables": "工作表", "title": "标题", "name": "指标", "value": "数值"},
     "en": {"section": "Section", "text": "Text", "tables": "Sheet", "title": "Title", "name": "Figure",
@@ -62,7 +66,7 @@ def display_width(text: str) -> int:
 
 def sheet_names(briefing: Briefing) -> list[str]:
     """The sheet of each table: its key, made valid (no []:*?/\\, ≤ 31 characters) and unique."""
-    used = {SUMMARY.get(briefing.lang, SUMMARY["zh"])}
+    used = {SUMMARY.get(briefing.lang, SUMMARY["zh"]), FIGURES.get(briefing.lang, FIGURES["zh"])}
     names = []
     for table in briefing.tables():
         base = BAD_SHEET_CHARS.sub("_", table.key).strip("'")[:31] or "table"
@@ -79,11 +83,36 @@ def render_xlsx(briefing: Briefing, path: str | Path) -> None:
     workbook = Workbook()
     names = sheet_names(briefing)
     _summary(workbook.active, briefing, names)
+    if briefing.figures():
+        _figures_sheet(workbook.create_sheet(FIGURES.get(briefing.lang, FIGURES["zh"]), 1), briefing)
     for table, name in zip(briefing.tables(), names):
         _table_sheet(workbook.create_sheet(name), table)
     workbook.properties.title = briefing.title
     workbook.properties.creator = briefing.issuer
     workbook.save(str(path))
+
+
+def _figures_sheet(sheet, briefing: Briefing) -> None:
+    """Every figure as a picture (the PNG the Word file carries), its caption in the row above it."""
+    from io import BytesIO
+
+    from openpyxl.drawing.image import Image
+
+    from civicdesk.briefing.figures import figure_png, figure_size
+
+    row = 1
+    for figure in briefing.figures():
+        sheet.cell(row, 1, safe_text(figure.title)).font = BOLD
+        width, height = figure_size(figure)
+        picture = Image(BytesIO(figure_png(figure, scale=PNG_SCALE)))
+        picture.width, picture.height = width, height
+        sheet.add_image(picture, f"A{row + 1}")
+        row += 3 + math.ceil(height / ROW_PX)
+    sheet.column_dimensions["A"].width = 16
+
+
+#: The pictures' resolution (twice the CSS pixels: sharp on a high-density screen).
+PNG_SCALE = 2.0
 
 
 def _summary(sheet, briefing: Briefing, names: list[str]) -> None:
