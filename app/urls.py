@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 #: The views: script in app/views/, title key (civicdesk.i18n), sidebar icon, URL path. The first is the
 #: default view, served at "/".
 VIEWS = (("overview", "overview", ":material/dashboard:", "overview"),
+         ("compare", "compare", ":material/compare_arrows:", "compare"),
          ("forecast", "forecast", ":material/trending_up:", "forecast"),
          ("staffing", "staffing", ":material/groups:", "staffing"),
          ("satisfaction", "satisfaction", ":material/sentiment_satisfied:", "satisfaction"),

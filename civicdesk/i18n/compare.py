@@ -43,6 +43,9 @@ COMPARE_STRINGS: dict[str, tuple[str, str]] = {
                        "Boxes span the 25th to 75th percentiles, the tick is the median and the whiskers reach the "
                        "10th and 90th percentiles. Tickets created in the period and closed since; tickets still "
                        "open are left out."),
+    "cmp_unsettled": ("注：最近几周受理的工单多数仍在办理时限内，这几周的办结率会随办理进展上升。",
+                      "Note: most tickets of the last weeks are still within their time limits, so those weeks' "
+                      "closure rate will rise as they are handled."),
     "cmp_weekly_title": ("每周受理量", "Tickets per week"),
     "cmp_rates_title": ("每周三率", "Rates by week"),
     "cmp_week_index": ("时段内第几周", "Week of the period"),
