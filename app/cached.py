@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import threading
+import uuid
 
 import pandas as pd
 import streamlit as st
@@ -195,8 +197,52 @@ def unknown_streets(_engine, url: str):
 
 
 def clear() -> None:
-    """Forget cached query results (after the store changed)."""
+    """Forget cached query results (after the store changed); the page models go with them (`page_model`)."""
     st.cache_data.clear()
+
+
+#: How long a page model lives (s). It is built from the cached reads above, so a change made outside the app
+#: shows within QUERY_TTL_S + PAGE_MODEL_TTL_S; `clear()` (and `st.cache_data.clear()`) drops every model at once.
+PAGE_MODEL_TTL_S = 60
+#: At most this many page models are kept (each holds its charts' specs with their data, tens of kilobytes).
+PAGE_MODELS_MAX = 256
+
+
+@st.cache_data(ttl=PAGE_MODEL_TTL_S, show_spinner=False)
+def _page_epoch() -> str:
+    """A token that changes when `st.cache_data` is cleared or every PAGE_MODEL_TTL_S: the page models' age."""
+    return uuid.uuid4().hex
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _page_models(epoch: str) -> dict:
+    """The page models of one epoch (`_page_epoch`), shared by all sessions, and the lock guarding them."""
+    return {"lock": threading.Lock(), "models": {}}
+
+
+def page_model(build, _engine, url: str, *args):
+    """What a rerun of a page draws, `build(_engine, url, *args)`, built once and shared by all sessions.
+
+    A page view would otherwise make a score of `st.cache_data` lookups, each hashing its arguments and
+    unpickling a copy of its value under Streamlit's locks, then rebuild the same texts and tables: most of its
+    CPU, and with many sessions under one GIL, most of their wait. The model (a frozen dataclass that no caller
+    changes, never copied) is found with two cheap lookups and a dict. It is built from the cached reads, so a
+    miss costs what the page cost before, and one session builds a key while the others wait for it.
+    """
+    entry = _page_models(_page_epoch())
+    key = (build.__module__, build.__qualname__, url, args)
+    with entry["lock"]:
+        slot = entry["models"].get(key)
+        if slot is None:
+            models = entry["models"]
+            while len(models) >= PAGE_MODELS_MAX:
+                models.pop(next(iter(models)))
+            slot = models[key] = {"lock": threading.Lock()}
+    if "model" not in slot:
+        with slot["lock"]:
+            if "model" not in slot:
+                slot["model"] = build(_engine, url, *args)
+    return slot["model"]
 
 
 def _content_key(value) -> bytes:
@@ -342,3 +388,20 @@ def briefing_files(b, progress=None) -> tuple[dict[str, bytes], dict[str, Except
     if entry is not None:
         entry["files"] = files
     return files
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner=False)
+def street_shapes(_engine, url: str):
+    """The store's street boundaries, grid centres and place points (`civicdesk.geo.street_shapes`)."""
+    from civicdesk.geo import street_shapes as read
+
+    return read(_engine)
+
+
+@st.cache_data(ttl=QUERY_TTL_S, show_spinner="正在对比 / Comparing…")
+def comparison(_engine, url: str, a: tuple, b: tuple):
+    """Two sides compared (`civicdesk.compare.compare`); each side as the fields of `civicdesk.compare.Side`
+    (label, streets, start, end, categories)."""
+    from civicdesk.compare import Side, compare
+
+    return compare(_engine, Side(*a), Side(*b), coverage(_engine, url))

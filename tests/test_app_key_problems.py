@@ -45,3 +45,34 @@ def test_date_before_the_data_is_explained(monkeypatch, demo_store_url):
     at.date_input(key="kp_as_of").set_value(dt.date(2020, 1, 1)).run(timeout=120)
     assert not at.exception, [e.value for e in at.exception]
     assert at.warning or at.info
+
+
+def _maps(at) -> list[dict]:
+    import json
+
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    return [s for s in specs if "projection" in s]
+
+
+def test_repeated_places_are_points_on_the_district_map(monkeypatch, demo_store_url):
+    at = open_view(monkeypatch, demo_store_url, "key_problems")
+    (district,) = _maps(at)
+    marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in district["layer"]]
+    assert marks[0] == "geoshape" and "circle" in marks
+    assert any("圆点为重复诉求地点" in c.value for c in at.caption)
+
+
+def test_without_boundaries_the_map_is_omitted_with_a_note(monkeypatch, tmp_path, small_district):
+    from civicdesk import store
+    from civicdesk.store import schema
+
+    url = f"sqlite:///{tmp_path / 'noshapes.db'}"
+    engine = store.connect(url)
+    store.load_district(engine, small_district)
+    with engine.begin() as conn:
+        conn.execute(schema.streets.update().values(boundary=None))
+    engine.dispose()
+    for lang, note in (("zh", "尚未载入镇街边界"), ("en", "No street boundaries are loaded")):
+        at = open_view(monkeypatch, url, "key_problems", lang=lang)
+        assert not at.exception and not _maps(at)
+        assert any(note in c.value for c in at.caption)

@@ -115,12 +115,32 @@ def render_list(engine, lang: str, span) -> None:
     st.download_button(t("kp_download", lang), list_excel(kp, lang, english), key="kp_dl",
                        file_name=f"key-problems-{as_of}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    render_place_map(engine, url, entries, lang, english)
     pick = st.selectbox(t("kp_pick", lang), entries.head(shown)["entry_id"].tolist(), key="kp_pick",
                         format_func=lambda e: f"{entries.set_index('entry_id').loc[e, 'rank']}. "
                                               f"{entries.set_index('entry_id').loc[e, 'label']}")
     history = kp.history[kp.history["entry_id"] == pick]
     st.altair_chart(sc.contact_history_chart(history, lang), width="stretch")
     st.dataframe(display_history(history, lang, english), hide_index=True, width="stretch")
+
+
+def render_place_map(engine, url: str, entries: pd.DataFrame, lang: str, english: dict[str, str]) -> None:
+    """The list's repeated places as points on the district map (omitted, with a note, without shapes)."""
+    from civicdesk.charts.street_map import problem_points, street_values
+
+    shapes = cached.street_shapes(engine, url)
+    if shapes.empty:
+        st.caption(t("map_no_shapes", lang))
+        return
+    points = problem_points(entries, shapes)
+    if points.empty:
+        st.caption(t("map_no_points", lang))
+        return
+    values = street_values(pd.DataFrame({"street": []}), shapes.streets)
+    st.vega_lite_chart(spec=cached.chart_spec("street_map.street_map", shapes.streets, values, None, lang, english,
+                                              points=points, height=440, title=t("map_points_title", lang)),
+                       width="stretch")
+    st.caption(t("map_points_note", lang))
 
 
 def refusal(exc: ValueError, lang: str) -> str:
