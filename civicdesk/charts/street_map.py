@@ -93,16 +93,24 @@ def _features(streets: pd.DataFrame, values: pd.DataFrame, measure: str, lang: s
     return features
 
 
+#: A rate's classes around its target: 5 points or more below, below, met, 3 points or more above.
+RATE_STEPS = (-0.05, 0.0, 0.03)
+RATE_COLOURS = ["#c0392b", "#f0a35e", "#a6d96a", "#1a9641"]
+#: Classes of a count (equal steps between the smallest and the largest street): swatches a leader reads at a
+#: glance, drawn the same in the app, Word, PDF and HTML.
+COUNT_CLASSES = 5
+
+
 def _colour(measure: str, lang: str, values: pd.Series) -> alt.Color:
-    """Darker for more tickets; for a rate, red below its target through to green above it."""
+    """Darker for more tickets; for a rate, red below its target and green at or above it, in classes."""
     title = measure_label(measure, lang)
     if measure in TARGETS:
-        low = min(float(values.min()) if values.notna().any() else TARGETS[measure], TARGETS[measure] - 0.05)
-        scale = alt.Scale(scheme="redyellowgreen", domain=[max(0.0, low), TARGETS[measure], 1.0])
+        domain = [round(TARGETS[measure] + step, 4) for step in RATE_STEPS]
+        scale = alt.Scale(type="threshold", domain=domain, range=RATE_COLOURS)
         return alt.Color("value:Q", title=title, scale=scale, legend=alt.Legend(format=".0%", orient="right"))
     fmt = ",.1f" if measure == "per_1000_households" else ",d"
-    return alt.Color("value:Q", title=title, scale=alt.Scale(scheme="oranges"),
-                     legend=alt.Legend(format=fmt, orient="right"))
+    scale = alt.Scale(type="quantize", scheme={"name": "oranges", "count": COUNT_CLASSES}, nice=True, zero=False)
+    return alt.Color("value:Q", title=title, scale=scale, legend=alt.Legend(format=fmt, orient="right"))
 
 
 def _tooltips(values: pd.DataFrame, lang: str) -> list[alt.Tooltip]:
