@@ -70,11 +70,27 @@ class Shapes:
         return pairs(self.places, ["street", "name"]), pairs(self.grids, ["grid_id"]), \
             pairs(self.streets, ["street"])
 
+    @cached_property
+    def _names_by_street(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for street, name in zip(self.places["street"], self.places["name"]):
+            out.setdefault(street, []).append(name)
+        return out
+
+    def _place(self, street, site) -> tuple[float, float] | None:
+        """The point of place `site` of `street`: its own name, else the one place of the street whose name
+        starts with it (a site read from a ticket's text may lack the tail: "大石家村" for "大石家村村")."""
+        places = self._points[0]
+        if (street, site) in places:
+            return places[(street, site)]
+        longer = [n for n in self._names_by_street.get(street, ()) if n.startswith(site)]
+        return places[(street, longer[0])] if len(longer) == 1 else None
+
     def locate(self, street, grid_id=None, site=None) -> tuple[float, float] | None:
         """A point (lon, lat) for a place: the place's own point (street + site), else the grid's point, else
         the street's representative point, else None."""
-        places, grids, streets = self._points
-        for found in (places.get((street, site)) if site else None,
+        _, grids, streets = self._points
+        for found in (self._place(street, site) if site else None,
                       grids.get(grid_id) if grid_id else None, streets.get(street)):
             if found is not None:
                 return found
@@ -281,7 +297,7 @@ def check_geometry(geometry) -> tuple[dict | None, str | None]:
         geom = shapely.force_2d(shape(geometry))
     except Exception:  # noqa: BLE001 - malformed coordinates of any kind
         return None, "geo_bad_coordinates"
-    if geom.is_empty or geom.area == 0:
+    if geom.is_empty or (geom.is_valid and geom.area == 0):
         return None, "geo_empty"
     if not _in_range(shapely.get_coordinates(geom)):
         return None, "geo_not_lonlat"
@@ -292,7 +308,8 @@ def check_geometry(geometry) -> tuple[dict | None, str | None]:
         if fixed is None or fixed.is_empty or abs(fixed.area - geom.area) > REPAIR_TOLERANCE * fixed.area:
             return None, "geo_invalid"
         geom = fixed
-    geom = shapely.set_precision(geom, 1e-6)
+    rounded = shapely.transform(geom, lambda xy: xy.round(6))  # keeps the rings' order and winding
+    geom = rounded if rounded.is_valid else shapely.set_precision(geom, 1e-6)
     if geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         return None, "geo_invalid"
     return json.loads(shapely.to_geojson(geom)), None
