@@ -3,7 +3,7 @@ control on it, and fail on any Streamlit exception box, browser console error or
 full-page screenshot of each view goes to tests/artifacts/<view>-<lang>.png (git-ignored) for a person to
 look at; the time each view took is printed (`pytest -s -m browser tests/test_browser_views.py`).
 
-One browser session visits the seven views in Chinese, switches the language in the sidebar and visits them
+One browser session visits the eight views in Chinese, switches the language in the sidebar and visits them
 again in English, on the app `make run` starts (`streamlit run app/streamlit_app.py`, serving a copy of the
 small demo store on a free port). The server, the Chromium page and the skip/fail rules (skip without
 Chromium, fail in CI) come from tests/test_browser.py. The app is made to ask for an account, as it does when
@@ -124,6 +124,13 @@ def overview(page, lang: str) -> None:
     page.wait_for_function("old => !document.body.innerText.includes(old)", arg=sentence, timeout=QUICK)
 
 
+def compare(page, lang: str) -> None:
+    """Switch from two streets to one street in two periods; the previous period shows."""
+    text(page, "总体情况" if lang == "zh" else "Totals")
+    click_radio(page, "同一镇街两个时段" if lang == "zh" else "One street in two periods")
+    text(page, "上期（" if lang == "zh" else "Previous period (")
+
+
 def forecast(page, lang: str) -> None:
     """Switch the level to by-street."""
     text(page, "预测层级" if lang == "zh" else "Horizon (days)")
@@ -180,6 +187,7 @@ class View:
 
 
 VIEWS = (View("overview", ("总览", "Overview"), overview),
+         View("compare", ("对比", "Compare"), compare),
          View("forecast", ("预测", "Forecast"), forecast),
          View("staffing", ("人员配置", "Staffing"), staffing),
          View("satisfaction", ("满意度", "Satisfaction"), satisfaction),
