@@ -54,7 +54,7 @@ def test_every_views_path_redirects_to_the_root():
         return [a.headers["location"] for a in answers]
 
     paths = [path for *_, path in urls.VIEWS]
-    assert paths == ["overview", "forecast", "staffing", "satisfaction", "key-problems", "briefing", "data"]
+    assert paths == ["overview", "compare", "forecast", "staffing", "satisfaction", "key-problems", "briefing", "data"]
     assert asyncio.run(locations([f"/{p}?week=2023-06-19" for p in paths] + ["/overview"])) == [
         "./?week=2023-06-19", *(f"./?view={p}&week=2023-06-19" for p in paths[1:]), "./"]
 

@@ -99,8 +99,9 @@ def test_medians_equal_a_direct_computation_on_the_tickets(random_store):
     raw["created_at"], raw["closed_at"] = pd.to_datetime(raw["created_at"]), pd.to_datetime(raw["closed_at"])
     for figures in cmp.sides:
         s = figures.side
+        created = raw["created_at"]
         mine = raw[(raw["street"] == s.streets[0]) & raw["closed_at"].notna()
-                   & (raw["created_at"] >= pd.Timestamp(s.start)) & (raw["created_at"] < pd.Timestamp(s.end) + pd.Timedelta(days=1))]
+                   & (created >= pd.Timestamp(s.start)) & (created < pd.Timestamp(s.end) + pd.Timedelta(days=1))]
         days = pd.Series(calendar.working_days_between(mine["created_at"], mine["closed_at"]).to_numpy())
         expected = days.groupby(mine["category"].fillna("").to_numpy()).agg(["median", "size"])
         got = figures.close_quantiles.set_index("category")

@@ -119,7 +119,8 @@ def render_satisfaction(cmp: Comparison, lang: str, coverage: Coverage) -> None:
                     t("cmp_sat_none", lang).format(side=s.side.label))
 
 
-def render(cmp: Comparison, lang: str, english: dict[str, str], coverage: Coverage, data_end: date | None = None) -> None:
+def render(cmp: Comparison, lang: str, english: dict[str, str], coverage: Coverage,
+           data_end: date | None = None) -> None:
     """The compared figures: totals, category mix, days to close, weekly volume and rates, satisfaction;
     `data_end` (the store's last day) marks periods whose tickets are still being handled."""
     table, config_ = totals_table(cmp, lang, coverage)
