@@ -79,6 +79,15 @@ def test_other_centres_in_english(monkeypatch, demo_store_url, centre):
     assert at.dataframe
 
 
+def test_own_dates_on_five_days_of_data(monkeypatch, demo_store_url):
+    url = centre_url("la311", demo_store_url)  # LA 311: five days, so four weeks reach before the data
+    at = open_view(monkeypatch, url, "compare", "en")
+    at.radio(key="cmp_period_en").set_value("custom").run(timeout=300)
+    assert not at.exception, [e.value for e in at.exception]
+    first, last = at.date_input(key="cmp_dates").value
+    assert (last - first).days <= 5 and at.dataframe
+
+
 def test_an_empty_store_says_how_to_fill_it(monkeypatch, tmp_path):
     at = open_view(monkeypatch, f"sqlite:///{tmp_path / 'empty.db'}", "compare", "zh")
     assert not at.exception

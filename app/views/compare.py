@@ -39,7 +39,7 @@ def period_controls(lang: str, week: date, span: tuple[date, date]) -> tuple[dat
     end = week + timedelta(days=6)
     if PERIODS[choice] is not None:
         return end - timedelta(weeks=PERIODS[choice]) + timedelta(days=1), end
-    picked = st.date_input(t("cmp_dates", lang), (end - timedelta(days=27), end), min_value=span[0],
+    picked = st.date_input(t("cmp_dates", lang), (max(span[0], end - timedelta(days=27)), end), min_value=span[0],
                            max_value=max(span[1], end), key="cmp_dates")
     if not isinstance(picked, (tuple, list)) or len(picked) != 2:
         st.info(t("cmp_pick_dates", lang))
