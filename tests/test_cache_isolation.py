@@ -90,7 +90,9 @@ def _cached_functions() -> list[tuple[ast.FunctionDef, str | None]]:
 
 
 def _params(fn: ast.FunctionDef) -> list[str]:
-    return [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+    """Every parameter's name, `*args` and `**kwargs` included (a hand-made cache must key on them too)."""
+    rest = [a.arg for a in (fn.args.vararg, fn.args.kwarg) if a is not None]
+    return [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs] + rest
 
 
 def test_every_cached_function_keys_on_what_changes_its_result():

@@ -5,9 +5,12 @@ controls (the shared sidebar) → `civicdesk.overview.overview` (via cached) →
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit import dataframe_util
 
 from civicdesk import config
 from civicdesk.excel import to_csv_bytes
@@ -50,20 +53,51 @@ def missing_note(coverage: Coverage, lang: str) -> str | None:
     return t("pt_ov_missing", lang).format(items=t("list_sep", lang).join(t(k, lang) for k in items))
 
 
-def render_metrics(ov: Overview, lang: str, coverage: Coverage = FULL_COVERAGE) -> None:
-    cols = st.columns(1 + len(HEADLINE))
-    received = int(ov.this_week["received"])
+@dataclass(frozen=True, eq=False)
+class OverviewPage:
+    """Everything a rerun of the Overview draws for one week, filter and language (`page_model`), built once and
+    shared by all sessions through `cached.page_model`; nothing in it is changed after it is built.
+
+    Attributes:
+        overview: the week's `civicdesk.overview.Overview`.
+        summary: the sentence a leader quotes.
+        metrics: the keyword arguments of each headline `st.metric` (received, then the four rates).
+        captions: what the store does not record, and whether the week is still being handled.
+        received: tickets received in the week (0: only the summary, metrics and captions are drawn).
+        charts: each chart's Vega-Lite spec by name (`cached.chart_spec`), drawn with `st.vega_lite_chart`;
+            a chart the store cannot fill is absent ("channel" without channels, "rates" without any rate).
+        table: the street table as displayed (translated headers), None when no ticket names a street;
+            `table_arrow` is the same as Arrow (what `st.dataframe` would make of it on every rerun).
+        column_config: the table's columns (rates as progress bars, the change as a percentage).
+        file_name: the CSV download's name.
+    """
+
+    overview: Overview
+    summary: str
+    metrics: tuple[dict, ...]
+    captions: tuple[str, ...]
+    received: int
+    charts: dict[str, dict]
+    table: pd.DataFrame | None
+    table_arrow: pa.Table | None
+    column_config: dict
+    file_name: str
+
+
+def metric_args(ov: Overview, lang: str, coverage: Coverage = FULL_COVERAGE) -> tuple[dict, ...]:
+    """The headline metrics as `st.metric` keyword arguments: tickets received, then the rates the store records."""
     change = ov.change("received")
-    cols[0].metric(t("received", lang), f"{received:,}",
-                   None if math.isnan(change) else f"{change:+.1%} {t('wow', lang)}", delta_color="off")
-    for col, kpi in zip(cols[1:], HEADLINE):
+    out = [dict(label=t("received", lang), value=f"{int(ov.this_week['received']):,}",
+                delta=None if math.isnan(change) else f"{change:+.1%} {t('wow', lang)}", delta_color="off")]
+    for kpi in HEADLINE:
         if not coverage.measures(kpi):  # not recorded: "—", never 0%
-            col.metric(kpi_label(kpi, lang), "—", help=t("pt_not_recorded", lang))
+            out.append(dict(label=kpi_label(kpi, lang), value="—", help=t("pt_not_recorded", lang)))
             continue
         delta = ov.change(kpi)
-        col.metric(kpi_label(kpi, lang), _pct(ov.this_week[kpi]),
-                   None if math.isnan(delta) else f"{delta * 100:+.1f} pt",
-                   help=f"{t('target', lang)} {TARGETS[kpi]:.0%}")
+        out.append(dict(label=kpi_label(kpi, lang), value=_pct(ov.this_week[kpi]),
+                        delta=None if math.isnan(delta) else f"{delta * 100:+.1f} pt",
+                        help=f"{t('target', lang)} {TARGETS[kpi]:.0%}"))
+    return tuple(out)
 
 
 def street_table(ov: Overview, lang: str, english: dict[str, str]) -> pd.DataFrame:
@@ -76,45 +110,67 @@ def street_table(ov: Overview, lang: str, english: dict[str, str]) -> pd.DataFra
     return table.rename(columns=names)
 
 
-def render(ov: Overview, lang: str, english: dict[str, str], data_end=None,
-           coverage: Coverage = FULL_COVERAGE) -> None:
-    """The Overview; `data_end` (the store's last day) marks a week whose tickets are still being handled;
-    `coverage` (`civicdesk.kpi.Coverage`) says what the store does not record."""
-    st.markdown(f"**{summary_sentence(ov, lang, english)}**")
-    render_metrics(ov, lang, coverage)
-    note = missing_note(coverage, lang)
-    if note:
-        st.caption(note)
+def page_model(ov: Overview, lang: str, english: dict[str, str], data_end=None,
+               coverage: Coverage = FULL_COVERAGE) -> OverviewPage:
+    """What the Overview of `ov` draws in `lang`; `data_end` (the store's last day) marks a week whose tickets are
+    still being handled; `coverage` (`civicdesk.kpi.Coverage`) says what the store does not record.
+
+    A new chart is added here as one more entry of `charts` (its spec from `cached.chart_spec`) and drawn by
+    `render` with `st.vega_lite_chart`, like the others."""
+    captions = [note] if (note := missing_note(coverage, lang)) else []
     if data_end is not None and (data_end - ov.week_end).days < 7 and coverage.closing_times:
-        st.caption(t("overview_unsettled", lang))
-    if not int(ov.this_week["received"]):
+        captions.append(t("overview_unsettled", lang))
+    received = int(ov.this_week["received"])
+    charts, table, arrow, columns = {}, None, None, {}
+    if received:
+        # the charts' specs come from the cache shared by all sessions (`cached.chart_spec`)
+        charts["category"] = cached.chart_spec("breakdown_bar_chart", ov.by_category, "category", lang, english)
+        if coverage.channels:
+            charts["channel"] = cached.chart_spec("breakdown_bar_chart", ov.by_channel, "channel", lang)
+        charts["volume"] = cached.chart_spec("weekly_volume_chart", ov.trend, lang)
+        measured = [k for k in HEADLINE if coverage.measures(k)]  # no line stuck at 0%
+        if measured:
+            charts["rates"] = cached.chart_spec("rates_trend_chart", ov.trend, lang, kpis=measured)
+        if coverage.streets:
+            table = street_table(ov, lang, english)
+            arrow = dataframe_util.convert_pandas_df_to_arrow_table(table)  # as st.dataframe converts it
+            columns = {kpi_label(k, lang): st.column_config.ProgressColumn(kpi_label(k, lang), format="percent",
+                                                                           min_value=0.0, max_value=1.0)
+                       for k in HEADLINE}
+            columns[t("wow", lang)] = st.column_config.NumberColumn(t("wow", lang), format="percent")
+    return OverviewPage(overview=ov, summary=summary_sentence(ov, lang, english), metrics=metric_args(ov, lang, coverage),
+                        captions=tuple(captions), received=received, charts=charts, table=table, table_arrow=arrow,
+                        column_config=columns, file_name=f"overview-{ov.week_start}.csv")
+
+
+def render(page: OverviewPage, lang: str) -> None:
+    """Draw the Overview `page` (`page_model`): only Streamlit's elements are made here."""
+    st.markdown(f"**{page.summary}**")
+    for col, metric in zip(st.columns(len(page.metrics)), page.metrics):
+        col.metric(**metric)
+    for caption in page.captions:
+        st.caption(caption)
+    if not page.received:
         return
+    charts = page.charts
     left, right = st.columns([3, 2])
-    # the charts' specs come from the cache shared by all sessions (`cached.chart_spec`)
-    left.vega_lite_chart(spec=cached.chart_spec("breakdown_bar_chart", ov.by_category, "category", lang, english),
-                         width="stretch")
-    if coverage.channels:
-        right.vega_lite_chart(spec=cached.chart_spec("breakdown_bar_chart", ov.by_channel, "channel", lang),
-                              width="stretch")
+    left.vega_lite_chart(spec=charts["category"], width="stretch")
+    if "channel" in charts:
+        right.vega_lite_chart(spec=charts["channel"], width="stretch")
     else:
         right.info(t("pt_no_channel", lang))
     st.subheader(t("trend", lang))
     a, b = st.columns(2)
-    a.vega_lite_chart(spec=cached.chart_spec("weekly_volume_chart", ov.trend, lang), width="stretch")
-    measured = [k for k in HEADLINE if coverage.measures(k)]  # no line stuck at 0%
-    if measured:
-        b.vega_lite_chart(spec=cached.chart_spec("rates_trend_chart", ov.trend, lang, kpis=measured), width="stretch")
+    a.vega_lite_chart(spec=charts["volume"], width="stretch")
+    if "rates" in charts:
+        b.vega_lite_chart(spec=charts["rates"], width="stretch")
     st.subheader(t("by_street", lang))
-    if not coverage.streets:
+    if page.table is None:
         st.info(t("pt_no_street", lang))
         return
-    table = street_table(ov, lang, english)
-    pct = {kpi_label(k, lang): st.column_config.ProgressColumn(kpi_label(k, lang), format="percent",
-                                                               min_value=0.0, max_value=1.0) for k in HEADLINE}
-    pct[t("wow", lang)] = st.column_config.NumberColumn(t("wow", lang), format="percent")
-    st.dataframe(table, hide_index=True, width="stretch", column_config=pct)
-    st.download_button(t("download_csv", lang), lambda: to_csv_bytes(table),  # made when clicked, not per rerun
-                       file_name=f"overview-{ov.week_start}.csv", mime="text/csv")
+    st.dataframe(page.table_arrow, hide_index=True, width="stretch", column_config=page.column_config)
+    st.download_button(t("download_csv", lang), lambda: to_csv_bytes(page.table),  # made when clicked, not per rerun
+                       file_name=page.file_name, mime="text/csv")
 
 
 def build_demo_with_progress(engine, lang: str) -> None:
@@ -144,11 +200,17 @@ def page() -> None:
 
 def show(engine, lang: str, week, streets: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> None:
     """The Overview of `week` below the title (what a rerun of the page reads and draws once the sidebar has
-    chosen; benchmarks/bench_concurrency.py calls it from many sessions at once)."""
-    url = config.db_url()
+    chosen; benchmarks/bench_concurrency.py calls it from many sessions at once): its model, shared by all
+    sessions (`cached.page_model`), then its elements."""
+    render(cached.page_model(build_page, engine, config.db_url(), week, streets, categories, lang), lang)
+
+
+def build_page(engine, url: str, week, streets: tuple[str, ...], categories: tuple[str, ...],
+               lang: str) -> OverviewPage:
+    """The Overview's model from the app's cached reads (`cached.page_model` calls it once per key)."""
     ov = cached.week_overview(engine, url, week, streets, categories)
-    render(ov, lang, cached.english_names(engine, url), cached.data_span(engine, url)[1],
-           coverage=cached.coverage(engine, url))
+    return page_model(ov, lang, cached.english_names(engine, url), cached.data_span(engine, url)[1],
+                      coverage=cached.coverage(engine, url))
 
 
 if __name__ == "__main__":  # run by Streamlit's router; imported (the benchmark), it draws nothing
