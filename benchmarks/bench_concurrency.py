@@ -20,8 +20,8 @@ is what a rerun of the view's script does once the sidebar has chosen, through t
 Streamlit's elements built as protobuf messages (Streamlit runs bare here, so nothing is sent to a browser,
 and the script's own re-execution and widget bookkeeping are not timed). Threads share one process like a
 Streamlit server's sessions, so latencies include the wait for the GIL. Each page view's time is broken down
-(page_timing.PARTS): cache lookups, store reads on a miss, pool waits, chart building, chart and table
-elements, downloads, and the rest; its CPU time is recorded beside its wall time, and the page views that
+(page_timing.PARTS): cache lookups, store reads on a miss, pool waits, page models built on a miss, chart
+building, chart and table elements, downloads, and the rest; its CPU time is recorded beside its wall time, and the page views that
 missed the app's cache (the first of a week, say) are counted apart. Each run starts from cold caches but for the
 default week, which the first visitor loads.
 

@@ -1,5 +1,6 @@
-"""Where a page view's time goes: timers wrapped around the app's cache, the store reads behind it, the chart
-builders, Streamlit's chart and table elements and the downloads (used by bench_concurrency.py).
+"""Where a page view's time goes: timers wrapped around the app's cache, the store reads behind it, the page
+models' builds, the chart builders, Streamlit's chart and table elements and the downloads (used by
+bench_concurrency.py).
 
 Each timed call records its own time less the timed calls inside it, per thread, so the parts of one page view
 add up to its wall time ("other" is what no timer covers: the views' pandas work, metrics, widgets). The CPU
@@ -17,16 +18,17 @@ from contextlib import contextmanager
 import numpy as np
 
 #: The parts of a page view, in the order they are printed.
-PARTS = ("cache", "store", "pool_wait", "chart_build", "chart_element", "table_element", "export", "other")
+PARTS = ("cache", "store", "pool_wait", "model", "chart_build", "chart_element", "table_element", "export", "other")
 DESCRIPTIONS = {
-    "cache": "st.cache_data lookups: hashing the arguments, copying the cached value out",
+    "cache": "st.cache_data lookups (the page models' own included): hashing the arguments, copying the value out",
     "store": "library reads on a cache miss (SQL and the library's pandas), and storing the result",
     "pool_wait": "waiting for a pooled database connection",
+    "model": "building a page model on a miss (cached.page_model): texts, labels and tables, its reads apart",
     "chart_build": "building the Altair charts (civicdesk.charts)",
     "chart_element": "st.altair_chart / st.vega_lite_chart: the spec (Altair's to_dict) and its data",
     "table_element": "st.dataframe: the table serialised to Arrow",
     "export": "building download files (Excel, CSV) on the page",
-    "other": "the rest: the views' pandas work, metrics, text and widgets",
+    "other": "the rest: the views' own work, metrics, text and widgets",
 }
 
 
@@ -102,9 +104,9 @@ def summary(records: list[dict], seconds: float) -> dict:
 
 
 def instrument(recorder: Recorder, cached, views: dict, engine) -> None:
-    """Wrap the app's cache functions, their library reads, the chart builders, Streamlit's chart and table
-    elements, the views' downloads, and `engine`'s pool with `recorder`'s timers (once per process, the
-    engine's pool once per engine)."""
+    """Wrap the app's cache functions, their library reads, the views' page-model builders, the chart builders,
+    Streamlit's chart and table elements, the views' downloads, and `engine`'s pool with `recorder`'s timers
+    (once per process, the engine's pool once per engine)."""
     import streamlit as st
     from streamlit.delta_generator import DeltaGenerator
     from streamlit.runtime.caching.cache_utils import CachedFunc
@@ -125,7 +127,10 @@ def instrument(recorder: Recorder, cached, views: dict, engine) -> None:
         for name, part in elements.items():  # columns' methods, and st.<name> (bound to the main container)
             setattr(DeltaGenerator, name, recorder.timed(part, getattr(DeltaGenerator, name)))
             setattr(st, name, recorder.timed(part, getattr(st, name)))
-        for module in views.values():
+        for view, module in views.items():
+            for name in ("build_overview", "build_forecast", "build_series"):  # page models (cached.page_model)
+                if hasattr(module, name):
+                    setattr(module, name, recorder.timed("model", getattr(module, name), miss=f"{view}.{name}"))
             for name in ("backtest_chart",):
                 if hasattr(module, name):
                     setattr(module, name, recorder.timed("chart_build", getattr(module, name)))

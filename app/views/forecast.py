@@ -161,7 +161,7 @@ def render_backtest(backtest: Backtest, lang: str) -> None:
     st.dataframe(backtest.table, hide_index=True, width="stretch")
 
 
-def build_page(engine, url: str, by: tuple[str, ...], lang: str) -> ForecastPage:
+def build_forecast(engine, url: str, by: tuple[str, ...], lang: str) -> ForecastPage:
     """The Forecast view's model for level `by` from the app's cached reads (`cached.page_model` calls it once)."""
     run = cached.latest_run(engine, url, by)
     if run is None:
@@ -192,10 +192,10 @@ def build_series(engine, url: str, page: ForecastPage, uid: str, scenario: Scena
         except ValueError:
             pass
     chart_scenario = None if shown is None else shown[shown["unique_id"] == uid][["ds", "mean"]]
+    delta = None if chart_scenario is None else \
+        f"{chart_scenario['mean'].sum() - fc['mean'].sum():+,.0f} {t('scenario', lang)}"
     metrics = (dict(label=t("next_7", lang), value=f"{fc['mean'].head(7).sum():,.0f}"),
-               dict(label=t("next_h", lang), value=f"{fc['mean'].sum():,.0f}",
-                    delta=None if chart_scenario is None else f"{chart_scenario['mean'].sum() - fc['mean'].sum():+,.0f} "
-                                                              f"{t('scenario', lang)}", delta_color="off"))
+               dict(label=t("next_h", lang), value=f"{fc['mean'].sum():,.0f}", delta=delta, delta_color="off"))
     return SeriesPage(metrics=metrics, scenario_level=scenario is not None and shown is None,
                       spec=cached.chart_spec("forecast_fan_chart", history, fc, lang, chart_scenario),
                       values=shown if shown is not None else run.values)
@@ -306,7 +306,7 @@ def page() -> None:
 def show(engine, lang: str, by: tuple[str, ...], last_day, enough: bool = True) -> None:
     """Everything below the controls for level `by`: the stored run, scenarios and early warnings (what a
     rerun of the page reads and draws; benchmarks/bench_concurrency.py calls it from many sessions at once)."""
-    page = cached.page_model(build_page, engine, config.db_url(), by, lang)  # shared by all sessions
+    page = cached.page_model(build_forecast, engine, config.db_url(), by, lang)  # shared by all sessions
     if page.run is None:
         if enough:
             st.info(t("no_run", lang))

@@ -138,9 +138,10 @@ def page_model(ov: Overview, lang: str, english: dict[str, str], data_end=None,
                                                                            min_value=0.0, max_value=1.0)
                        for k in HEADLINE}
             columns[t("wow", lang)] = st.column_config.NumberColumn(t("wow", lang), format="percent")
-    return OverviewPage(overview=ov, summary=summary_sentence(ov, lang, english), metrics=metric_args(ov, lang, coverage),
-                        captions=tuple(captions), received=received, charts=charts, table=table, table_arrow=arrow,
-                        column_config=columns, file_name=f"overview-{ov.week_start}.csv")
+    return OverviewPage(overview=ov, summary=summary_sentence(ov, lang, english),
+                        metrics=metric_args(ov, lang, coverage), captions=tuple(captions), received=received,
+                        charts=charts, table=table, table_arrow=arrow, column_config=columns,
+                        file_name=f"overview-{ov.week_start}.csv")
 
 
 def render(page: OverviewPage, lang: str) -> None:
@@ -202,10 +203,10 @@ def show(engine, lang: str, week, streets: tuple[str, ...] = (), categories: tup
     """The Overview of `week` below the title (what a rerun of the page reads and draws once the sidebar has
     chosen; benchmarks/bench_concurrency.py calls it from many sessions at once): its model, shared by all
     sessions (`cached.page_model`), then its elements."""
-    render(cached.page_model(build_page, engine, config.db_url(), week, streets, categories, lang), lang)
+    render(cached.page_model(build_overview, engine, config.db_url(), week, streets, categories, lang), lang)
 
 
-def build_page(engine, url: str, week, streets: tuple[str, ...], categories: tuple[str, ...],
+def build_overview(engine, url: str, week, streets: tuple[str, ...], categories: tuple[str, ...],
                lang: str) -> OverviewPage:
     """The Overview's model from the app's cached reads (`cached.page_model` calls it once per key)."""
     ov = cached.week_overview(engine, url, week, streets, categories)
