@@ -227,7 +227,8 @@ def page_model(build, _engine, url: str, *args):
     unpickling a copy of its value under Streamlit's locks, then rebuild the same texts and tables: most of its
     CPU, and with many sessions under one GIL, most of their wait. The model (a frozen dataclass that no caller
     changes, never copied) is found with two cheap lookups and a dict. It is built from the cached reads, so a
-    miss costs what the page cost before, and one session builds a key while the others wait for it.
+    miss costs what the page cost before, and one session builds a key while the others wait for it. The key
+    names `build` by its module and name (a page script runs as ``__main__``): give each builder its own name.
     """
     entry = _page_models(_page_epoch())
     key = (build.__module__, build.__qualname__, url, args)
