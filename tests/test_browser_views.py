@@ -125,10 +125,10 @@ def overview(page, lang: str) -> None:
 
 
 def compare(page, lang: str) -> None:
-    """Switch from two streets to one street in two periods; the previous period shows."""
+    """Switch from two streets to one street in two periods; the note naming the previous period shows."""
     text(page, "总体情况" if lang == "zh" else "Totals")
     click_radio(page, "同一镇街两个时段" if lang == "zh" else "One street in two periods")
-    text(page, "上期（" if lang == "zh" else "Previous period (")
+    text(page, "上期为本期之前" if lang == "zh" else "The previous period is")
 
 
 def forecast(page, lang: str) -> None:
