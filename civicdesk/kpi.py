@@ -17,19 +17,25 @@ Definitions (each written once, here; the README repeats them):
 
 Tickets are counted in the period they were created in (a cohort view): a week's 办结率 is the share of
 that week's tickets closed by the time of the data snapshot.
+
+pandas is imported by the functions that build frames, not by this module: `street_week` and
+`rate_columns` need numpy only, so `civicdesk kpi` starts without pandas.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from civicdesk.store.queries import rollup_frame, weekly_frame
-from civicdesk.store.schema import staff, weekly_margins
+from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_SUMS, daily_rollup, staff, weekly_margins
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: KPI column -> (Chinese label, English label), in display order.
 KPI_LABELS: dict[str, tuple[str, str]] = {
@@ -77,6 +83,8 @@ def add_rates(counts: pd.DataFrame) -> pd.DataFrame:
     A rate whose denominator is zero is NaN (shown as "—"), never 0 or 100%. Computed on numpy arrays and
     added in one step.
     """
+    import pandas as pd
+
     rates = rate_columns({name: counts[name].to_numpy() for name in (
         "received", "signed_on_time", "closed", "closed_on_time", "cb_satisfied", "cb_basically_satisfied",
         "cb_unsatisfied", "repeat_contacts", "returned", "reopened", "hours_to_close_sum")})
@@ -87,6 +95,8 @@ def add_rates(counts: pd.DataFrame) -> pd.DataFrame:
 
 def period_start(days: pd.Series, freq: str) -> pd.Series:
     """Start of the period each day falls in: "D" the day, "W" its ISO week's Monday, "M" the month, "Q"."""
+    import pandas as pd
+
     days = pd.to_datetime(days)
     if freq == "D":
         return days.dt.normalize()
@@ -99,6 +109,8 @@ def period_start(days: pd.Series, freq: str) -> pd.Series:
 
 def _whole_weeks(start, end) -> bool:
     """Whether start..end (either may be None: the data's first or last day) covers whole ISO weeks."""
+    import pandas as pd
+
     return ((start is None or pd.Timestamp(start).day_of_week == 0)
             and (end is None or pd.Timestamp(end).day_of_week == 6))
 
@@ -117,6 +129,8 @@ def kpi_table(engine: Engine, freq: str = "W", by: Sequence[str] = (), start=Non
     Returns:
         DataFrame[period, *by, the summed counts, the KPI columns of `KPI_LABELS`].
     """
+    from civicdesk.store.queries import rollup_frame, weekly_frame
+
     by = list(by)
     if freq == "W" and _whole_weeks(start, end):
         weekly = weekly_frame(engine, by, start, end, **filters).rename(columns={"week": "period"})
@@ -194,3 +208,66 @@ def data_coverage(engine: Engine) -> Coverage:
                         channels=_exists(conn, weekly_margins, m.dimension == "channel", m.value != "other"),
                         roster=_exists(conn, staff),
                         streets=_exists(conn, weekly_margins, m.dimension == "street", m.value != ""))
+
+
+#: What `civicdesk.overview.overview` and `street_week` say when asked for the default week of an empty store.
+NO_TICKETS = "the store holds no tickets yet: build the demo district or import a file"
+
+
+@dataclass(frozen=True)
+class StreetWeek:
+    """A week's KPIs by street, read from the weekly margins with numpy alone (what `civicdesk kpi` prints).
+
+    Attributes:
+        week_start, week_end: Monday and Sunday of the week.
+        received: the week's tickets (all streets).
+        by_street: column → array: ``street`` (the stored name, "" for tickets without one), the summed
+            counts and `rate_columns`' columns; largest street first, ties by name, as the Overview orders them
+            (`civicdesk.overview.Overview.by_street` holds the same figures).
+    """
+
+    week_start: date
+    week_end: date
+    received: int
+    by_street: dict[str, np.ndarray]
+
+
+def _default_monday(conn: sa.Connection) -> date | None:
+    """`civicdesk.overview.default_week`, read without pandas: the weekly totals and the rollup's last day,
+    chosen by the same rule (`civicdesk.periods.choose_week`)."""
+    from civicdesk.periods import choose_week
+
+    last_day = conn.execute(sa.select(sa.func.max(daily_rollup.c.day))).scalar()
+    if last_day is None:
+        return None
+    m = weekly_margins.c
+    weekly = conn.execute(sa.select(m.week, m.received).where(m.dimension == "total")).all()
+    return choose_week(dict(weekly), last_day)
+
+
+def street_week(engine: Engine, week=None) -> StreetWeek:
+    """The KPIs of `week` ("2023-W07", a date inside it, or None for the default week) by street.
+
+    The same figures as the Overview's street table, from the stored weekly margins (a few dozen rows) with
+    the formulas of `rate_columns`, without pandas.
+
+    Raises:
+        ValueError: `week` is not a week, or (asked for the default week) the store holds no tickets.
+    """
+    from civicdesk.periods import week_monday
+
+    measures = [*ROLLUP_COUNTS, *ROLLUP_SUMS]
+    m = weekly_margins.c
+    with engine.connect() as conn:
+        monday = week_monday(week) if week is not None else _default_monday(conn)
+        if monday is None:
+            raise ValueError(NO_TICKETS)
+        rows = conn.execute(sa.select(m.dimension, m.value, *[m[c] for c in measures])
+                            .where(m.week == monday, m.dimension.in_(("total", "street")))).all()
+    total = sum(int(r.received or 0) for r in rows if r.dimension == "total")
+    streets = sorted((r for r in rows if r.dimension == "street"), key=lambda r: (-int(r.received or 0), str(r.value)))
+    counts = {c: np.array([getattr(r, c) or 0 for r in streets], dtype="int64" if c in ROLLUP_COUNTS else "float64")
+              for c in measures}
+    names = np.array([str(r.value) for r in streets], dtype=object)
+    return StreetWeek(monday, monday + timedelta(days=6), total,
+                      {"street": names, **counts, **rate_columns(counts)})

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from civicdesk.kpi import KPI_LABELS, rate_columns
-from civicdesk.periods import week_monday
+from civicdesk.kpi import KPI_LABELS, NO_TICKETS, rate_columns
+from civicdesk.periods import DEFAULT_WEEK_SHARE, DEFAULT_WEEK_WINDOW, choose_week, week_monday  # noqa: F401
 from civicdesk.store.queries import data_span, week_margins
 from civicdesk.store.schema import ROLLUP_COUNTS, ROLLUP_SUMS
 
@@ -48,42 +48,6 @@ class Overview:
         if kpi in KPI_LABELS:
             return float(now - before)
         return float(now / before - 1.0) if before else float("nan")
-
-
-#: A week qualifies as the default when it holds at least this share of the median weekly volume.
-DEFAULT_WEEK_SHARE = 0.25
-#: The median is taken over at most this many of the last complete weeks holding tickets (a year).
-DEFAULT_WEEK_WINDOW = 52
-
-
-def choose_week(weekly: pd.Series, last_day: date, share: float = DEFAULT_WEEK_SHARE,
-                window: int = DEFAULT_WEEK_WINDOW) -> date | None:
-    """The default week from weekly volumes: the last complete week holding at least `share` of the median.
-
-    A week is complete when its Sunday is on or before `last_day` (the data's last day). The median is taken
-    over the last `window` complete weeks holding tickets, so a centre whose early years are sparse (a few
-    tickets a week for years before the platform went live) is judged on its present volume. A straggler week (a lone late ticket, an export cut mid-week) is skipped for the last week that
-    looks like the centre's ordinary work.
-
-    Args:
-        weekly: tickets per week, indexed by the weeks' Mondays (dates); weeks without tickets may be absent.
-        last_day: the data's last day.
-        share: the fraction of the median weekly volume a week must reach.
-        window: how many of the last complete weeks holding tickets the median is taken over.
-
-    Returns:
-        The chosen Monday; the last week holding tickets when no complete week qualifies; None when empty.
-    """
-    counts = pd.Series(weekly, dtype="float64")
-    counts.index = [pd.Timestamp(d).date() for d in counts.index]
-    counts = counts[counts > 0].sort_index()
-    if counts.empty:
-        return None
-    complete = counts[[monday + timedelta(days=6) <= last_day for monday in counts.index]]
-    if complete.empty:
-        return counts.index[-1]
-    enough = complete[complete >= share * float(complete.iloc[-window:].median())]
-    return enough.index[-1]
 
 
 def weekly_volume(engine: Engine) -> pd.Series:
@@ -153,7 +117,7 @@ def overview(engine: Engine, week=None, streets: Sequence[str] | None = None,
     """
     monday = week_monday(week) if week is not None else default_week(engine)
     if monday is None:
-        raise ValueError("the store holds no tickets yet: build the demo district or import a file")
+        raise ValueError(NO_TICKETS)
     sunday = monday + timedelta(days=6)
     filters = {"streets": streets, "categories": categories}
     first = monday - timedelta(weeks=trend_weeks - 1)

@@ -16,8 +16,9 @@ import typer
 
 from civicdesk.cli import briefing, reference, shapes, staffing, store, tickets, users
 from civicdesk.cli.store import build_demo
+from civicdesk.cli.common import TextParametersGroup
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=TextParametersGroup,
                   help="civicdesk: decision-support workbench for social-governance service centres.")
 store.register(app)
 tickets.register(app)

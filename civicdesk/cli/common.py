@@ -25,6 +25,49 @@ def open_store(db: Optional[str]):
         raise typer.Exit(1) from None
 
 
+def _without_pydantic(params) -> None:
+    """Give text parameters (`str`, `Optional[str]`) and command-line flags (`bool`, no environment variable:
+    --help) Typer's own pass-through check instead of a pydantic TypeAdapter.
+
+    Typer 0.29 checks every parameter it processes with a TypeAdapter, and building the first imports pydantic
+    (a quarter of a second of `civicdesk kpi`'s start). A command line's text needs no conversion, and a
+    flag's value is already True, False or None, so the pass-through check (the value must be a str, or a
+    bool; None stays None) accepts exactly what the TypeAdapter would. Any other parameter keeps pydantic;
+    should Typer's internals change, every parameter simply keeps Typer's own check.
+    """
+    try:
+        from typer._coercion import PassThroughRuntimeParam
+    except ImportError:
+        return
+    for param in params:
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+            continue
+        text = descriptor.annotation is str and descriptor.file_annotation is None
+        flag = descriptor.annotation is bool and getattr(param, "is_flag", False) and not param.envvar
+        if text or flag:
+            param._runtime_param = PassThroughRuntimeParam(parameter_info=descriptor.parameter_info,
+                                                           annotation=descriptor.annotation)
+
+
+class TextParameters(typer.core.TyperCommand):
+    """A command whose text parameters and flags are checked without pydantic (`_without_pydantic`), for the
+    commands that must start quickly: ``app.command(cls=TextParameters)(function)``."""
+
+    def parse_args(self, ctx, args):
+        _without_pydantic(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
+class TextParametersGroup(typer.core.TyperGroup):
+    """The `civicdesk` group with its own --help checked without pydantic (`_without_pydantic`), so that a
+    `TextParameters` command runs without it."""
+
+    def parse_args(self, ctx, args):
+        _without_pydantic(self.get_params(ctx))
+        return super().parse_args(ctx, args)
+
+
 class LazyModule:
     """A module imported when one of its attributes is first used: ``store = LazyModule("civicdesk.store")``
     reads like ``from civicdesk import store`` but costs nothing until a command calls ``store.…``."""
@@ -36,6 +79,33 @@ class LazyModule:
         import importlib
 
         return getattr(importlib.import_module(self._name), attr)
+
+
+def table_text(columns: dict[str, list], float_format=str) -> str:
+    """The columns as `pandas.DataFrame.to_string(index=False, float_format=float_format)` prints them, without
+    importing pandas (`civicdesk kpi` starts without it).
+
+    A column of ints prints them as they are, a column of numbers with any float prints each with
+    `float_format` (NaN as "NaN"), any other column its values as text (tabs and line breaks escaped); a
+    numeric column's header gets one space in front, as pandas gives it. Every cell and header is
+    right-aligned to its column's width and the columns are joined by a space. No rows: pandas' three lines.
+    """
+    names = list(columns)
+    if not names or not len(columns[names[0]]):
+        return f"Empty DataFrame\nColumns: [{', '.join(names)}]\nIndex: []"
+    blocks = []
+    for name, values in columns.items():
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        if numeric and all(isinstance(v, int) for v in values):
+            cells = [f"{v:d}" for v in values]
+        elif numeric:
+            cells = ["NaN" if v != v else float_format(v) for v in values]
+        else:
+            cells = [str(v).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r") for v in values]
+        header = (" " if numeric else "") + name
+        width = max(len(header), *(len(c) for c in cells))
+        blocks.append([header.rjust(width)] + [c.rjust(width) for c in cells])
+    return "\n".join(" ".join(line) for line in zip(*blocks))
 
 
 class ProgressBar:

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from civicdesk.cli.common import DB_OPTION, LazyModule, ProgressBar, open_store, or_exit
+from civicdesk.cli.common import DB_OPTION, LazyModule, ProgressBar, open_store, or_exit, table_text, TextParameters
 
 store = LazyModule("civicdesk.store")  # imported when a command first uses it: `civicdesk --help` needs no store
 
@@ -100,27 +100,27 @@ def restore(path: Path = typer.Argument(..., help="A backup written by `civicdes
 def kpi(week: Optional[str] = typer.Argument(None, help="ISO week such as 2023-W07, or a date; default the last complete week."),
         db: Optional[str] = DB_OPTION):
     """Print a week's KPIs by street."""
-    from civicdesk.overview import overview
+    from civicdesk.i18n import street_label
+    from civicdesk.kpi import data_coverage, street_week
 
     engine = open_store(db)
-    try:
-        ov = overview(engine, week)
+    try:  # the Overview's street table, read without pandas (a quick start)
+        week_kpis = street_week(engine, week)
     except ValueError as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from None
-    from civicdesk.kpi import data_coverage
-
     cols = ["street", "received", "response_rate", "closure_rate", "on_time_rate", "satisfaction_rate"]
     coverage = data_coverage(engine)
-    table = ov.by_street[cols].copy()
+    streets = week_kpis.by_street
+    table = {"street": [street_label(name) for name in streets["street"]],  # "" is 未注明, as in the app
+             **{col: streets[col].tolist() for col in cols[1:]}}
     missing = [c for c in cols[2:] if not coverage.measures(c)]
     for col in missing:  # a rate the store cannot measure is "—", not 0%
-        table[col] = "—"
-    typer.echo(f"{ov.week_start} → {ov.week_end}: {int(ov.this_week['received']):,} tickets")
-    typer.echo(table.to_string(index=False, float_format=lambda v: f"{v:.1%}"))
+        table[col] = ["—"] * len(table[col])
+    typer.echo(f"{week_kpis.week_start} → {week_kpis.week_end}: {week_kpis.received:,} tickets")
+    typer.echo(table_text(table, float_format=lambda v: f"{v:.1%}"))
     if missing:
         typer.echo(f"— not recorded in this store: {', '.join(missing)} (see docs/loading-data.md)")
-
 
 
 def rekey_callers(db: Optional[str] = DB_OPTION):
@@ -135,6 +135,7 @@ def rekey_callers(db: Optional[str] = DB_OPTION):
 
 def register(app: typer.Typer) -> None:
     """Add the store's commands to the `civicdesk` command."""
-    for command in (demo, info, upgrade, backup, restore, kpi):
+    for command in (demo, info, upgrade, backup, restore):
         app.command()(command)
+    app.command(cls=TextParameters)(kpi)  # text parameters only: started without pydantic
     app.command("rekey-callers")(rekey_callers)

@@ -207,6 +207,14 @@ def ensure_store_id(engine: Engine) -> str:
     return store_id(engine)
 
 
+def _rollup_flagged(engine: Engine) -> bool:
+    """Whether a migration asked for the rollup to be rebuilt (`store_info` key ``rollup_rebuild`` set to "1");
+    `civicdesk.store.rollup.rebuild_if_flagged` checks again under the write lock before rebuilding."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT value FROM store_info WHERE key = :key"),
+                            {"key": "rollup_rebuild"}).scalar() == "1"
+
+
 def connect(url: str | None = None, upgrade: bool = True) -> Engine:
     """Open the store at `url` (default `CIVICDESK_DB_URL` or data/civicdesk.db), creating or upgrading it.
 
@@ -229,9 +237,10 @@ def connect(url: str | None = None, upgrade: bool = True) -> Engine:
             head = _head_from_files()
             if head is None or _stored_revision(engine) != head:  # a store at head needs no Alembic
                 migrate(engine)
-            from civicdesk.store.rollup import rebuild_if_flagged
+            if _rollup_flagged(engine):  # the rollup module (pandas) only when there is work for it
+                from civicdesk.store.rollup import rebuild_if_flagged
 
-            rebuild_if_flagged(engine)
+                rebuild_if_flagged(engine)
             ensure_store_id(engine)
     except OperationalError as exc:
         engine.dispose()
