@@ -180,3 +180,32 @@ def test_real_citizen_messages_of_a_2019_week():
     assert (hot.terms["score"] >= 5).all() and (hot.terms["count"] >= 3).all()
     assert all(term in text for term, text in zip(hot.examples["term"], hot.examples["description"]))
     assert hot.examples.groupby("term").size().between(1, 3).all()
+
+
+def test_jieba_dictionary_is_cached_under_the_models_folder_and_read_back_the_same(tmp_path, monkeypatch):
+    """The tokenizer's dictionary: built by jieba and written under the models folder the first time, read
+    back from there (unmarshalled from the file's bytes) the next time, into the same dictionary jieba's
+    own initialisation gives, so every text is cut the same way."""
+    import jieba
+
+    from civicdesk.drivers import segment
+
+    monkeypatch.setenv("CIVICDESK_MODELS_DIR", str(tmp_path / "models"))
+    cache = segment.dictionary_cache()
+    assert cache.parent == tmp_path / "models" / "jieba" and not cache.exists()
+    built = jieba.Tokenizer()
+    segment.load_dictionary(built)  # no cache yet: jieba builds it and writes it there
+    assert cache.is_file() and built.initialized
+    read = jieba.Tokenizer()
+    segment.load_dictionary(read)  # from the cache file
+    assert read.initialized and read.FREQ == built.FREQ and read.total == built.total
+    reference = jieba.Tokenizer()
+    reference.tmp_dir = str(tmp_path)  # jieba's own initialisation, with its own cache
+    reference.initialize()
+    assert read.FREQ == reference.FREQ and read.total == reference.total
+    text = "翡翠华庭小区暖气不热，孩子受冻，多次反映未果；楼道灯不亮，电动车充电桩私拉乱接"
+    assert read.lcut(text, HMM=True) == reference.lcut(text, HMM=True)
+    cache.write_bytes(b"not a dictionary")  # an unreadable cache is rebuilt, not trusted
+    again = jieba.Tokenizer()
+    segment.load_dictionary(again)
+    assert again.FREQ == reference.FREQ

@@ -5,9 +5,10 @@ Sections: 一、总体情况 (`volume`), 二、三率 (`volume`), 三、预警�
 (too little history to forecast, no roster to plan with) says so in a sentence instead of failing the
 whole briefing.
 
-Each process imports the sections it builds when it builds them (`signals` and `volume` here; `outlook`,
-with the staffing simulation and the driver model, in the second process), so the second process starts
-its work without waiting for this one's imports, and this one does not wait for the staffing code.
+Each process imports the sections it builds when it builds them (`volume` here; `outlook`, with the
+staffing simulation and the driver model, in the second process), so this one does not wait for the
+staffing code; `signals`, which both need (the forecasts, statsmodels, SciPy), is imported once before the
+fork and inherited.
 """
 from __future__ import annotations
 
@@ -93,11 +94,14 @@ def build_briefing(engine, week, lang: str = "zh", progress: Callable[[float, st
     # Python-bound, so threads do not overlap it (about 9 s in one process, 5 s in two, on 2 cores).
     outlook = _OutlookJob(sunday, received, lang, english, enough, coverage)
     second = _second_process(engine) if processes is None else processes
+    # Both processes need `signals` and what it loads (the forecasts, statsmodels, SciPy, the hot topics):
+    # imported once, before the fork, the second process inherits it instead of importing it again.
+    from civicdesk.briefing.signals import key_section, signals_section
+
     pool = ProcessPoolExecutor(1, multiprocessing.get_context("fork"), initializer=_forget_connections,
                                initargs=(engine,)) if second else None
     try:
         pending = pool.submit(outlook.run, None) if pool else None
-        from civicdesk.briefing.signals import key_section, signals_section
         from civicdesk.briefing.volume import overview_section, rates_section
 
         with threadpool_limits(1, user_api="blas"):  # one BLAS thread: see `_OutlookJob.run`

@@ -9,14 +9,39 @@ Modules:
 - `repeats`: repeat callers and places, the key-problem list (重点问题清单).
 - `topics`: hot topics (热点) from the Chinese descriptions.
 """
-from civicdesk.drivers._source import DataRangeError, ticket_keys
-from civicdesk.drivers.diagnostics import ModelWarning
-from civicdesk.drivers.model import DriverModel, fit_drivers, fit_store
-from civicdesk.drivers.repeats import PRIORITY_WEIGHTS, KeyProblems, extract_site, key_problems, repeat_caller_flags
-from civicdesk.drivers.table import (DEFAULT_FORMULA, DRIVERS, NoCallbacksError, driver_features, lump_rare_levels,
-                                     modelling_table, usable_formula)
-from civicdesk.drivers.topics import DISTRICT, HotTopics, hot_topics
-from civicdesk.drivers.whatif import Levers, WhatIf, close_within, lever_changes, reduce_flag, sign_within
+from __future__ import annotations
+
+import importlib
+
+#: Where each name lives; a name is imported from its module when first used (`from civicdesk.drivers import
+#: hot_topics` works as before), so the hot topics and the key-problem list load without the driver model
+#: (statsmodels' ordinal model, patsy) and the briefing's main process never imports it.
+_WHERE = {
+    "civicdesk.drivers._source": ("DataRangeError", "ticket_keys"),
+    "civicdesk.drivers.diagnostics": ("ModelWarning",),
+    "civicdesk.drivers.model": ("DriverModel", "fit_drivers", "fit_store"),
+    "civicdesk.drivers.repeats": ("PRIORITY_WEIGHTS", "KeyProblems", "extract_site", "key_problems",
+                                  "repeat_caller_flags"),
+    "civicdesk.drivers.table": ("DEFAULT_FORMULA", "DRIVERS", "NoCallbacksError", "driver_features",
+                                "lump_rare_levels", "modelling_table", "usable_formula"),
+    "civicdesk.drivers.topics": ("DISTRICT", "HotTopics", "hot_topics"),
+    "civicdesk.drivers.whatif": ("Levers", "WhatIf", "close_within", "lever_changes", "reduce_flag", "sign_within"),
+}
+_MODULE = {name: module for module, names in _WHERE.items() for name in names}
+
+
+def __getattr__(name: str):
+    module = _MODULE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'civicdesk.drivers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = ["DEFAULT_FORMULA", "DISTRICT", "DRIVERS", "PRIORITY_WEIGHTS", "DataRangeError", "DriverModel", "HotTopics",
            "KeyProblems", "Levers", "ModelWarning", "NoCallbacksError", "WhatIf", "close_within", "driver_features",
