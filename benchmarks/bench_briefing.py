@@ -1,6 +1,7 @@
 """Benchmark: the weekly briefing of one week on the full demo store, as a user runs it and in-process.
 
 Usage: python benchmarks/bench_briefing.py [--week 2023-W07] [--url URL] [--runs 3] [--skip-in-process]
+       [--before-src DIR]
 
 Two kinds of figures, side by side in one run:
 
@@ -12,6 +13,10 @@ Two kinds of figures, side by side in one run:
 - **In-process** (issue 7): building the briefing plus writing the four formats together (`render_all`,
   as the command and the app do), first in this fresh process (imports of the writers and chart drawing
   included), then each format alone.
+
+``--before-src DIR`` (a checkout of earlier code, e.g. ``git archive <commit> | tar -x -C DIR``) times the
+cold commands of that code too, run for run alternating with this checkout's (its ``civicdesk`` package put
+first on PYTHONPATH), so before and after meet the same load on a shared machine.
 
 Prints everything and writes benchmarks/results/briefing.json; the files go to a temporary folder. The
 briefing command records an audit row in the store and opening a store upgrades its schema, so point
@@ -45,30 +50,50 @@ def _command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "civicdesk.cli"]
 
 
-def _time_command(args: list[str], runs: int) -> dict:
-    """Run `civicdesk ARGS` `runs` times, each in a fresh process: wall and CPU seconds of every run, median."""
-    walls, cpus, loads = [], [], []
+def _run_once(args: list[str], src: str | None) -> tuple[float, float, float]:
+    """One fresh `civicdesk ARGS` (with `src` first on PYTHONPATH when given): wall s, CPU s, load average."""
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    load = round(os.getloadavg()[0], 2)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    done = subprocess.run(_command() + args, capture_output=True, text=True, env=env)
+    wall = round(time.perf_counter() - began, 2)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"civicdesk {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return wall, round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2), load
+
+
+def _figures(args: list[str], runs: list[tuple[float, float, float]]) -> dict:
+    walls, cpus, loads = zip(*runs)
+    return {"command": "civicdesk " + " ".join(args), "median_s": statistics.median(walls), "runs_s": list(walls),
+            "median_cpu_s": statistics.median(cpus), "cpu_s": list(cpus), "load_average_1min": list(loads)}
+
+
+def _time_command(args: list[str], runs: int, before_src: str | None = None) -> dict:
+    """Run `civicdesk ARGS` `runs` times, each in a fresh process: wall and CPU seconds of every run, median.
+    With `before_src`, each run of this checkout follows one of that code, and its figures come as "before"."""
+    after, before = [], []
     for _ in range(runs):
-        loads.append(round(os.getloadavg()[0], 2))
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        began = time.perf_counter()
-        done = subprocess.run(_command() + args, capture_output=True, text=True)
-        walls.append(round(time.perf_counter() - began, 2))
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2))
-        if done.returncode != 0:
-            raise SystemExit(f"civicdesk {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return {"command": "civicdesk " + " ".join(args), "median_s": statistics.median(walls), "runs_s": walls,
-            "median_cpu_s": statistics.median(cpus), "cpu_s": cpus, "load_average_1min": loads}
+        if before_src:
+            before.append(_run_once(args, before_src))
+        after.append(_run_once(args, None))
+    out = _figures(args, after)
+    if before_src:
+        out["before"] = _figures(args, before)
+    return out
 
 
-def cold_commands(url: str, week: str, runs: int) -> dict:
+def cold_commands(url: str, week: str, runs: int, before_src: str | None = None) -> dict:
     """The three commands, cold, as a user runs them."""
-    out = {"help": _time_command(["--help"], runs), "kpi": _time_command(["kpi", week, "--db", url], runs)}
+    out = {"help": _time_command(["--help"], runs, before_src),
+           "kpi": _time_command(["kpi", week, "--db", url], runs, before_src)}
     folder = tempfile.mkdtemp(prefix="bench-briefing-")
     try:
         out["briefing"] = _time_command(["briefing", "--week", week, "--format", FORMATS, "--out", folder,
-                                         "--db", url], runs)
+                                         "--db", url], runs, before_src)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     out["help"]["target_s"] = out["kpi"]["target_s"] = START_TARGET_S
@@ -118,12 +143,16 @@ def main() -> int:
     parser.add_argument("--url", default=None, help="Store URL (default: CIVICDESK_DB_URL or data/civicdesk.db).")
     parser.add_argument("--runs", type=int, default=3, help="Cold runs of each command (median reported).")
     parser.add_argument("--skip-in-process", action="store_true", help="Only the cold commands.")
+    parser.add_argument("--before-src", default=None,
+                        help="A checkout of earlier code whose cold commands run alternately with these.")
     args = parser.parse_args()
     from civicdesk import config
 
     url = args.url or config.db_url()
     result = {"machine": platform.platform(), "python": sys.version.split()[0], "cores": os.cpu_count(),
-              "week": args.week, "store": url.split("@")[-1], "cold_commands": cold_commands(url, args.week, args.runs)}
+              "week": args.week, "store": url.split("@")[-1], "cold_commands": cold_commands(url, args.week, args.runs, args.before_src)}
+    if args.before_src:
+        result["before_src"] = args.before_src
     if not args.skip_in_process:
         result["in_process"] = in_process(url, args.week)
     result["target_met"] = all(c["target_met"] for c in result["cold_commands"].values()) and (
