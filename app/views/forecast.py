@@ -1,6 +1,8 @@
 """Forecast: a stored forecast per level with its fan chart, backtest, scenarios and early warnings.
 
-controls → `civicdesk.forecast.runs` / `scenarios` / `early_warning` (via cached) → render.
+controls → `civicdesk.forecast.runs` / `scenarios` / `early_warning` (via cached) → render. What a rerun draws for
+a level (`ForecastPage`) and for one of its series (`SeriesPage`) is built once and shared by all sessions
+(`cached.page_model`).
 """
 from __future__ import annotations
 

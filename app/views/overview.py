@@ -1,6 +1,8 @@
 """Overview: this week's KPIs with week-on-week change, the category breakdown, streets and the trend.
 
-controls (the shared sidebar) → `civicdesk.overview.overview` (via cached) → render.
+controls (the shared sidebar) → `civicdesk.overview.overview` (via cached) → `page_model` (the texts, chart specs
+and table, built once per week, filters and language and shared by all sessions: `cached.page_model`) → render,
+which only makes Streamlit's elements.
 """
 from __future__ import annotations
 
