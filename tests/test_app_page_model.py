@@ -74,7 +74,7 @@ def test_a_second_overview_of_the_same_week_reads_nothing_and_draws_the_same(mon
     st.cache_data.clear()
     first = run_app(monkeypatch, demo_copy)
     drawn = elements(first)
-    assert len(first.metric) == 5 and len(first.get("vega_lite_chart")) == 4 and len(first.dataframe) == 1
+    assert len(first.metric) == 5 and len(first.get("vega_lite_chart")) == 5 and len(first.dataframe) == 1  # 4 + the map
     with statements() as sql:
         first.run()  # the same session again
         again = elements(first)

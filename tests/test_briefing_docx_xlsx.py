@@ -118,7 +118,8 @@ def test_docx_fonts_page_picture_footer(rendered):
 def test_xlsx_numbers_sheets_and_injection(rendered):
     briefing, _, path = rendered
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["概要", "by_street"]
+    assert book.sheetnames == ["概要", "图表", "by_street"]  # the figures as pictures, under their captions
+    assert book["图表"]["A1"].value == briefing.figures()[0].title and len(book["图表"]._images) == 1
     sheet = book["by_street"]
     assert sheet["A1"].value == "表1 各街道受理情况" and sheet.freeze_panes == "A3"
     frame = _frame()
@@ -177,4 +178,4 @@ def test_english(tmp_path):
     footer = document.sections[0].footer.paragraphs[0]
     assert "PAGE" in "".join(t.text for t in footer._p.iter(f"{W}instrText")) and "—" not in footer.text
     book = openpyxl.load_workbook(render(briefing, "xlsx", tmp_path / "b.xlsx"))
-    assert book.sheetnames == ["summary", "by_street"]
+    assert book.sheetnames == ["summary", "figures", "by_street"]

@@ -243,6 +243,9 @@ def test_upgrade_builds_the_weekly_tables_from_the_daily_rollup(filled, store_ur
     with filled.begin() as conn:  # back to revision 0008, which had only the daily rollup
         conn.execute(sa.text("DROP TABLE weekly_rollup"))
         conn.execute(sa.text("DROP TABLE weekly_margins"))
+        conn.execute(sa.text("DROP TABLE places"))  # and what 0010 added after it
+        conn.execute(sa.text("ALTER TABLE grids DROP COLUMN lon"))
+        conn.execute(sa.text("ALTER TABLE grids DROP COLUMN lat"))
         conn.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
     filled.dispose()
     upgraded = store.connect(store_url)

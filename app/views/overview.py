@@ -23,6 +23,7 @@ from civicdesk.periods import week_label
 
 import cached
 import sidebar
+from views.overview_map import MapModel, map_model, render_map
 
 HEADLINE = ("response_rate", "closure_rate", "on_time_rate", "satisfaction_rate")
 
@@ -72,6 +73,7 @@ class OverviewPage:
             `table_arrow` is the same as Arrow (what `st.dataframe` would make of it on every rerun).
         column_config: the table's columns (rates as progress bars, the change as a percentage).
         file_name: the CSV download's name.
+        district_map: the district map (`overview_map.map_model`), None when no ticket names a street.
     """
 
     overview: Overview
@@ -84,6 +86,7 @@ class OverviewPage:
     table_arrow: pa.Table | None
     column_config: dict
     file_name: str
+    district_map: MapModel | None = None
 
 
 def metric_args(ov: Overview, lang: str, coverage: Coverage = FULL_COVERAGE) -> tuple[dict, ...]:
@@ -113,7 +116,7 @@ def street_table(ov: Overview, lang: str, english: dict[str, str]) -> pd.DataFra
 
 
 def page_model(ov: Overview, lang: str, english: dict[str, str], data_end=None,
-               coverage: Coverage = FULL_COVERAGE) -> OverviewPage:
+               coverage: Coverage = FULL_COVERAGE, district_map: MapModel | None = None) -> OverviewPage:
     """What the Overview of `ov` draws in `lang`; `data_end` (the store's last day) marks a week whose tickets are
     still being handled; `coverage` (`civicdesk.kpi.Coverage`) says what the store does not record.
 
@@ -143,7 +146,7 @@ def page_model(ov: Overview, lang: str, english: dict[str, str], data_end=None,
     return OverviewPage(overview=ov, summary=summary_sentence(ov, lang, english),
                         metrics=metric_args(ov, lang, coverage), captions=tuple(captions), received=received,
                         charts=charts, table=table, table_arrow=arrow, column_config=columns,
-                        file_name=f"overview-{ov.week_start}.csv")
+                        file_name=f"overview-{ov.week_start}.csv", district_map=district_map)
 
 
 def render(page: OverviewPage, lang: str) -> None:
@@ -155,6 +158,7 @@ def render(page: OverviewPage, lang: str) -> None:
         st.caption(caption)
     if not page.received:
         return
+    render_map(page.district_map, lang)
     charts = page.charts
     left, right = st.columns([3, 2])
     left.vega_lite_chart(spec=charts["category"], width="stretch")
@@ -212,8 +216,10 @@ def build_overview(engine, url: str, week, streets: tuple[str, ...], categories:
                lang: str) -> OverviewPage:
     """The Overview's model from the app's cached reads (`cached.page_model` calls it once per key)."""
     ov = cached.week_overview(engine, url, week, streets, categories)
-    return page_model(ov, lang, cached.english_names(engine, url), cached.data_span(engine, url)[1],
-                      coverage=cached.coverage(engine, url))
+    english, coverage = cached.english_names(engine, url), cached.coverage(engine, url)
+    district = cached.week_overview(engine, url, week, (), categories) if streets else ov  # the map shows every street
+    return page_model(ov, lang, english, cached.data_span(engine, url)[1], coverage=coverage,
+                      district_map=map_model(engine, url, district, lang, english, coverage, streets))
 
 
 if __name__ == "__main__":  # run by Streamlit's router; imported (the benchmark), it draws nothing
