@@ -88,6 +88,9 @@ def widget(page, testid: str, label: str):
 def choose(page, label: str, index: int = 1) -> str:
     """Open the selectbox labelled `label`, pick its `index`-th option, return the option's text."""
     box = widget(page, "stSelectbox", label).locator("[role='combobox']")
+    # scrolled into view first: a list opened while the page still scrolls closes again (below a tall map, say)
+    box.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
     box.click()
     option = page.locator("[role='option']").nth(index)
     picked = option.inner_text().strip()
@@ -122,6 +125,27 @@ def overview(page, lang: str) -> None:
     sentence = text(page, "共受理工单" if lang == "zh" else "the centre received").inner_text()
     choose(page, "统计周" if lang == "zh" else "Week", index=1 if lang == "zh" else 2)
     page.wait_for_function("old => !document.body.innerText.includes(old)", arg=sentence, timeout=QUICK)
+    click_the_map(page)
+
+
+def received(page) -> int:
+    return int(page.locator("[data-testid='stMetricValue']").first.inner_text().replace(",", ""))
+
+
+def click_the_map(page) -> None:
+    """Click the district map's middle: the page narrows to that street; a double click outside the district
+    (the map's bottom-left corner) clears the filter again."""
+    drawn(page)
+    whole = received(page)
+    chart = page.locator("[data-testid='stVegaLiteChart']").first  # the map comes first
+    box = chart.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.46, box["y"] + box["height"] * 0.55)
+    page.wait_for_function("n => +document.querySelector(\"[data-testid='stMetricValue']\").innerText"
+                           ".replace(/,/g, '') < n", arg=whole, timeout=QUICK)
+    page.mouse.dblclick(box["x"] + 4, box["y"] + box["height"] - 4)
+    page.wait_for_function("n => +document.querySelector(\"[data-testid='stMetricValue']\").innerText"
+                           ".replace(/,/g, '') == n", arg=whole, timeout=QUICK)
+    settled(page)
 
 
 def compare(page, lang: str) -> None:
