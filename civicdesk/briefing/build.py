@@ -133,6 +133,7 @@ def _prepare_rendering(parts: list[tuple[Section, dict]], pending) -> None:
     """While the second process works: load the Word and PDF writers and draw this process's charts, which
     `render` then finds drawn (the wait would otherwise be idle). Stops as soon as the other process is done."""
     from civicdesk.briefing import docx, pdf  # python-docx and WeasyPrint take ~0.8 s to load
+    from civicdesk.briefing import xlsx  # noqa: F401 - openpyxl, 0.2 s, loaded while waiting
     from civicdesk.briefing.figures import figure_png, figure_svg
 
     if not pending.done():

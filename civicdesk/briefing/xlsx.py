@@ -98,21 +98,18 @@ def _figures_sheet(sheet, briefing: Briefing) -> None:
 
     from openpyxl.drawing.image import Image
 
+    from civicdesk.briefing.docx import png_scale  # the Word file's picture: drawn once for both
     from civicdesk.briefing.figures import figure_png, figure_size
 
     row = 1
     for figure in briefing.figures():
         sheet.cell(row, 1, safe_text(figure.title)).font = BOLD
         width, height = figure_size(figure)
-        picture = Image(BytesIO(figure_png(figure, scale=PNG_SCALE)))
+        picture = Image(BytesIO(figure_png(figure, scale=png_scale(figure))))
         picture.width, picture.height = width, height
         sheet.add_image(picture, f"A{row + 1}")
         row += 3 + math.ceil(height / ROW_PX)
     sheet.column_dimensions["A"].width = 16
-
-
-#: The pictures' resolution (twice the CSS pixels: sharp on a high-density screen).
-PNG_SCALE = 2.0
 
 
 def _summary(sheet, briefing: Briefing, names: list[str]) -> None:
