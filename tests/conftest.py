@@ -131,3 +131,18 @@ def centre(request):
     engine = store.connect(url)
     yield request.param, engine
     engine.dispose()
+
+
+@pytest.fixture
+def no_shapes_url(small_district, tmp_path):
+    """A SQLite store of the small demo district without street boundaries (as a centre before it loads them)."""
+    from civicdesk import store
+    from civicdesk.store import schema
+
+    url = f"sqlite:///{tmp_path / 'noshapes.db'}"
+    engine = store.connect(url)
+    store.load_district(engine, small_district)
+    with engine.begin() as conn:
+        conn.execute(schema.streets.update().values(boundary=None))
+    engine.dispose()
+    return url

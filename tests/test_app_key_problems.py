@@ -62,17 +62,8 @@ def test_repeated_places_are_points_on_the_district_map(monkeypatch, demo_store_
     assert any("圆点为重复诉求地点" in c.value for c in at.caption)
 
 
-def test_without_boundaries_the_map_is_omitted_with_a_note(monkeypatch, tmp_path, small_district):
-    from civicdesk import store
-    from civicdesk.store import schema
-
-    url = f"sqlite:///{tmp_path / 'noshapes.db'}"
-    engine = store.connect(url)
-    store.load_district(engine, small_district)
-    with engine.begin() as conn:
-        conn.execute(schema.streets.update().values(boundary=None))
-    engine.dispose()
+def test_without_boundaries_the_map_is_omitted_with_a_note(monkeypatch, no_shapes_url):
     for lang, note in (("zh", "尚未载入镇街边界"), ("en", "No street boundaries are loaded")):
-        at = open_view(monkeypatch, url, "key_problems", lang=lang)
+        at = open_view(monkeypatch, no_shapes_url, "key_problems", lang=lang)
         assert not at.exception and not _maps(at)
         assert any(note in c.value for c in at.caption)

@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 from civicdesk import store
 from civicdesk.charts.street_map import PICK
 from civicdesk.kpi import kpi_table, totals
-from civicdesk.store import schema
 from tests.test_app import run_app
 
 WEEK = date(2023, 6, 19)  # the small demo's default week
@@ -78,14 +77,8 @@ def test_a_street_chosen_from_the_map_filters_the_page_and_is_outlined(monkeypat
 
 
 @pytest.mark.parametrize("lang, note", [("zh", "尚未载入镇街边界"), ("en", "No street boundaries are loaded")])
-def test_without_boundaries_the_map_is_omitted_with_a_note(monkeypatch, tmp_path, small_district, lang, note):
-    url = f"sqlite:///{tmp_path / 'noshapes.db'}"
-    engine = store.connect(url)
-    store.load_district(engine, small_district)
-    with engine.begin() as conn:
-        conn.execute(schema.streets.update().values(boundary=None))
-    engine.dispose()
-    at = run_app(monkeypatch, url, lang)
+def test_without_boundaries_the_map_is_omitted_with_a_note(monkeypatch, no_shapes_url, lang, note):
+    at = run_app(monkeypatch, no_shapes_url, lang)
     assert not at.exception and not maps(at)
     assert any(note in c.value for c in at.caption)
     assert at.metric and at.dataframe  # the rest of the Overview is there

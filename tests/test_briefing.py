@@ -13,7 +13,6 @@ from docx import Document
 from typer.testing import CliRunner
 
 from civicdesk import store
-from civicdesk.store import schema
 from civicdesk.briefing import build_briefing, render
 from civicdesk.briefing.formatting import cell
 from civicdesk.cli import app
@@ -285,12 +284,8 @@ def test_every_format_shows_the_map_under_its_caption(briefing, files):
         assert caption.replace(" ", "") in text.replace(" ", "")
 
 
-def test_without_street_boundaries_there_is_no_map_and_the_figures_stay_numbered(tmp_path, small_district):
-    url = f"sqlite:///{tmp_path / 'noshapes.db'}"
-    e = store.connect(url)
-    store.load_district(e, small_district)
-    with e.begin() as conn:
-        conn.execute(schema.streets.update().values(boundary=None))
+def test_without_street_boundaries_there_is_no_map_and_the_figures_stay_numbered(no_shapes_url):
+    e = store.connect(no_shapes_url)
     b = build_briefing(e, WEEK)
     e.dispose()
     assert [f.key for f in b.figures()] == ["weekly_volume", "rates_trend"]
