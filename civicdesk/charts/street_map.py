@@ -158,7 +158,7 @@ def street_map(streets: pd.DataFrame, values: pd.DataFrame, measure: str | None 
         layers.append(alt.Chart(alt.Data(values=[f for f in data.values if f["picked"]])).mark_geoshape(
             fill=None, stroke="#222222", strokeWidth=2.5))
     if labels:
-        names = pd.DataFrame({"label": [street_label(s, lang, english) for s in streets["street"]],
+        names = pd.DataFrame({"label": [_short(street_label(s, lang, english)) for s in streets["street"]],
                               "lon": streets["lon"], "lat": streets["lat"]})
         text = alt.Chart(names).encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
         # a white halo first, then the name: readable on the darkest and the lightest street
@@ -172,6 +172,18 @@ def street_map(streets: pd.DataFrame, values: pd.DataFrame, measure: str | None 
     chart = chart.properties(width=width, height=height, title=title or "")
     return (chart.configure_legend(labelFont=CJK_FONT, titleFont=CJK_FONT)
             .configure_title(font=CJK_FONT, fontSize=15, anchor="start").configure_view(strokeWidth=0))
+
+
+#: Words an English street name ends with that the map leaves out of its labels (the tooltip keeps them): the
+#: map has room for "Mingshui", not "Mingshui Subdistrict".
+_LABEL_SUFFIXES = (" Subdistrict", " Sub-district", " Street", " Town", " Township")
+
+
+def _short(label: str) -> str:
+    for suffix in _LABEL_SUFFIXES:
+        if label.endswith(suffix) and len(label) > len(suffix):
+            return label[: -len(suffix)]
+    return label
 
 
 def _points_layer(points: pd.DataFrame, lang: str) -> alt.Chart:
