@@ -128,6 +128,8 @@ def render_place_map(engine, url: str, entries: pd.DataFrame, lang: str, english
     """The list's repeated places as points on the district map (omitted, with a note, without shapes)."""
     from civicdesk.charts.street_map import problem_points, street_values
 
+    if not cached.coverage(engine, url).streets:  # no ticket names a street: no map to draw, nothing to load
+        return
     shapes = cached.street_shapes(engine, url)
     if shapes.empty:
         st.caption(t("map_no_shapes", lang))
