@@ -115,7 +115,7 @@ def render_list(engine, lang: str, span) -> None:
     st.download_button(t("kp_download", lang), list_excel(kp, lang, english), key="kp_dl",
                        file_name=f"key-problems-{as_of}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    render_place_map(engine, url, entries, lang, english)
+    render_place_map(engine, url, entries.head(shown), lang, english)  # the places of the rows shown
     pick = st.selectbox(t("kp_pick", lang), entries.head(shown)["entry_id"].tolist(), key="kp_pick",
                         format_func=lambda e: f"{entries.set_index('entry_id').loc[e, 'rank']}. "
                                               f"{entries.set_index('entry_id').loc[e, 'label']}")
@@ -125,7 +125,8 @@ def render_list(engine, lang: str, span) -> None:
 
 
 def render_place_map(engine, url: str, entries: pd.DataFrame, lang: str, english: dict[str, str]) -> None:
-    """The list's repeated places as points on the district map (omitted, with a note, without shapes)."""
+    """The repeated places among `entries` (the rows the list shows) as points on the district map (omitted,
+    with a note, without shapes)."""
     from civicdesk.charts.street_map import problem_points, street_values
 
     if not cached.coverage(engine, url).streets:  # no ticket names a street: no map to draw, nothing to load

@@ -11,7 +11,8 @@ MAP_STRINGS: dict[str, tuple[str, str]] = {
                       "或运行 civicdesk shapes import 边界.geojson。",
                       "No street boundaries are loaded, so there is no map. Upload the streets' GeoJSON on the "
                       "Data view, or run civicdesk shapes import boundaries.geojson."),
-    "map_no_points": ("所选时段内没有可定位的重复地点。", "No repeated place in this period has a location."),
+    "map_no_points": ("所列条目中没有可在地图上标出的重复地点。", "No repeated place among the rows shown can be put on "
+                      "the map."),
     "map_points_title": ("重复诉求地点分布", "Where the repeated places are"),
     "map_points_note": ("圆点为重复诉求地点，大小表示诉求次数；未登记坐标的地点标在其网格或镇街的中心。",
                         "Dots are repeated places, sized by contacts; a place without its own point is drawn at "
