@@ -147,9 +147,10 @@ def overview_section(engine, ov: Overview, lang: str, english: dict[str, str], f
     trend = ov.trend.tail(12)
     figure = Figure("weekly_volume", "图1 近12周受理量" if lang == "zh" else "Figure 1 Tickets per week, last 12 weeks",
                     charts.weekly_volume_chart(trend, lang).to_dict())
-    district_map = _street_map_figure(engine, ov, lang, english, 2) if coverage.streets else None
+    map_no = 2  # after 图1
+    district_map = _street_map_figure(engine, ov, lang, english, map_no) if coverage.streets else None
     if district_map is not None:
-        paragraphs = (paragraphs[0], _with_map_reference(paragraphs[1], lang))
+        paragraphs = (paragraphs[0], _with_map_reference(paragraphs[1], lang, map_no))
     numbers = {"received": int(ov.this_week["received"]), "received_last_week": _num(ov.last_week.get("received")),
                "received_year_ago": yoy_base, "received_wow": wow, "received_yoy": yoy}
     numbers |= {f"category:{c}": int(n) for c, n in zip(ov.by_category["category"], ov.by_category["received"])}
@@ -179,11 +180,11 @@ def _street_map_figure(engine, ov: Overview, lang: str, english: dict[str, str],
     return Figure("street_map", t("map_caption", lang).format(n=number), spec)
 
 
-def _with_map_reference(line: str, lang: str) -> str:
+def _with_map_reference(line: str, lang: str, number: int) -> str:
     """The streets sentence pointing at the map ("（见图2）")."""
     if lang == "zh":
-        return line[:-1] + "（见图2）。" if line.endswith("。") else line
-    return line[:-1] + " (Figure 2)." if line.endswith(".") else line
+        return line[:-1] + f"（见图{number}）。" if line.endswith("。") else line
+    return line[:-1] + f" (Figure {number})." if line.endswith(".") else line
 
 
 def _missing_text(coverage: Coverage, lang: str) -> str:

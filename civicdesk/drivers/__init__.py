@@ -11,7 +11,7 @@ Modules:
 """
 from __future__ import annotations
 
-import importlib
+from civicdesk.lazy import lazy_names
 
 #: Where each name lives; a name is imported from its module when first used (`from civicdesk.drivers import
 #: hot_topics` works as before), so the hot topics and the key-problem list load without the driver model
@@ -27,24 +27,4 @@ _WHERE = {
     "civicdesk.drivers.topics": ("DISTRICT", "HotTopics", "hot_topics"),
     "civicdesk.drivers.whatif": ("Levers", "WhatIf", "close_within", "lever_changes", "reduce_flag", "sign_within"),
 }
-_MODULE = {name: module for module, names in _WHERE.items() for name in names}
-
-
-def __getattr__(name: str):
-    module = _MODULE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'civicdesk.drivers' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
-
-__all__ = ["DEFAULT_FORMULA", "DISTRICT", "DRIVERS", "PRIORITY_WEIGHTS", "DataRangeError", "DriverModel", "HotTopics",
-           "KeyProblems", "Levers", "ModelWarning", "NoCallbacksError", "WhatIf", "close_within", "driver_features",
-           "extract_site", "fit_drivers", "fit_store", "hot_topics", "key_problems", "lever_changes",
-           "lump_rare_levels", "modelling_table", "reduce_flag", "repeat_caller_flags", "sign_within", "ticket_keys",
-           "usable_formula"]
+__getattr__, __dir__, __all__ = lazy_names(__name__, _WHERE, globals())

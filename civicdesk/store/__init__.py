@@ -8,7 +8,7 @@ pandas: `civicdesk kpi` starts without it.
 """
 from __future__ import annotations
 
-import importlib
+from civicdesk.lazy import lazy_names
 
 _WHERE = {
     "civicdesk.store.engine": ("StoreError", "connect", "create_engine", "current_revision", "head_revision",
@@ -17,19 +17,4 @@ _WHERE = {
                                 "street_table"),
     "civicdesk.store.write": ("WriteResult", "load_district", "load_districts", "write_tickets"),
 }
-_MODULE = {name: module for module, names in _WHERE.items() for name in names}
-
-__all__ = [name for names in _WHERE.values() for name in names]
-
-
-def __getattr__(name: str):
-    module = _MODULE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'civicdesk.store' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__, __all__ = lazy_names(__name__, _WHERE, globals())
