@@ -146,3 +146,14 @@ def no_shapes_url(small_district, tmp_path):
         conn.execute(schema.streets.update().values(boundary=None))
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def demo_copy(demo_store_url, tmp_path, monkeypatch):
+    """A copy of the small demo store, the test's own to change (with its own models folder)."""
+    import shutil
+
+    monkeypatch.setenv("CIVICDESK_MODELS_DIR", str(tmp_path / "models"))
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_store_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pytest
@@ -15,14 +14,6 @@ from civicdesk.store.schema import tickets
 from tests.language_check import language_problems, store_values
 from civicdesk.forecast.scenarios import Adjustment, Scenario, save_scenario
 from tests.test_app import run_app
-
-
-@pytest.fixture
-def demo_copy(demo_store_url, tmp_path, monkeypatch):
-    monkeypatch.setenv("CIVICDESK_MODELS_DIR", str(tmp_path / "models"))
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_store_url.removeprefix("sqlite:///"), copy)
-    return f"sqlite:///{copy}"
 
 
 def open_forecast(monkeypatch, url, lang=None):

@@ -6,7 +6,6 @@ models with everything else.
 """
 from __future__ import annotations
 
-import shutil
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
@@ -20,15 +19,6 @@ from civicdesk.forecast.runs import make_run
 from civicdesk.store.rollup import rebuild_rollup
 from civicdesk.store.schema import tickets
 from tests.test_app import run_app
-
-
-@pytest.fixture
-def demo_copy(demo_store_url, tmp_path, monkeypatch):
-    """A copy of the small demo store, this test's own to change."""
-    monkeypatch.setenv("CIVICDESK_MODELS_DIR", str(tmp_path / "models"))
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_store_url.removeprefix("sqlite:///"), copy)
-    return f"sqlite:///{copy}"
 
 
 @contextmanager
