@@ -36,11 +36,12 @@ def filters(engine, lang: str) -> Filters:
         return Filters(lang, None, (), ())
     street_values = cached.dimension_values(engine, url, "street")
     category_values = cached.dimension_values(engine, url, "category")
-    _restore("week", lambda w: w in weeks)
+    moved = _page_changed()  # another view drew these widgets last: theirs were dropped with it
+    _restore("week", lambda w: w in weeks, moved)
     if st.session_state.get("week") not in weeks:  # the default, not the newest week when that is a straggler
         st.session_state["week"] = default
-    _restore("streets", lambda chosen: set(chosen) <= set(street_values))
-    _restore("categories", lambda chosen: set(chosen) <= set(category_values))
+    _restore("streets", lambda chosen: set(chosen) <= set(street_values), moved)
+    _restore("categories", lambda chosen: set(chosen) <= set(category_values), moved)
     week = st.sidebar.selectbox(t("as_of_week", lang), weeks, key="week",
                                 format_func=_week_option)
     english = cached.english_names(engine, url)
@@ -83,9 +84,28 @@ def _week_option(monday) -> str:
     return f"{iso_week_name(monday)} · {monday:%m/%d}–{monday + timedelta(days=6):%m/%d}"
 
 
-def _restore(key: str, still_valid) -> None:
+#: The view whose run last drew the filters (its script's hash).
+KEPT_VIEW = "_kept_filters_view"
+
+
+def _page_changed() -> bool:
+    """Whether this run is another view's than the one that last drew the filters. Streamlit ties a widget's
+    value to the view that drew it, so the Compare view opened from the Overview would start from "all
+    streets" though the Overview (or a click on its map) had chosen one."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    view = ctx.page_script_hash if ctx is not None else None
+    changed = st.session_state.get(KEPT_VIEW) not in (None, view)
+    st.session_state[KEPT_VIEW] = view
+    return changed
+
+
+def _restore(key: str, still_valid, moved: bool = False) -> None:
+    """Put back the kept value of the filter `key` when the widget lost it (a view without the filters ran, or,
+    with `moved`, another view drew them), and it still applies to the store."""
     kept = st.session_state.get(KEPT, {})
-    if key not in st.session_state and key in kept and still_valid(kept[key]):
+    if (moved or key not in st.session_state) and key in kept and still_valid(kept[key]):
         st.session_state[key] = kept[key]
 
 

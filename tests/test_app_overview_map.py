@@ -82,3 +82,16 @@ def test_without_boundaries_the_map_is_omitted_with_a_note(monkeypatch, no_shape
     assert not at.exception and not maps(at)
     assert any(note in c.value for c in at.caption)
     assert at.metric and at.dataframe  # the rest of the Overview is there
+
+
+def test_the_street_chosen_on_the_map_is_street_a_on_the_compare_view(monkeypatch, demo_store_url):
+    at = run_app(monkeypatch, demo_store_url)
+    at.session_state["streets"] = ["双山街道"]  # what the chart's click callback sets
+    at.run()
+    at.switch_page("views/compare.py").run(timeout=120)
+    assert not at.exception
+    assert at.sidebar.multiselect(key="streets").value == ["双山街道"]  # kept across views that draw the filters
+    assert at.selectbox(key="cmp_street_a_zh").value == "双山街道"
+    at.sidebar.multiselect(key="streets").set_value([]).run()
+    at.switch_page("views/overview.py").run(timeout=120)
+    assert at.sidebar.multiselect(key="streets").value == []  # a change made on the other view is kept too
