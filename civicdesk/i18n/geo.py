@@ -28,7 +28,7 @@ GEO_STRINGS: dict[str, tuple[str, str]] = {
     "geo_cannot_read": ("无法读取 {file}：{reason}。未保存任何内容。", "Cannot read {file}: {reason}. Nothing was saved."),
     "geo_no_file": ("找不到文件 {file}。", "No such file: {file}."),
     # the Data view's uploader
-    "geo_section": ("街道边界（GeoJSON）", "Street boundaries (GeoJSON)"),
+    "geo_section": ("镇街边界（GeoJSON）", "Street boundaries (GeoJSON)"),
     "geo_intro": ("上传镇街边界 GeoJSON 文件后，总览页即可显示镇街地图。坐标须为 WGS84 经纬度；每个要素的某个属性"
                   "（如 name、名称、街道）写镇街名称或代码，系统按名称或代码与本中心的镇街对应，对应不上的要素会列出原因，"
                   "不会保存。",
